@@ -1,0 +1,93 @@
+#include "tensor/storage.hpp"
+
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <new>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace smallnet {
+
+namespace {
+
+// Freed blocks are kept by exact size (rounded up to the alignment) so the next tensor of that size
+// reuses one; the cache is bounded so a program that walks through many sizes does not hoard memory.
+class StorageCache {
+public:
+    static constexpr std::size_t max_bytes = std::size_t{256} << 20;
+
+    void* take(std::size_t bytes) {
+        std::lock_guard lock(mutex_);
+        auto it = free_blocks_.find(bytes);
+        if (it == free_blocks_.end() || it->second.empty()) return nullptr;
+        void* block = it->second.back();
+        it->second.pop_back();
+        cached_bytes_ -= bytes;
+        return block;
+    }
+
+    // False when the cache is full and the caller must free the block itself.
+    bool give(void* block, std::size_t bytes) {
+        std::lock_guard lock(mutex_);
+        if (cached_bytes_ + bytes > max_bytes) return false;
+        free_blocks_[bytes].push_back(block);
+        cached_bytes_ += bytes;
+        return true;
+    }
+
+    std::size_t cached_bytes() {
+        std::lock_guard lock(mutex_);
+        return cached_bytes_;
+    }
+
+    void release_all() {
+        std::lock_guard lock(mutex_);
+        for (auto& [bytes, blocks] : free_blocks_)
+            for (void* block : blocks) std::free(block);
+        free_blocks_.clear();
+        cached_bytes_ = 0;
+    }
+
+    ~StorageCache() { release_all(); }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::size_t, std::vector<void*>> free_blocks_;
+    std::size_t cached_bytes_ = 0;
+};
+
+StorageCache& cache() {
+    // Never destroyed: tensors in other static objects may be released after main returns.
+    static StorageCache* instance = new StorageCache;
+    return *instance;
+}
+
+std::size_t block_bytes(std::int64_t count) {
+    const std::size_t data_bytes = static_cast<std::size_t>(count) * sizeof(float);
+    return 64 + (data_bytes + tensor_alignment - 1) / tensor_alignment * tensor_alignment;
+}
+
+}  // namespace
+
+Storage* Storage::allocate(std::int64_t count) {
+    if (count < 0) throw std::invalid_argument("Storage: negative element count " + std::to_string(count));
+    const std::size_t bytes = block_bytes(count);
+    void* block = cache().take(bytes);
+    if (!block) block = std::aligned_alloc(tensor_alignment, bytes);
+    if (!block) throw std::bad_alloc();
+    return new (block) Storage(count);
+}
+
+void Storage::release() {
+    if (references_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    const std::size_t bytes = block_bytes(capacity_);
+    this->~Storage();
+    if (!cache().give(this, bytes)) std::free(this);
+}
+
+std::size_t storage_cache_bytes() { return cache().cached_bytes(); }
+void release_storage_cache() { cache().release_all(); }
+
+}  // namespace smallnet
