@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The two set-up commands of README.md, on a fresh Debian 12 machine:
+#   ./setup.sh main   installs the packages, builds (release, -O3) and runs the main job
+#   ./setup.sh test   installs the packages, builds and runs the whole test suite
+# Run as root, or as a user who may sudo (for apt-get). BUILD=<dir> changes the build folder.
+set -euo pipefail
+cd "$(dirname "$0")"
+BUILD=${BUILD:-build}
+
+packages=(meson ninja-build pkg-config g++ cmake libxsimd-dev libtbb-dev doctest-dev libbenchmark-dev
+          zlib1g-dev libcli11-dev libfmt-dev libstb-dev libplplot-dev plplot-driver-cairo nlohmann-json3-dev)
+[ "${1:-}" = main ] && packages+=(dataset-fashion-mnist)
+
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  local sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  # An existing build folder silently ignores new options unless reconfigured (meson 1.0).
+  if [ -f "$BUILD/meson-private/coredata.dat" ]; then
+    meson setup --reconfigure "$BUILD" --buildtype=release >/dev/null
+  else
+    meson setup "$BUILD" --buildtype=release >/dev/null
+  fi
+  meson compile -C "$BUILD"
+}
+
+case "${1:-}" in
+  main)
+    install_missing "${packages[@]}"
+    build
+    shift
+    if [ -x "$BUILD/apps/ae_mnist" ]; then
+      "$BUILD/apps/ae_mnist" "$@"
+    else
+      # Until the apps exist the main job is the GEMM benchmark of one training step.
+      "$BUILD/bench/gemm_bench" --benchmark_filter='training_step' "$@"
+    fi
+    ;;
+  test)
+    install_missing "${packages[@]}"
+    build
+    meson test -C "$BUILD" --print-errorlogs
+    ;;
+  *)
+    echo "usage: ./setup.sh main [app flags...] | ./setup.sh test" >&2
+    exit 2
+    ;;
+esac
