@@ -1,0 +1,84 @@
+#include "autograd/ops/linear.hpp"
+
+#include "autograd/op.hpp"
+#include "autograd/registry.hpp"
+#include "tensor/elementwise.hpp"
+#include "tensor/matmul.hpp"
+
+namespace smallnet {
+
+SMALLNET_REGISTER_OP("matmul");
+Var matmul(const Var& a, const Var& b) {
+    return make_result("matmul", matmul(a.value(), b.value()), {&a, &b},
+                       [a = a.value(), b = b.value()](Node& self) {
+                           const Tensor& g = self.gradient();  // [m, n]
+                           if (self.parent_needs_grad(0)) {    // dA = G · Bᵀ
+                               auto target = self.gradient_target(0);
+                               matmul(g, b, target.tensor, {.transpose_b = true, .beta = target.accumulate ? 1.0f : 0.0f});
+                           }
+                           if (self.parent_needs_grad(1)) {    // dB = Aᵀ · G
+                               auto target = self.gradient_target(1);
+                               matmul(a, g, target.tensor, {.transpose_a = true, .beta = target.accumulate ? 1.0f : 0.0f});
+                           }
+                       });
+}
+
+namespace {
+
+// The derivative of each activation can be read from its output y, except softplus' (see below).
+UnaryOp unary_op_of(Activation activation) {
+    switch (activation) {
+        case Activation::relu: return UnaryOp::relu;
+        case Activation::leaky_relu: return UnaryOp::leaky_relu;
+        case Activation::sigmoid: return UnaryOp::sigmoid;
+        case Activation::tanh: return UnaryOp::tanh;
+        case Activation::softplus: return UnaryOp::softplus;
+        case Activation::linear: break;
+    }
+    return UnaryOp::neg;  // not reached: linear has no unary op
+}
+
+}  // namespace
+
+SMALLNET_REGISTER_OP("linear");
+Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activation, float negative_slope) {
+    const Tensor* bias_value = bias.defined() ? &bias.value() : nullptr;
+    // softplus' derivative needs the pre-activation z, so z is kept and activated separately; for the
+    // others, relu/leaky_relu'(z) is decided by y's sign (y > 0 exactly when z > 0) and
+    // sigmoid'/tanh' are functions of y, so only y is kept.
+    const bool keep_preactivation = activation == Activation::softplus;
+    Tensor z = matmul(x.value(), kernel.value(),
+                      {.bias = bias_value, .activation = keep_preactivation ? Activation::linear : activation,
+                       .negative_slope = negative_slope});
+    Tensor y = z;
+    if (keep_preactivation) {
+        y = Tensor(z.shape());
+        activate(activation, z, y, negative_slope);
+    }
+    return make_result(
+        "linear", y, {&x, &kernel, &bias},
+        [x = x.value(), kernel = kernel.value(), z = keep_preactivation ? z : Tensor(), y, activation,
+         negative_slope](Node& self) {
+            const Tensor& g = self.gradient();  // dY, [batch, out]
+            Tensor dz = g;
+            if (activation != Activation::linear) {
+                dz = Tensor(g.shape());
+                const Tensor& input = z.defined() ? z : y;
+                unary_backward(unary_op_of(activation), input, y, g, dz, false, negative_slope);
+            }
+            if (self.parent_needs_grad(1)) {  // dKernel = xᵀ · dZ
+                auto target = self.gradient_target(1);
+                matmul(x, dz, target.tensor, {.transpose_a = true, .beta = target.accumulate ? 1.0f : 0.0f});
+            }
+            if (self.parent_needs_grad(2)) {  // dBias = column sums of dZ
+                auto target = self.gradient_target(2);
+                sum_to(dz, target.tensor, target.accumulate);
+            }
+            if (self.parent_needs_grad(0)) {  // dx = dZ · kernelᵀ
+                auto target = self.gradient_target(0);
+                matmul(dz, kernel, target.tensor, {.transpose_b = true, .beta = target.accumulate ? 1.0f : 0.0f});
+            }
+        });
+}
+
+}  // namespace smallnet

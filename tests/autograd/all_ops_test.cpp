@@ -1,0 +1,147 @@
+// Every registered op, checked against central finite differences. An op registered without a case
+// here fails the suite; an op whose backward is missing or wrong fails its gradcheck.
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "tests/support.hpp"
+#include "autograd/autograd.hpp"
+
+using namespace smallnet;
+
+namespace {
+
+enum class Domain { any, away_from_zero, positive };
+
+struct InputSpec {
+    Shape shape;
+    Domain domain = Domain::any;
+};
+
+struct OpCase {
+    std::string op;  // the registered name; the case's output must come from this op
+    std::vector<InputSpec> inputs;
+    GradcheckFunction function;
+};
+
+Tensor make_input(const InputSpec& spec, std::uint64_t seed) {
+    Tensor t = testing::random_tensor(spec.shape, seed, -2.0f, 2.0f);
+    for (float& v : t.values()) {
+        if (spec.domain == Domain::away_from_zero) v = std::copysign(std::fabs(v) * 0.5f + 0.2f, v);
+        if (spec.domain == Domain::positive) v = std::fabs(v) * 0.5f + 0.3f;
+    }
+    return t;
+}
+
+Tensor target_like(const Shape& shape, std::uint64_t seed, float low = -1.0f, float high = 1.0f) {
+    return testing::random_tensor(shape, seed, low, high);
+}
+
+std::vector<OpCase> all_cases() {
+    using V = const std::vector<Var>&;
+    const Domain far = Domain::away_from_zero;
+    const Domain positive = Domain::positive;
+    return {
+        {"add", {{{2, 3}}, {{2, 3}}}, [](V v) { return v[0] + v[1]; }},
+        {"add", {{{2, 3}}, {{3}}}, [](V v) { return v[0] + v[1]; }},
+        {"add", {{{2, 1, 4}}, {{3, 1}}}, [](V v) { return add(v[0], v[1]); }},
+        {"sub", {{{4, 1}}, {{1, 5}}}, [](V v) { return v[0] - v[1]; }},
+        {"sub", {{{3, 2}}, {Shape{}}}, [](V v) { return v[0] - v[1]; }},
+        {"mul", {{{3, 4}}, {{3, 4}}}, [](V v) { return v[0] * v[1]; }},
+        {"mul", {{{2, 3, 4}}, {{3, 1}}}, [](V v) { return v[0] * v[1]; }},
+        {"div", {{{3, 4}}, {{4}, far}}, [](V v) { return v[0] / v[1]; }},
+        {"div", {{{1, 4}}, {{3, 1}, far}}, [](V v) { return v[0] / v[1]; }},
+        {"neg", {{{5}}}, [](V v) { return -v[0]; }},
+        {"add_scalar", {{{2, 2}}}, [](V v) { return v[0] + 3.0f; }},
+        {"mul_scalar", {{{2, 2}}}, [](V v) { return 2.5f * v[0]; }},
+        {"matmul", {{{3, 4}}, {{4, 5}}}, [](V v) { return matmul(v[0], v[1]); }},
+        {"matmul", {{{1, 17}}, {{17, 3}}}, [](V v) { return matmul(v[0], v[1]); }},
+        {"linear", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2]); }},
+        {"linear", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::sigmoid); }},
+        {"linear", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::tanh); }},
+        {"linear", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::softplus); }},
+        {"linear", {{{4, 3}}, {{3, 5}}}, [](V v) { return linear(v[0], v[1], Var(), Activation::linear); }},
+        // relu and leaky_relu: the pre-activations must stay away from 0, so the inputs are tiny
+        // perturbations around a point whose products are known to be far from 0.
+        {"linear", {{{2, 2}, positive}, {{2, 3}, positive}, {{3}}},
+         [](V v) { return linear(v[0], v[1], v[2] + (-0.5f), Activation::relu); }},
+        {"relu", {{{3, 5}, far}}, [](V v) { return relu(v[0]); }},
+        {"leaky_relu", {{{3, 5}, far}}, [](V v) { return leaky_relu(v[0], 0.1f); }},
+        {"sigmoid", {{{3, 5}}}, [](V v) { return sigmoid(v[0]); }},
+        {"tanh", {{{3, 5}}}, [](V v) { return tanh(v[0]); }},
+        {"softplus", {{{3, 5}}}, [](V v) { return softplus(v[0]); }},
+        {"exp", {{{3, 5}}}, [](V v) { return exp(v[0]); }},
+        {"log", {{{3, 5}, positive}}, [](V v) { return log(v[0]); }},
+        {"square", {{{3, 5}}}, [](V v) { return square(v[0]); }},
+        {"sqrt", {{{3, 5}, positive}}, [](V v) { return sqrt(v[0]); }},
+        {"abs", {{{3, 5}, far}}, [](V v) { return abs(v[0]); }},
+        {"sum", {{{3, 4}}}, [](V v) { return sum(v[0]); }},
+        {"mean", {{{3, 4}}}, [](V v) { return mean(v[0]); }},
+        {"sum_axis", {{{2, 3, 4}}}, [](V v) { return sum(v[0], 1); }},
+        {"sum_axis", {{{2, 3, 4}}}, [](V v) { return sum(v[0], -1, true); }},
+        {"mean_axis", {{{2, 3, 4}}}, [](V v) { return mean(v[0], 0); }},
+        {"reshape", {{{2, 6}}}, [](V v) { return reshape(v[0], Shape{3, 4}); }},
+        {"rows", {{{5, 3}}}, [](V v) { return rows(v[0], 1, 4); }},
+        {"mean_squared_error", {{{4, 3}}}, [](V v) { return mean_squared_error(v[0], target_like({4, 3}, 9)); }},
+        {"mean_absolute_error", {{{4, 3}}},
+         [](V v) { return mean_absolute_error(v[0], target_like({4, 3}, 9, 3.0f, 4.0f)); }},
+        {"binary_cross_entropy", {{{4, 3}, positive}},
+         [](V v) { return binary_cross_entropy(v[0] * 0.5f, target_like({4, 3}, 9, 0.0f, 1.0f)); }},
+        {"binary_cross_entropy_with_logits", {{{4, 3}}},
+         [](V v) { return binary_cross_entropy_with_logits(v[0], target_like({4, 3}, 9, 0.0f, 1.0f)); }},
+    };
+}
+
+}  // namespace
+
+TEST_SUITE("autograd.all_ops") {
+
+TEST_CASE("every registered op has a gradcheck case, and every case names a registered op") {
+    std::set<std::string> covered;
+    for (const OpCase& c : all_cases()) covered.insert(c.op);
+    for (const std::string& op : registered_ops()) {
+        CAPTURE(op);
+        CHECK_MESSAGE(covered.count(op) == 1, "op '" << op << "' has no gradcheck case in all_ops_test.cpp");
+    }
+    const auto registered = registered_ops();
+    for (const std::string& op : covered) {
+        CAPTURE(op);
+        CHECK(std::find(registered.begin(), registered.end(), op) != registered.end());
+    }
+}
+
+TEST_CASE("every op's gradient matches central finite differences") {
+    int index = 0;
+    for (const OpCase& c : all_cases()) {
+        CAPTURE(c.op);
+        CAPTURE(index);
+        std::vector<Tensor> inputs;
+        for (std::size_t i = 0; i < c.inputs.size(); ++i) inputs.push_back(make_input(c.inputs[i], 100 * index + i));
+        // The output must come from the op under test, so the case really checks that op's backward.
+        std::vector<Var> leaves;
+        for (const Tensor& t : inputs) leaves.emplace_back(t.clone(), true);
+        CHECK(std::string(c.function(leaves).op_name()) == c.op);
+        const GradcheckResult result = gradcheck(c.function, inputs);
+        INFO(result.message);
+        CHECK(result.passed);
+        ++index;
+    }
+}
+
+TEST_CASE("a two-layer network's loss passes gradcheck") {
+    const Tensor target = target_like({6, 2}, 77, 0.0f, 1.0f);
+    auto network = [&](const std::vector<Var>& v) {
+        Var hidden = linear(v[0], v[1], v[2], Activation::tanh);
+        Var output = linear(hidden, v[3], v[4], Activation::sigmoid);
+        return mean_squared_error(output, target);
+    };
+    const std::vector<Tensor> inputs = {make_input({{6, 4}}, 1), make_input({{4, 8}}, 2), make_input({{8}}, 3),
+                                        make_input({{8, 2}}, 4), make_input({{2}}, 5)};
+    const GradcheckResult result = gradcheck(network, inputs);
+    INFO(result.message);
+    CHECK(result.passed);
+}
+
+}  // TEST_SUITE
