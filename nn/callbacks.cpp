@@ -1,0 +1,70 @@
+#include "nn/callbacks.hpp"
+
+#include <limits>
+#include <stdexcept>
+
+#include "nn/sequential.hpp"
+
+namespace smallnet {
+
+double monitored_value(const EpochLogs& logs, const std::string& monitor) {
+    if (monitor == "loss") return logs.loss;
+    if (monitor == "val_loss") {
+        if (!logs.val_loss)
+            throw std::invalid_argument("callback monitors val_loss, but fit was given no validation data");
+        return *logs.val_loss;
+    }
+    throw std::invalid_argument("callback: unknown monitor '" + monitor + "' (expected loss or val_loss)");
+}
+
+EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
+    if (options_.patience < 0) throw std::invalid_argument("EarlyStopping: patience must be >= 0");
+}
+
+void EarlyStopping::on_train_begin(Sequential&) {
+    best_ = std::numeric_limits<double>::infinity();
+    best_epoch_ = 0;
+    waited_ = 0;
+    stopped_ = false;
+    best_weights_ = Tensor();
+}
+
+bool EarlyStopping::on_epoch_end(const EpochLogs& logs, Sequential& model) {
+    const double value = monitored_value(logs, options_.monitor);
+    if (value < best_ - options_.min_delta) {
+        best_ = value;
+        best_epoch_ = logs.epoch;
+        waited_ = 0;
+        if (options_.restore_best_weights) best_weights_ = model.weights().clone();
+        return true;
+    }
+    if (++waited_ > options_.patience) {
+        stopped_ = true;
+        return false;
+    }
+    return true;
+}
+
+void EarlyStopping::on_train_end(Sequential& model, History& history) {
+    history.stopped_early = history.stopped_early || stopped_;
+    if (options_.restore_best_weights && best_weights_.defined()) {
+        model.weights().copy_from(best_weights_);
+        history.best_epoch = best_epoch_;
+    }
+}
+
+ModelCheckpoint::ModelCheckpoint(std::filesystem::path path, ModelCheckpointOptions options)
+    : path_(std::move(path)), options_(std::move(options)) {}
+
+bool ModelCheckpoint::on_epoch_end(const EpochLogs& logs, Sequential& model) {
+    if (options_.save_best_only) {
+        const double value = monitored_value(logs, options_.monitor);
+        if (have_best_ && !(value < best_)) return true;
+        best_ = value;
+        have_best_ = true;
+    }
+    model.save_weights(path_);
+    return true;
+}
+
+}  // namespace smallnet

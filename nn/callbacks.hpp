@@ -1,0 +1,97 @@
+#pragma once
+// Callbacks that fit calls at the end of every epoch: a plain hook, EarlyStopping and
+// ModelCheckpoint (Keras' semantics and defaults).
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "nn/history.hpp"
+#include "tensor/tensor.hpp"
+
+namespace smallnet {
+
+class Sequential;
+
+class Callback {
+public:
+    virtual ~Callback() = default;
+    virtual void on_train_begin(Sequential& model) { (void)model; }
+    // Return false to stop training after this epoch.
+    virtual bool on_epoch_end(const EpochLogs& logs, Sequential& model) = 0;
+    virtual void on_train_end(Sequential& model, History& history) { (void)model, (void)history; }
+};
+
+// Calls a function after every epoch; it may return void, or bool (false stops training).
+class EpochHook : public Callback {
+public:
+    explicit EpochHook(std::function<void(const EpochLogs&)> hook) : hook_(std::move(hook)) {}
+    bool on_epoch_end(const EpochLogs& logs, Sequential&) override {
+        hook_(logs);
+        return true;
+    }
+
+private:
+    std::function<void(const EpochLogs&)> hook_;
+};
+
+struct EarlyStoppingOptions {
+    std::string monitor = "val_loss";  // or "loss"
+    double min_delta = 0.0;            // an improvement smaller than this does not count
+    int patience = 0;                  // epochs without improvement before stopping
+    bool restore_best_weights = false; // at the end, put back the weights of the best epoch
+};
+
+class EarlyStopping : public Callback {
+public:
+    explicit EarlyStopping(EarlyStoppingOptions options = {});
+    void on_train_begin(Sequential& model) override;
+    bool on_epoch_end(const EpochLogs& logs, Sequential& model) override;
+    void on_train_end(Sequential& model, History& history) override;
+
+private:
+    EarlyStoppingOptions options_;
+    double best_ = 0.0;
+    int best_epoch_ = 0;
+    int waited_ = 0;
+    bool stopped_ = false;
+    Tensor best_weights_;
+};
+
+struct ModelCheckpointOptions {
+    std::string monitor = "val_loss";
+    bool save_best_only = false;  // otherwise after every epoch
+};
+
+// Saves the weights (safetensors, written atomically) after each epoch or at each new best.
+class ModelCheckpoint : public Callback {
+public:
+    explicit ModelCheckpoint(std::filesystem::path path, ModelCheckpointOptions options = {});
+    bool on_epoch_end(const EpochLogs& logs, Sequential& model) override;
+
+private:
+    std::filesystem::path path_;
+    ModelCheckpointOptions options_;
+    double best_ = 0.0;
+    bool have_best_ = false;
+};
+
+// A callback held by FitOptions: built from any Callback value ({EarlyStopping(...), ...}).
+class CallbackHandle {
+public:
+    template <class C, class = std::enable_if_t<std::is_base_of_v<Callback, std::decay_t<C>>>>
+    CallbackHandle(C&& callback) : callback_(std::make_shared<std::decay_t<C>>(std::forward<C>(callback))) {}
+    CallbackHandle(std::shared_ptr<Callback> callback) : callback_(std::move(callback)) {}
+    Callback& operator*() const { return *callback_; }
+    Callback* operator->() const { return callback_.get(); }
+
+private:
+    std::shared_ptr<Callback> callback_;
+};
+
+// The value EarlyStopping/ModelCheckpoint monitor ("loss" or "val_loss"); throws when it is absent.
+double monitored_value(const EpochLogs& logs, const std::string& monitor);
+
+}  // namespace smallnet

@@ -1,0 +1,165 @@
+// Sequential's training and inference loops: fit, evaluate, predict.
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "nn/parameter_store.hpp"
+#include "nn/progress.hpp"
+#include "nn/sequential.hpp"
+
+namespace smallnet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void check_fit_arguments(const Data& x, const Data& y, const FitOptions& options) {
+    if (options.epochs < 1) throw std::invalid_argument("fit: epochs must be at least 1, got " + std::to_string(options.epochs));
+    if (options.batch_size < 1)
+        throw std::invalid_argument("fit: batch_size must be at least 1, got " + std::to_string(options.batch_size));
+    if (x.rows() == 0) throw std::invalid_argument("fit: the training data is empty");
+    if (x.rows() != y.rows())
+        throw std::invalid_argument("fit: x has " + std::to_string(x.rows()) + " samples but y has " + std::to_string(y.rows()));
+    if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
+        throw std::invalid_argument("fit: validation_split must be in [0, 1)");
+    if (options.verbose < 0 || options.verbose > 2) throw std::invalid_argument("fit: verbose must be 0, 1 or 2");
+}
+
+// Builds the model for x if needed and checks that y fits its output.
+void prepare(Sequential& model, const Data& x, const Data& y, std::uint64_t seed, const char* what) {
+    if (!model.built()) model.build(x.columns(), seed);
+    else if (x.columns() != model.input_size())
+        throw std::invalid_argument(std::string(what) + ": the model takes " + std::to_string(model.input_size()) +
+                                    " features, but x has " + std::to_string(x.columns()));
+    if (!y.empty() && y.columns() != model.output_size())
+        throw std::invalid_argument(std::string(what) + ": the model outputs " + std::to_string(model.output_size()) +
+                                    " values per sample, but y has " + std::to_string(y.columns()));
+}
+
+}  // namespace
+
+History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& options) {
+    SequentialModule& m = sequential_module();
+    if (!m.optimizer || !m.loss) throw std::logic_error("fit: compile the model first (an optimizer and a loss)");
+    check_fit_arguments(x_all, y_all, options);
+    prepare(*this, x_all, y_all, options.seed, "fit");
+    if (!m.store) {
+        m.store = std::make_shared<ParameterStore>();
+        m.store->adopt(parameters());
+    }
+
+    Data x = x_all, y = y_all;
+    ValidationData validation = options.validation_data;
+    if (options.validation_split > 0.0) {
+        const auto held_out = static_cast<std::int64_t>(static_cast<double>(x_all.rows()) * options.validation_split);
+        const std::int64_t kept = x_all.rows() - held_out;
+        if (held_out == 0 || kept == 0)
+            throw std::invalid_argument("fit: validation_split " + std::to_string(options.validation_split) +
+                                        " leaves no samples for training or for validation");
+        x = x_all.slice(0, kept);
+        y = y_all.slice(0, kept);
+        validation = ValidationData(x_all.slice(kept, x_all.rows()), y_all.slice(kept, y_all.rows()));
+    }
+    if (validation.present) prepare(*this, validation.x, validation.y, options.seed, "fit (validation data)");
+
+    const bool target_is_input = x.same_as(y);
+    const std::int64_t samples = x.rows();
+    const std::int64_t batch_size = std::min(options.batch_size, samples);
+    const std::int64_t steps = (samples + batch_size - 1) / batch_size;
+    Generator shuffler(options.seed);
+    Generator layer_randomness(options.seed ^ 0x5DEECE66Dull);
+    const ForwardContext training{true, &layer_randomness};
+    std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
+    std::iota(order.begin(), order.end(), 0);
+    Tensor input_buffer, target_buffer;
+
+    ProgressDisplay progress(options.verbose, options.epochs, steps);
+    History history;
+    for (auto& callback : options.callbacks) callback->on_train_begin(*this);
+
+    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+        progress.start_epoch(epoch);
+        const auto start = Clock::now();
+        if (options.shuffle)  // Fisher-Yates from the seeded generator: the same order on any machine
+            for (std::int64_t i = samples - 1; i > 0; --i)
+                std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
+        double loss_total = 0.0;
+        for (std::int64_t step = 0; step < steps; ++step) {
+            const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
+            const std::int64_t count = end - begin;
+            Tensor input = options.shuffle ? x.gather(order.data() + begin, count, input_buffer) : x.batch(begin, end, input_buffer);
+            Tensor target = target_is_input ? input
+                          : options.shuffle ? y.gather(order.data() + begin, count, target_buffer)
+                                            : y.batch(begin, end, target_buffer);
+
+            m.store->forget_gradients();
+            Var loss = compute_loss(*m.loss, m.forward(Var(input), training), target);
+            const float loss_value = loss.value().item();
+            if (!std::isfinite(loss_value))
+                throw std::runtime_error("fit: the loss became " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") +
+                                         " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
+                                         std::to_string(steps) + "; training stopped before this step's update");
+            loss.backward();
+            m.store->zero_missing_gradients();
+            m.optimizer->step(m.store->values(), m.store->gradients());
+
+            loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
+            progress.update(step + 1, loss_total / static_cast<double>(end));
+        }
+        EpochLogs logs;
+        logs.epoch = epoch;
+        logs.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        logs.loss = loss_total / static_cast<double>(samples);
+        if (validation.present) logs.val_loss = evaluate(validation.x, validation.y, std::max<std::int64_t>(batch_size, 256));
+        progress.end_epoch(logs.loss, logs.val_loss, logs.seconds);
+        history.epochs.push_back(logs);
+        bool keep_going = true;
+        for (auto& callback : options.callbacks) keep_going = callback->on_epoch_end(logs, *this) && keep_going;
+        if (!keep_going) break;
+    }
+    for (auto& callback : options.callbacks) callback->on_train_end(*this, history);
+    return history;
+}
+
+double Sequential::evaluate(const Data& x, const Data& y, std::int64_t batch_size) {
+    SequentialModule& m = sequential_module();
+    if (!m.loss) throw std::logic_error("evaluate: compile the model first (it needs the loss)");
+    if (batch_size < 1) throw std::invalid_argument("evaluate: batch_size must be at least 1");
+    if (x.rows() != y.rows())
+        throw std::invalid_argument("evaluate: x has " + std::to_string(x.rows()) + " samples but y has " + std::to_string(y.rows()));
+    if (x.rows() == 0) throw std::invalid_argument("evaluate: the data is empty");
+    prepare(*this, x, y, 0, "evaluate");
+    NoGrad inference;
+    const bool target_is_input = x.same_as(y);
+    const LossKind kind = loss_kind(*m.loss);
+    const ForwardContext context{false, nullptr};
+    Tensor input_buffer, target_buffer;
+    double total = 0.0;
+    for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
+        const std::int64_t end = std::min(x.rows(), begin + batch_size);
+        Tensor input = x.batch(begin, end, input_buffer);
+        Tensor target = target_is_input ? input : y.batch(begin, end, target_buffer);
+        total += loss_sum(kind, m.forward(Var(input), context).value(), target);
+    }
+    return total / (static_cast<double>(x.rows()) * static_cast<double>(y.columns()));
+}
+
+Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
+    if (batch_size < 1) throw std::invalid_argument("predict: batch_size must be at least 1");
+    prepare(*this, x, Data(), 0, "predict");
+    SequentialModule& m = sequential_module();
+    NoGrad inference;
+    const ForwardContext context{false, nullptr};
+    Tensor output(Shape{x.rows(), output_size()});
+    Tensor input_buffer;
+    for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
+        const std::int64_t end = std::min(x.rows(), begin + batch_size);
+        Tensor batch_output = output.rows(begin, end);
+        batch_output.copy_from(m.forward(Var(x.batch(begin, end, input_buffer)), context).value());
+    }
+    return output;
+}
+
+}  // namespace smallnet

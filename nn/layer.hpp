@@ -1,0 +1,64 @@
+#pragma once
+// Layer: a handle to a shared building block of a model (Dense, an activation, Dropout, a nested
+// Sequential...). Copies of a Layer share the same weights, so an encoder that is part of an
+// autoencoder can be used on its own after training.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/var.hpp"
+#include "tensor/random.hpp"
+
+namespace smallnet {
+
+// What a layer's forward pass may depend on besides its input.
+struct ForwardContext {
+    bool training = false;           // Dropout and noise layers act only while training
+    Generator* generator = nullptr;  // their random numbers (seeded by fit)
+};
+
+// A parameter of a model, named as in the weight files ("encoder.0.kernel").
+struct NamedParameter {
+    std::string name;
+    Var* variable;
+};
+
+// One row of Model::summary(): a layer, the shape of its output, its parameter count.
+struct SummaryRow {
+    std::string layer;  // "encoder.0 (Dense)"
+    std::string output_shape;
+    std::int64_t parameters;
+};
+
+// The interface every kind of layer implements.
+class Module {
+public:
+    virtual ~Module() = default;
+    // "Dense", "Dropout", "Sequential", ...
+    virtual std::string type_name() const = 0;
+    // Prepares the layer for inputs of `input_size` features and returns its output size: creates the
+    // parameters on first use; later, checks the size still fits. `previous` names the layer that feeds
+    // this one, for error messages.
+    virtual std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) = 0;
+    virtual Var forward(const Var& x, const ForwardContext& context) = 0;
+    virtual void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) { (void)prefix, (void)out; }
+    virtual void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const;
+    // The output size once built (0 before).
+    virtual std::int64_t output_size() const = 0;
+};
+
+class Layer {
+public:
+    Layer() = default;
+    explicit Layer(std::shared_ptr<Module> module) : module_(std::move(module)) {}
+
+    Module& module() const { return *module_; }
+    const std::shared_ptr<Module>& shared_module() const { return module_; }
+
+private:
+    std::shared_ptr<Module> module_;
+};
+
+}  // namespace smallnet

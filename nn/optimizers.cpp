@@ -1,0 +1,37 @@
+#include "nn/optimizers.hpp"
+
+#include "tensor/creation.hpp"
+
+namespace smallnet {
+
+namespace {
+// Moment buffers are created at the first step, when the parameter count is known.
+void ensure_state(Tensor& state, const Tensor& parameters) {
+    if (!state.defined() || state.shape() != parameters.shape()) state = zeros(parameters.shape());
+}
+}  // namespace
+
+void Adam::step(Tensor& parameters, const Tensor& gradients) { adam_step(parameters, gradients, 0.0f); }
+
+void Adam::adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay) {
+    ensure_state(first_moment_, parameters);
+    ensure_state(second_moment_, parameters);
+    ++steps_;
+    adam_update(parameters, gradients, first_moment_, second_moment_,
+                {.learning_rate = options_.learning_rate, .beta1 = options_.beta1, .beta2 = options_.beta2,
+                 .epsilon = options_.epsilon, .weight_decay = weight_decay, .step = steps_});
+}
+
+void Adam::reset() {
+    first_moment_ = Tensor();
+    second_moment_ = Tensor();
+    steps_ = 0;
+}
+
+void SGD::step(Tensor& parameters, const Tensor& gradients) {
+    ensure_state(velocity_, parameters);
+    sgd_update(parameters, gradients, velocity_,
+               {.learning_rate = options_.learning_rate, .momentum = options_.momentum, .nesterov = options_.nesterov});
+}
+
+}  // namespace smallnet

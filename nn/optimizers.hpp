@@ -1,0 +1,89 @@
+#pragma once
+// Optimizers with Keras' defaults. Each updates all of a model's parameters in place in one
+// vectorised pass over the contiguous parameter and gradient buffers; no graph is recorded.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tensor/elementwise.hpp"
+#include "tensor/tensor.hpp"
+
+namespace smallnet {
+
+class Optimizer {
+public:
+    virtual ~Optimizer() = default;
+    virtual std::string name() const = 0;
+    virtual std::unique_ptr<Optimizer> clone() const = 0;
+    // One step: parameters -= update(gradients). Both are the model's flat buffers.
+    virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
+    // Forgets the moments and the step count (a new fit starts afresh only if asked).
+    virtual void reset() = 0;
+};
+
+struct AdamOptions {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-7f;  // Keras' default (PyTorch's is 1e-8), added to sqrt(v̂)
+};
+
+// Adam (Kingma and Ba, 2015) in Keras' formulation.
+class Adam : public Optimizer {
+public:
+    explicit Adam(AdamOptions options = {}) : options_(options) {}
+    std::string name() const override { return "Adam"; }
+    std::unique_ptr<Optimizer> clone() const override { return std::make_unique<Adam>(*this); }
+    void step(Tensor& parameters, const Tensor& gradients) override;
+    void reset() override;
+
+protected:
+    void adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay);
+    AdamOptions options_;
+    Tensor first_moment_, second_moment_;
+    std::int64_t steps_ = 0;
+};
+
+struct AdamWOptions {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-7f;
+    float weight_decay = 0.004f;  // Keras' default, decoupled from the gradient (Loshchilov and Hutter)
+};
+
+class AdamW : public Adam {
+public:
+    explicit AdamW(AdamWOptions options = {})
+        : Adam({options.learning_rate, options.beta1, options.beta2, options.epsilon}),
+          weight_decay_(options.weight_decay) {}
+    std::string name() const override { return "AdamW"; }
+    std::unique_ptr<Optimizer> clone() const override { return std::make_unique<AdamW>(*this); }
+    void step(Tensor& parameters, const Tensor& gradients) override { adam_step(parameters, gradients, weight_decay_); }
+
+private:
+    float weight_decay_;
+};
+
+struct SgdOptions {
+    float learning_rate = 0.01f;
+    float momentum = 0.0f;
+    bool nesterov = false;
+};
+
+// Stochastic gradient descent with optional (Nesterov) momentum, as Keras' SGD.
+class SGD : public Optimizer {
+public:
+    explicit SGD(SgdOptions options = {}) : options_(options) {}
+    std::string name() const override { return "SGD"; }
+    std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
+    void step(Tensor& parameters, const Tensor& gradients) override;
+    void reset() override { velocity_ = Tensor(); }
+
+private:
+    SgdOptions options_;
+    Tensor velocity_;
+};
+
+}  // namespace smallnet

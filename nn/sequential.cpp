@@ -1,0 +1,160 @@
+#include "nn/sequential.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "nn/parameter_store.hpp"
+#include "nn/simple_layers.hpp"
+
+namespace smallnet {
+
+namespace {
+bool is_input(const Layer& layer) { return layer.module().type_name() == "InputLayer"; }
+}  // namespace
+
+SequentialModule::SequentialModule(std::vector<Layer> layers_, std::string name_)
+    : layers(std::move(layers_)), name(std::move(name_)) {
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        if (!layers[i].shared_module()) throw std::invalid_argument("Sequential: layer " + std::to_string(i) + " is empty");
+        if (is_input(layers[i])) {
+            if (i != 0) throw std::invalid_argument("Sequential: an Input layer must come first");
+            input_size = layers[i].module().output_size();
+        }
+    }
+}
+
+std::string SequentialModule::child_name(std::size_t index) const {
+    const Module& child = layers[index].module();
+    if (const auto* nested = dynamic_cast<const SequentialModule*>(&child); nested && !nested->name.empty())
+        return nested->name;
+    std::size_t position = 0;
+    for (std::size_t i = 0; i < index; ++i) position += !is_input(layers[i]);
+    return std::to_string(position);
+}
+
+namespace {
+std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
+}  // namespace
+
+std::int64_t SequentialModule::build(std::int64_t size, const std::string& previous, Generator& generator) {
+    if (input_size != 0 && size != input_size)
+        throw std::invalid_argument("Sequential '" + name + "' takes " + std::to_string(input_size) +
+                                    " features, but " + previous + " gives it " + std::to_string(size));
+    input_size = size;
+    std::string feeding = previous;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        Module& child = layers[i].module();
+        const std::string child_label = join(name, child_name(i));
+        try {
+            size = child.build(size, feeding, generator);
+        } catch (const std::invalid_argument& error) {
+            throw std::invalid_argument("layer '" + child_label + "': " + error.what());
+        }
+        feeding = "'" + child_label + "' (" + child.type_name() + ", " + std::to_string(size) + " outputs)";
+    }
+    output_size_ = size;
+    return size;
+}
+
+Var SequentialModule::forward(const Var& x, const ForwardContext& context) {
+    Var y = x;
+    for (Layer& layer : layers) y = layer.module().forward(y, context);
+    return y;
+}
+
+void SequentialModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {
+    for (std::size_t i = 0; i < layers.size(); ++i) layers[i].module().collect_parameters(join(prefix, child_name(i)), out);
+}
+
+void SequentialModule::collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const {
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        if (is_input(layers[i])) continue;
+        layers[i].module().collect_summary(join(prefix, child_name(i)), out);
+    }
+}
+
+Sequential::Sequential(std::vector<Layer> layers, std::string name)
+    : Layer(std::make_shared<SequentialModule>(std::move(layers), std::move(name))) {}
+
+SequentialModule& Sequential::sequential_module() const { return static_cast<SequentialModule&>(module()); }
+
+void Sequential::add(Layer layer) {
+    auto& m = sequential_module();
+    if (m.output_size_ != 0) throw std::logic_error("Sequential::add: the model is already built");
+    if (is_input(layer)) {
+        if (!m.layers.empty()) throw std::invalid_argument("Sequential: an Input layer must come first");
+        m.input_size = layer.module().output_size();
+    }
+    m.layers.push_back(std::move(layer));
+}
+
+const std::string& Sequential::name() const { return sequential_module().name; }
+bool Sequential::built() const { return sequential_module().output_size_ != 0; }
+std::int64_t Sequential::input_size() const { return sequential_module().input_size; }
+std::int64_t Sequential::output_size() const { return sequential_module().output_size_; }
+
+void Sequential::build(std::int64_t input_size, std::uint64_t seed) {
+    Generator generator(seed);
+    sequential_module().build(input_size, "the data (" + std::to_string(input_size) + " features)", generator);
+}
+
+void Sequential::compile(const Optimizer& optimizer, Loss loss) {
+    auto& m = sequential_module();
+    m.optimizer = optimizer.clone();
+    m.loss = loss;
+}
+
+Var Sequential::operator()(const Var& x, bool training) {
+    if (!built()) build(x.shape()[x.shape().rank() - 1]);
+    ForwardContext context{training, nullptr};
+    return sequential_module().forward(x, context);
+}
+
+std::vector<NamedParameter> Sequential::parameters() const {
+    std::vector<NamedParameter> out;
+    sequential_module().collect_parameters("", out);
+    return out;
+}
+
+Tensor Sequential::weights() const {
+    auto& m = sequential_module();
+    if (m.store) return m.store->values();
+    const auto params = parameters();
+    std::int64_t total = 0;
+    for (const auto& p : params) total += p.variable->value().numel();
+    Tensor flat(Shape{total});
+    std::int64_t offset = 0;
+    for (const auto& p : params) {
+        const Tensor& v = p.variable->value();
+        flat.rows(offset, offset + v.numel()).copy_from(v.reshape({v.numel()}));
+        offset += v.numel();
+    }
+    return flat;
+}
+
+std::string Sequential::summary() const {
+    std::vector<SummaryRow> rows;
+    sequential_module().collect_summary(name(), rows);
+    std::int64_t total = 0;
+    for (const auto& r : rows) total += r.parameters;
+    std::string text;
+    char line[256];
+    const std::string rule(72, '-');
+    std::snprintf(line, sizeof line, "Model: \"%s\"\n", name().empty() ? "sequential" : name().c_str());
+    text += line + rule + "\n";
+    std::snprintf(line, sizeof line, "%-36s %-20s %14s\n", "Layer (type)", "Output Shape", "Param #");
+    text += line + std::string(72, '=') + "\n";
+    for (const auto& r : rows) {
+        std::snprintf(line, sizeof line, "%-36s %-20s %14lld\n", r.layer.c_str(), r.output_shape.c_str(),
+                      static_cast<long long>(r.parameters));
+        text += line;
+    }
+    text += std::string(72, '=') + "\n";
+    std::snprintf(line, sizeof line, "Total params: %lld (%.2f KB)\n", static_cast<long long>(total), total * 4.0 / 1024.0);
+    text += line;
+    std::snprintf(line, sizeof line, "Trainable params: %lld\n", static_cast<long long>(total));
+    text += line + rule + "\n";
+    return text;
+}
+
+}  // namespace smallnet

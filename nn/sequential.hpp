@@ -1,0 +1,116 @@
+#pragma once
+// Sequential: layers applied one after the other; it nests (an autoencoder made of an encoder and a
+// decoder) and is the model users compile, fit, evaluate and predict with, as in Keras:
+//
+//   Sequential encoder({Input(784), Dense(128, "relu"), Dense(32, "relu")}, "encoder");
+//   Sequential decoder({Dense(128, "relu"), Dense(784, "sigmoid")}, "decoder");
+//   Sequential autoencoder({encoder, decoder}, "autoencoder");
+//   autoencoder.compile(Adam(), "mse");
+//   History history = autoencoder.fit(x_train, x_train, {.epochs = 5, .batch_size = 256,
+//                                                        .validation_data = {x_test, x_test}});
+//   Tensor codes = encoder.predict(x_test);  // the trained encoder alone, sharing the weights
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nn/callbacks.hpp"
+#include "nn/data.hpp"
+#include "nn/history.hpp"
+#include "nn/layer.hpp"
+#include "nn/losses.hpp"
+#include "nn/optimizers.hpp"
+
+namespace smallnet {
+
+// Validation data for fit: inputs and targets.
+struct ValidationData {
+    ValidationData() = default;
+    ValidationData(Data x, Data y) : x(std::move(x)), y(std::move(y)), present(true) {}
+    Data x, y;
+    bool present = false;
+};
+
+struct FitOptions {
+    int epochs = 1;
+    std::int64_t batch_size = 32;
+    bool shuffle = true;                 // reshuffled every epoch from `seed`
+    ValidationData validation_data;      // or:
+    double validation_split = 0.0;       // the last fraction of x and y, held out (as Keras)
+    std::vector<CallbackHandle> callbacks;
+    int verbose = 1;                     // 0 silent, 1 progress bar, 2 one line per epoch
+    std::uint64_t seed = 0;              // shuffling, Dropout and noise layers
+};
+
+class SequentialModule;
+
+class Sequential : public Layer {
+public:
+    explicit Sequential(std::vector<Layer> layers = {}, std::string name = "");
+
+    void add(Layer layer);
+    const std::string& name() const;
+    // Creates the weights for inputs of `input_size` features (fit and predict do it when needed;
+    // an Input layer first makes it happen at construction). `seed` seeds the initialisers.
+    void build(std::int64_t input_size, std::uint64_t seed = 0);
+    bool built() const;
+    std::int64_t input_size() const;
+    std::int64_t output_size() const;
+
+    void compile(const Optimizer& optimizer, Loss loss);
+    void compile(const Optimizer& optimizer, std::string_view loss) { compile(optimizer, parse_loss(loss)); }
+
+    History fit(const Data& x, const Data& y, const FitOptions& options = {});
+    // The mean loss over all elements of x's predictions against y, in batches, without a graph.
+    double evaluate(const Data& x, const Data& y, std::int64_t batch_size = 256);
+    // The outputs for x, [rows, output_size], in batches, without a graph.
+    Tensor predict(const Data& x, std::int64_t batch_size = 256);
+    // The model on one batch as a Var (records a graph unless inside NoGrad).
+    Var operator()(const Var& x, bool training = false);
+
+    // Keras-like table: layer, output shape, parameter count, totals.
+    std::string summary() const;
+    std::vector<NamedParameter> parameters() const;
+    // All weights as one flat tensor (a view once compiled: writing it changes the model).
+    Tensor weights() const;
+
+    // Safetensors, names like "encoder.0.kernel"; written atomically. Loading checks that names,
+    // shapes and dtype match this model and says exactly what does not.
+    void save_weights(const std::filesystem::path& path) const;
+    void load_weights(const std::filesystem::path& path);
+
+    SequentialModule& sequential_module() const;
+};
+
+// The Module behind Sequential (layers, build, forward) plus its training state.
+class SequentialModule final : public Module {
+public:
+    SequentialModule(std::vector<Layer> layers, std::string name);
+    std::string type_name() const override { return "Sequential"; }
+    std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) override;
+    Var forward(const Var& x, const ForwardContext& context) override;
+    void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
+    void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const override;
+    std::int64_t output_size() const override { return output_size_; }
+
+    std::vector<Layer> layers;
+    std::string name;
+    std::int64_t input_size = 0;  // set by an Input layer or by the first build
+    std::int64_t output_size_ = 0;
+
+    // Set by compile.
+    std::unique_ptr<Optimizer> optimizer;
+    std::optional<Loss> loss;
+    std::shared_ptr<class ParameterStore> store;
+
+private:
+    // The name of child `index` in parameter names: a named Sequential's name, else its position
+    // among the layers that are not Input.
+    std::string child_name(std::size_t index) const;
+};
+
+}  // namespace smallnet
