@@ -1,0 +1,194 @@
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "tests/support.hpp"
+#include "nn/io/safetensors.hpp"
+#include "nn/nn.hpp"
+
+using namespace smallnet;
+
+namespace {
+
+// 200 points on a noisy line in 4 dimensions: compressible to 1 value.
+Tensor line_data(std::int64_t rows = 200) {
+    Generator g(42);
+    Tensor x(Shape{rows, 4});
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const float t = g.uniform() * 2 - 1;
+        const float direction[4] = {0.5f, -0.3f, 0.8f, 0.1f};
+        for (int j = 0; j < 4; ++j) x.at({i, j}) = t * direction[j] + 0.01f * g.normal();
+    }
+    return x;
+}
+
+Sequential small_autoencoder() {
+    Sequential encoder({Input(4), Dense(8, "tanh"), Dense(1)}, "encoder");
+    Sequential decoder({Dense(8, "tanh"), Dense(4)}, "decoder");
+    return Sequential({encoder, decoder}, "autoencoder");
+}
+
+std::filesystem::path temp_path(const std::string& name) {
+    return std::filesystem::temp_directory_path() / ("smallnet_test_" + std::to_string(getpid()) + "_" + name);
+}
+
+}  // namespace
+
+TEST_SUITE("nn.training") {
+
+TEST_CASE("a tiny autoencoder's loss falls and History records every epoch") {
+    Sequential model = small_autoencoder();
+    model.compile(Adam({.learning_rate = 0.01f}), "mse");
+    const Tensor x = line_data();
+    const History history = model.fit(x, x, {.epochs = 30, .batch_size = 16, .verbose = 0, .seed = 1});
+    REQUIRE(history.epochs.size() == 30);
+    CHECK(history.epochs.back().loss < 0.2 * history.epochs.front().loss);
+    CHECK(history.epochs[4].epoch == 5);
+    CHECK(history.epochs[4].seconds > 0.0);
+    CHECK(model.evaluate(x, x) == doctest::Approx(history.epochs.back().loss).epsilon(0.5));
+}
+
+TEST_CASE("the encoder alone shares the trained weights") {
+    Sequential encoder({Input(4), Dense(8, "tanh"), Dense(1)}, "encoder");
+    Sequential decoder({Dense(8, "tanh"), Dense(4)}, "decoder");
+    Sequential autoencoder({encoder, decoder});
+    autoencoder.compile(Adam(), "mse");
+    const Tensor x = line_data(50);
+    const Tensor before = encoder.predict(x);
+    autoencoder.fit(x, x, {.epochs = 2, .batch_size = 10, .verbose = 0});
+    const Tensor after = encoder.predict(x);
+    CHECK(after.shape() == Shape{50, 1});
+    CHECK_FALSE(testing::bitwise_equal(before, after));
+    // The codes are what the autoencoder's first half computes.
+    NoGrad scope;
+    const Tensor via_model = autoencoder.sequential_module().layers[0].module().forward(Var(x), {}).value();
+    CHECK(testing::bitwise_equal(after, via_model));
+}
+
+TEST_CASE("the same seed gives bitwise-identical losses and weights on 1 and 2 threads") {
+    auto train = [](int threads) {
+        Tensor weights;
+        History history;
+        testing::with_threads(threads, [&] {
+            Sequential model({Input(64), Dense(32, "relu"), Dense(8, "relu"), Dense(32, "relu"), Dense(64, "sigmoid")});
+            model.compile(Adam(), "mse");
+            const Tensor x = testing::random_tensor(Shape{512, 64}, 5, 0.0f, 1.0f);
+            history = model.fit(x, x, {.epochs = 2, .batch_size = 64, .verbose = 0, .seed = 9});
+            weights = model.weights().clone();
+        });
+        return std::make_pair(history, weights);
+    };
+    const auto [history1, weights1] = train(1);
+    const auto [history2, weights2] = train(2);
+    CHECK(testing::bitwise_equal(weights1, weights2));
+    for (std::size_t e = 0; e < history1.epochs.size(); ++e) CHECK(history1.epochs[e].loss == history2.epochs[e].loss);
+}
+
+TEST_CASE("save then load gives identical predictions; a wrong file is refused precisely") {
+    const Tensor x = line_data(30);
+    Sequential model = small_autoencoder();
+    model.compile(Adam(), "mse");
+    model.fit(x, x, {.epochs = 2, .batch_size = 8, .verbose = 0});
+    const auto path = temp_path("weights.safetensors");
+    model.save_weights(path);
+
+    Sequential restored = small_autoencoder();
+    restored.build(4, 99);
+    restored.load_weights(path);
+    CHECK(testing::bitwise_equal(model.predict(x), restored.predict(x)));
+
+    Sequential other({Input(4), Dense(5), Dense(4)}, "other");
+    other.build(4);
+    CHECK_THROWS_WITH_AS(other.load_weights(path),
+                         ("load_weights: " + path.string() +
+                          " does not fit model 'other':\n  missing tensor '0.kernel' [4, 5]\n  missing tensor '0.bias' [5]"
+                          "\n  missing tensor '1.kernel' [5, 4]\n  missing tensor '1.bias' [4]"
+                          "\n  unexpected tensor 'decoder.0.bias' [8]")
+                             .c_str(),
+                         std::runtime_error);
+    Sequential wider = Sequential({Sequential({Input(4), Dense(9, "tanh"), Dense(1)}, "encoder"),
+                                   Sequential({Dense(8, "tanh"), Dense(4)}, "decoder")});
+    wider.build(4);
+    try {
+        wider.load_weights(path);
+        FAIL("a file with other shapes was accepted");
+    } catch (const std::runtime_error& error) {
+        const std::string message = error.what();
+        CHECK(message.find("tensor 'encoder.0.kernel' has shape [4, 8], the model needs [4, 9]") != std::string::npos);
+    }
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("EarlyStopping stops after `patience` epochs without improvement and restores the best weights") {
+    const Tensor x = line_data(40);
+    Sequential model = small_autoencoder();
+    // A learning rate this large makes the loss climb after a few epochs.
+    model.compile(SGD({.learning_rate = 0.9f, .momentum = 0.9f}), "mse");
+    std::vector<Tensor> weights_by_epoch;
+    const History history = model.fit(
+        x, x,
+        {.epochs = 40, .batch_size = 40, .shuffle = false, .validation_data = {x, x},
+         .callbacks = {EpochHook([&](const EpochLogs&) { weights_by_epoch.push_back(model.weights().clone()); }),
+                       EarlyStopping({.patience = 2, .restore_best_weights = true})},
+         .verbose = 0});
+    REQUIRE(history.stopped_early);
+    int best = 0;
+    for (std::size_t e = 0; e < history.epochs.size(); ++e)
+        if (*history.epochs[e].val_loss < *history.epochs[best].val_loss) best = static_cast<int>(e);
+    CHECK(history.epochs.size() == static_cast<std::size_t>(best + 1 + 3));
+    CHECK(history.best_epoch == best + 1);
+    CHECK(testing::bitwise_equal(model.weights(), weights_by_epoch[best]));
+}
+
+TEST_CASE("ModelCheckpoint writes a loadable file") {
+    const Tensor x = line_data(20);
+    const auto path = temp_path("checkpoint.safetensors");
+    Sequential model = small_autoencoder();
+    model.compile(Adam(), "mse");
+    model.fit(x, x, {.epochs = 2, .batch_size = 5, .validation_split = 0.25, .callbacks = {ModelCheckpoint(path)}, .verbose = 0});
+    CHECK(load_safetensors(path).size() == 8);
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("a NaN loss stops training with the epoch and step; bad arguments are refused") {
+    Tensor x = line_data(20);
+    x.at({13, 2}) = std::numeric_limits<float>::quiet_NaN();
+    Sequential model = small_autoencoder();
+    model.compile(Adam(), "mse");
+    CHECK_THROWS_WITH_AS(model.fit(x, x, {.epochs = 3, .batch_size = 5, .shuffle = false, .verbose = 0}),
+                         "fit: the loss became NaN at epoch 1, step 3 of 4; training stopped before this step's update",
+                         std::runtime_error);
+    const Tensor good = line_data(20);
+    CHECK_THROWS_WITH_AS(model.fit(good, good, {.epochs = 0}), "fit: epochs must be at least 1, got 0", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(model.fit(good, good, {.batch_size = 0}), "fit: batch_size must be at least 1, got 0",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(model.fit(good, good.rows(0, 10)), "fit: x has 20 samples but y has 10", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(model.fit(zeros(Shape{5, 3}), zeros(Shape{5, 3})),
+                         "fit: the model takes 4 features, but x has 3", std::invalid_argument);
+    Sequential uncompiled = small_autoencoder();
+    CHECK_THROWS_AS(uncompiled.fit(good, good), std::logic_error);
+    CHECK_THROWS_WITH_AS(model.compile(Adam(), "hinge"), "unknown loss 'hinge' (expected mse, mae, bce or bce_from_logits)",
+                         std::invalid_argument);
+}
+
+TEST_CASE("uint8 data trains without a float copy and matches the same data as floats") {
+    std::vector<std::uint8_t> bytes(64 * 16);
+    Generator g(3);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(g.below(256));
+    const ByteMatrix images(bytes, 64, 16, 1.0f / 255.0f);
+    const Tensor floats = images.to_tensor();
+    auto train = [](const Data& data) {
+        Sequential model({Input(16), Dense(4, "relu"), Dense(16, "sigmoid")});
+        model.compile(Adam(), "bce");
+        const History h = model.fit(data, data, {.epochs = 2, .batch_size = 16, .verbose = 0, .seed = 4});
+        return std::make_pair(h.epochs.back().loss, model.weights().clone());
+    };
+    const auto [loss_bytes, weights_bytes] = train(images);
+    const auto [loss_floats, weights_floats] = train(floats);
+    CHECK(loss_bytes == loss_floats);
+    CHECK(testing::bitwise_equal(weights_bytes, weights_floats));
+}
+
+}  // TEST_SUITE
