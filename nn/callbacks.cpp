@@ -38,7 +38,7 @@ bool EarlyStopping::on_epoch_end(const EpochLogs& logs, Sequential& model) {
         if (options_.restore_best_weights) best_weights_ = model.weights().clone();
         return true;
     }
-    if (++waited_ > options_.patience) {
+    if (++waited_ >= options_.patience) {  // Keras: stop once `patience` epochs in a row did not improve
         stopped_ = true;
         return false;
     }
