@@ -1,0 +1,198 @@
+// The GEMM kernels of one instruction set: compiled once per set by gemm_<set>.cpp, which defines
+// SMALLNET_ARCH (the xsimd architecture) and SMALLNET_ARCH_NAMESPACE before including this file.
+// Everything here lives in that set's namespace (see tensor/arch/README.md for why).
+//
+// The register tile is mr x nr: mr rows of C, each nr / lanes vectors wide. Per step of k the kernel
+// loads nr values of B (vectors), broadcasts mr values of A and issues mr * nr / lanes FMAs. The tile
+// sizes fill the register file while leaving room for the B vectors and one broadcast:
+//   avx512: 8 x 32  -> 16 accumulators of 16 floats (32 zmm registers)
+//   avx2:   6 x 16  -> 12 accumulators of 8 floats (16 ymm registers)
+//   sse2:   6 x 8   -> 12 accumulators of 4 floats (16 xmm registers; no FMA: multiply then add)
+
+#if !defined(SMALLNET_ARCH) || !defined(SMALLNET_ARCH_NAMESPACE)
+#error "gemm_impl.hpp is included by gemm_<set>.cpp after defining SMALLNET_ARCH and SMALLNET_ARCH_NAMESPACE"
+#endif
+
+// GCC 12 warns that AVX-512 intrinsics it inlines (for xsimd's exp and friends) read an uninitialised
+// `__Y`: its headers start some intrinsics from an undefined register on purpose. A false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "tensor/arch/gemm_kernels.hpp"
+
+namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
+
+using Arch = SMALLNET_ARCH;
+using Vector = xsimd::batch<float, Arch>;
+constexpr std::int64_t lanes = Vector::size;
+
+constexpr std::int64_t tile_rows = lanes == 16 ? 8 : 6;  // mr
+constexpr std::int64_t tile_columns = 2 * lanes;         // nr
+constexpr std::int64_t tile_vectors = tile_columns / lanes;
+
+// x * y + z, fused where the instruction set has FMA. xsimd 8.1's avx512 fma is the generic x * y + z
+// (it relies on the compiler contracting it), so AVX-512 calls the intrinsic directly.
+inline Vector multiply_add(Vector x, Vector y, Vector z) {
+#if defined(__AVX512F__)
+    return Vector(_mm512_fmadd_ps(x, y, z));
+#else
+    return xsimd::fma(x, y, z);
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Micro-kernel. `a_rows_in_place` selects how A is addressed (see MicroKernel in gemm_kernels.hpp);
+// the arithmetic is identical for both.
+template <bool a_rows_in_place>
+inline void multiply_tile(std::int64_t kc, const float* a, std::int64_t a_stride, const float* b,
+                          std::int64_t b_stride, float* tile, std::int64_t ldc, float alpha, float beta) {
+    Vector sum[tile_rows][tile_vectors];
+    for (std::int64_t r = 0; r < tile_rows; ++r)
+        for (std::int64_t v = 0; v < tile_vectors; ++v) sum[r][v] = Vector(0.0f);
+
+    const std::int64_t a_step = a_rows_in_place ? 1 : a_stride;
+#pragma GCC unroll 4
+    for (std::int64_t p = 0; p < kc; ++p) {
+        Vector b_row[tile_vectors];
+        for (std::int64_t v = 0; v < tile_vectors; ++v) b_row[v] = Vector::load_unaligned(b + v * lanes);
+        for (std::int64_t r = 0; r < tile_rows; ++r) {
+            const Vector a_value(a_rows_in_place ? a[r * a_stride] : a[r]);
+            for (std::int64_t v = 0; v < tile_vectors; ++v) sum[r][v] = multiply_add(a_value, b_row[v], sum[r][v]);
+        }
+        a += a_step;
+        b += b_stride;
+    }
+
+    const Vector alpha_vector(alpha);
+    if (beta == 0.0f) {
+        for (std::int64_t r = 0; r < tile_rows; ++r)
+            for (std::int64_t v = 0; v < tile_vectors; ++v)
+                (sum[r][v] * alpha_vector).store_unaligned(tile + r * ldc + v * lanes);
+    } else {
+        const Vector beta_vector(beta);
+        for (std::int64_t r = 0; r < tile_rows; ++r)
+            for (std::int64_t v = 0; v < tile_vectors; ++v) {
+                float* out = tile + r * ldc + v * lanes;
+                const Vector old = Vector::load_unaligned(out) * beta_vector;
+                multiply_add(sum[r][v], alpha_vector, old).store_unaligned(out);
+            }
+    }
+}
+
+void multiply_columns(std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, std::int64_t b_stride,
+                      float* tile, std::int64_t ldc, float alpha, float beta) {
+    multiply_tile<false>(kc, a, a_stride, b, b_stride, tile, ldc, alpha, beta);
+}
+
+void multiply_rows(std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, std::int64_t b_stride,
+                   float* tile, std::int64_t ldc, float alpha, float beta) {
+    multiply_tile<true>(kc, a, a_stride, b, b_stride, tile, ldc, alpha, beta);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Packing.
+
+void pack_rows(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count, std::int64_t width,
+               float* destination) {
+    for (std::int64_t p = 0; p < depth; ++p) {
+        const float* from = source + p * stride;
+        float* to = destination + p * width;
+        std::int64_t j = 0;
+        for (; j + lanes <= count; j += lanes) Vector::load_unaligned(from + j).store_unaligned(to + j);
+        for (; j < count; ++j) to[j] = from[j];
+        for (; j < width; ++j) to[j] = 0.0f;
+    }
+}
+
+void pack_columns(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
+                  std::int64_t width, float* destination) {
+    // Blocks of 16 steps of p keep the source lines being read and the destination being written in L1.
+    constexpr std::int64_t block = 16;
+    for (std::int64_t p0 = 0; p0 < depth; p0 += block) {
+        const std::int64_t p1 = p0 + block < depth ? p0 + block : depth;
+        for (std::int64_t j = 0; j < count; ++j) {
+            const float* from = source + j * stride;
+            for (std::int64_t p = p0; p < p1; ++p) destination[p * width + j] = from[p];
+        }
+        for (std::int64_t p = p0; p < p1; ++p)
+            for (std::int64_t j = count; j < width; ++j) destination[p * width + j] = 0.0f;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Epilogue: bias, then the activation (the formulas of tensor/activation.hpp).
+
+struct Identity {
+    Vector operator()(Vector x) const { return x; }
+};
+struct Relu {
+    Vector operator()(Vector x) const { return xsimd::max(x, Vector(0.0f)); }
+};
+struct LeakyRelu {
+    Vector slope;
+    Vector operator()(Vector x) const { return xsimd::select(x > Vector(0.0f), x, x * slope); }
+};
+struct Sigmoid {
+    // exp(88) is still finite in float, so clamping keeps 1 / (1 + exp(-x)) finite for any x.
+    Vector operator()(Vector x) const {
+        const Vector clamped = xsimd::min(xsimd::max(x, Vector(-88.0f)), Vector(88.0f));
+        return Vector(1.0f) / (Vector(1.0f) + xsimd::exp(-clamped));
+    }
+};
+struct Tanh {
+    Vector operator()(Vector x) const { return xsimd::tanh(x); }
+};
+struct Softplus {
+    // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): the exponent is never positive, so no overflow.
+    Vector operator()(Vector x) const {
+        return xsimd::max(x, Vector(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+    }
+};
+
+template <class Function>
+inline void finish_tile_with(float* tile, std::int64_t ldc, const float* bias, Function function) {
+    for (std::int64_t r = 0; r < tile_rows; ++r)
+        for (std::int64_t v = 0; v < tile_vectors; ++v) {
+            float* out = tile + r * ldc + v * lanes;
+            Vector x = Vector::load_unaligned(out);
+            if (bias) x += Vector::load_unaligned(bias + v * lanes);
+            function(x).store_unaligned(out);
+        }
+}
+
+void finish_tile(float* tile, std::int64_t ldc, const float* bias, Activation activation, float negative_slope) {
+    switch (activation) {
+        case Activation::linear: finish_tile_with(tile, ldc, bias, Identity{}); return;
+        case Activation::relu: finish_tile_with(tile, ldc, bias, Relu{}); return;
+        case Activation::leaky_relu: finish_tile_with(tile, ldc, bias, LeakyRelu{Vector(negative_slope)}); return;
+        case Activation::sigmoid: finish_tile_with(tile, ldc, bias, Sigmoid{}); return;
+        case Activation::tanh: finish_tile_with(tile, ldc, bias, Tanh{}); return;
+        case Activation::softplus: finish_tile_with(tile, ldc, bias, Softplus{}); return;
+    }
+}
+
+// Blocking, for Zen 5 (48 KB L1d, 1 MB L2 per core): a kc x nr sliver of B (32 KB at kc = 256 on
+// avx512) stays in L1 while the mc x kc block of A streams from L2.
+extern const GemmKernels gemm_table;
+const GemmKernels gemm_table = {
+    .mr = tile_rows,
+    .nr = tile_columns,
+    .kc = 256,
+    .mc = 256,
+    .nc = 1024,
+    .multiply_columns = multiply_columns,
+    .multiply_rows = multiply_rows,
+    .pack_rows = pack_rows,
+    .pack_columns = pack_columns,
+    .finish_tile = finish_tile,
+};
+
+}  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE
+
+#pragma GCC diagnostic pop
