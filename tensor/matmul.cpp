@@ -161,7 +161,12 @@ void pack_b_sliver(const Problem& p, const KBlock& block, std::int64_t column, s
         kernels.pack_rows(p.b + block.begin * p.ldb + column, p.ldb, block.size, columns, kernels.nr, destination);
 }
 
-bool b_needs_packing(const Problem& p, std::int64_t columns) { return p.transpose_b || columns < p.kernels->nr; }
+// B is read in place when its rows already hold the panel's layout, unless their stride is a multiple
+// of 1 KB: then the rows of a sliver fall into a few L1 sets and evict each other (a 1024 x 1024 B ran
+// at half speed in place).
+bool b_needs_packing(const Problem& p, std::int64_t columns) {
+    return p.transpose_b || columns < p.kernels->nr || p.ldb % 256 == 0;
+}
 
 // Runs the micro-kernel for the tile at (row, column), through the edge scratch tile when the tile
 // sticks out of C, and applies the epilogue after the last k block.

@@ -20,9 +20,7 @@
 
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
-#if defined(__AVX512F__)
 #include <immintrin.h>
-#endif
 
 #include "tensor/arch/gemm_kernels.hpp"
 
@@ -55,6 +53,12 @@ inline void multiply_tile(std::int64_t kc, const float* a, std::int64_t a_stride
     Vector sum[tile_rows][tile_vectors];
     for (std::int64_t r = 0; r < tile_rows; ++r)
         for (std::int64_t v = 0; v < tile_vectors; ++v) sum[r][v] = Vector(0.0f);
+
+    // Start fetching the C tile now so the stores at the end do not wait for memory.
+    for (std::int64_t r = 0; r < tile_rows; ++r) {
+        __builtin_prefetch(tile + r * ldc, 1, 3);
+        __builtin_prefetch(tile + r * ldc + tile_columns - 1, 1, 3);
+    }
 
     const std::int64_t a_step = a_rows_in_place ? 1 : a_stride;
 #pragma GCC unroll 4
@@ -110,18 +114,58 @@ void pack_rows(const float* source, std::int64_t stride, std::int64_t depth, std
     }
 }
 
+// Transposes an 8 x 8 block (AVX) or 4 x 4 block (SSE): row q of `to` (stride to_stride) receives
+// column q of `from` (stride from_stride).
+#if defined(__AVX__)
+constexpr std::int64_t transpose_block = 8;
+inline void transpose_block_to(const float* from, std::int64_t from_stride, float* to, std::int64_t to_stride) {
+    __m256 r[8], t[8];
+    for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(from + q * from_stride);
+    for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
+    }
+    for (int q = 0; q < 8; q += 4) {
+        r[q] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int q = 0; q < 4; ++q) {
+        _mm256_storeu_ps(to + q * to_stride, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
+        _mm256_storeu_ps(to + (q + 4) * to_stride, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
+    }
+}
+#else
+constexpr std::int64_t transpose_block = 4;
+inline void transpose_block_to(const float* from, std::int64_t from_stride, float* to, std::int64_t to_stride) {
+    __m128 r0 = _mm_loadu_ps(from), r1 = _mm_loadu_ps(from + from_stride);
+    __m128 r2 = _mm_loadu_ps(from + 2 * from_stride), r3 = _mm_loadu_ps(from + 3 * from_stride);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(to, r0);
+    _mm_storeu_ps(to + to_stride, r1);
+    _mm_storeu_ps(to + 2 * to_stride, r2);
+    _mm_storeu_ps(to + 3 * to_stride, r3);
+}
+#endif
+
 void pack_columns(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
                   std::int64_t width, float* destination) {
-    // Blocks of 16 steps of p keep the source lines being read and the destination being written in L1.
-    constexpr std::int64_t block = 16;
-    for (std::int64_t p0 = 0; p0 < depth; p0 += block) {
-        const std::int64_t p1 = p0 + block < depth ? p0 + block : depth;
-        for (std::int64_t j = 0; j < count; ++j) {
-            const float* from = source + j * stride;
-            for (std::int64_t p = p0; p < p1; ++p) destination[p * width + j] = from[p];
-        }
-        for (std::int64_t p = p0; p < p1; ++p)
-            for (std::int64_t j = count; j < width; ++j) destination[p * width + j] = 0.0f;
+    constexpr std::int64_t block = transpose_block;
+    const std::int64_t full_columns = count / block * block;
+    const std::int64_t full_depth = depth / block * block;
+    // Whole blocks through registers, walking p fastest so each source row is read sequentially.
+    for (std::int64_t j = 0; j < full_columns; j += block) {
+        std::int64_t p = 0;
+        for (; p < full_depth; p += block)
+            transpose_block_to(source + j * stride + p, stride, destination + p * width + j, width);
+        for (; p < depth; ++p)
+            for (std::int64_t q = 0; q < block; ++q) destination[p * width + j + q] = source[(j + q) * stride + p];
+    }
+    // The columns left over, then the zero padding of an edge panel.
+    for (std::int64_t p = 0; p < depth; ++p) {
+        for (std::int64_t j = full_columns; j < count; ++j) destination[p * width + j] = source[j * stride + p];
+        for (std::int64_t j = count; j < width; ++j) destination[p * width + j] = 0.0f;
     }
 }
 
