@@ -57,9 +57,11 @@ namespace {
 
 using arch::GemmKernels;
 
-// Products below this many flops (2 m n k) run on one thread: handing work to a second thread costs a
-// few microseconds, about what one core needs for a million flops.
-constexpr double parallel_threshold_flops = 1.0e6;
+// Products below this many flops (2 m n k), about 20 us of one core, run on one thread. Measured on the
+// 2-core Zen 5 (avx512): waking the second TBB worker costs 5-10 us, so a 256x128x32 product (2.1
+// MFLOP, 11 us alone) took 12-16 us on two threads and 256x128x48 (3.1 MFLOP) gained nothing, while
+// 256x32x256 and 256x128x64 (4.2 MFLOP) dropped from 20 to 13-16 us.
+constexpr double parallel_threshold_flops = 4.0e6;
 
 // The largest register tile of any instruction set, for the edge-tile scratch space.
 constexpr std::int64_t max_tile_elements = 16 * 64;
