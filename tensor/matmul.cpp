@@ -166,9 +166,8 @@ void pack_b_sliver(const Problem& p, const KBlock& block, std::int64_t column, s
 // B is read in place when its rows already hold the panel's layout, unless their stride is a multiple
 // of 1 KB: then the rows of a sliver fall into a few L1 sets and evict each other (a 1024 x 1024 B ran
 // at half speed in place).
-bool b_needs_packing(const Problem& p, std::int64_t columns) {
-    return p.transpose_b || columns < p.kernels->nr || p.ldb % 256 == 0;
-}
+bool b_packed_whole(const Problem& p) { return p.transpose_b || p.ldb % 256 == 0; }
+bool b_needs_packing(const Problem& p, std::int64_t columns) { return b_packed_whole(p) || columns < p.kernels->nr; }
 
 // Runs the micro-kernel for the tile at (row, column), through the edge scratch tile when the tile
 // sticks out of C, and applies the epilogue after the last k block.
@@ -270,24 +269,29 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
     }
 }
 
-// The split of C between threads: `parts` rectangles along the rows or along the columns, whichever
-// gives the largest rectangle the fewest tiles; on a tie, along the columns when B is packed (then
-// each thread packs only its own columns of B), else along the rows.
+// The split of C between threads: rectangles of whole tiles along the rows or along the columns.
+// There are more of them than threads (up to 4 per thread, each worth at least ~2 MFLOP), so a thread
+// that another process slows down on these shared machines hands the rest of its work to the other.
+// When B is packed whole, the split is along the columns if there are enough, so that each part
+// packs only its own columns of B; otherwise it is along the direction whose largest part has the
+// fewest tiles.
 struct Split {
     std::int64_t parts;
     bool along_rows;
 };
 
-Split choose_split(const Problem& p, std::int64_t parts) {
+constexpr double min_flops_per_part = 2.0e6;
+constexpr std::int64_t max_parts_per_thread = 4;
+
+Split choose_split(const Problem& p, int threads, double flops) {
     const std::int64_t row_tiles = (p.m + p.kernels->mr - 1) / p.kernels->mr;
     const std::int64_t column_tiles = (p.n + p.kernels->nr - 1) / p.kernels->nr;
+    const std::int64_t parts = std::clamp(static_cast<std::int64_t>(flops / min_flops_per_part),
+                                          static_cast<std::int64_t>(threads), max_parts_per_thread * threads);
+    if (b_packed_whole(p) && column_tiles >= threads) return {std::min(parts, column_tiles), false};
     const std::int64_t rows_split_work = (row_tiles + parts - 1) / parts * column_tiles;
     const std::int64_t columns_split_work = (column_tiles + parts - 1) / parts * row_tiles;
-    if (rows_split_work != columns_split_work) {
-        const bool along_rows = rows_split_work < columns_split_work;
-        return {std::min(parts, along_rows ? row_tiles : column_tiles), along_rows};
-    }
-    const bool along_rows = !p.transpose_b;
+    const bool along_rows = rows_split_work <= columns_split_work;
     return {std::min(parts, along_rows ? row_tiles : column_tiles), along_rows};
 }
 
@@ -306,7 +310,7 @@ void run(const Problem& p) {
         compute_rectangle(p, 0, p.m, 0, p.n);
         return;
     }
-    const Split split = choose_split(p, threads);
+    const Split split = choose_split(p, threads, flops);
     const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
     const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
     detail::parallel_for(0, split.parts, 1, [&](std::int64_t first, std::int64_t last) {
