@@ -7,12 +7,16 @@
 // stays in L1 while the slivers of A stream past it.
 //
 // Packing. The micro-kernel reads B as rows of nr contiguous values and A as one value per row per
-// step of k, with any stride, so operands are read where they lie whenever that layout is already
-// there; the training shapes are small (k = 32, n = 32 ...) and a copy would cost as much as the
-// product. Copied into padded panels are: B when transposed (its rows are the wrong way round), and
-// the edge slivers (fewer than mr rows or nr columns), which the same kernel then computes into a
-// small tile that is copied back, so every element of C is computed by the same instructions
-// wherever it lies and however the work is split.
+// step of k, with any stride, so operands are read where they lie when that layout is already there:
+// the training shapes are small (k = 32, n = 32 ...) and a copy would cost as much as the product.
+// Copied into padded panels (per thread, into buffers that are reused) are:
+//  - B when transposed (its rows run the wrong way), or when its row stride is a multiple of 1 KB
+//    (the rows of a sliver would then fall into few L1 sets and evict each other);
+//  - the edge slivers, with fewer than mr rows or nr columns. The same kernel computes an edge tile
+//    into a small scratch tile that is then copied into C, so every element of C is computed by the
+//    same instructions wherever it lies and however the work is split between threads.
+// Threads split C into rectangles of whole tiles and never split k, so the result is bitwise the same
+// for any thread count.
 
 #include "tensor/matmul.hpp"
 
