@@ -219,13 +219,16 @@ void compute_block(const Problem& p, const KBlock& block, std::int64_t row_begin
     // Row blocks start on tile boundaries, so only the matrix's last sliver can be short.
     const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
 
-    // Pack the slivers of B that cannot be read in place, each at its panel's slot.
+    // Pack the slivers of B that cannot be read in place: all of them, each at its panel's slot, or
+    // only the last one when it is an edge (column blocks start on tile boundaries).
     const std::int64_t panel_size = block.size * nr;
     const std::int64_t panels = (column_end - column_begin + nr - 1) / nr;
-    float* packed_b = workspace.packed_b.reserve(std::max<std::int64_t>(panels * panel_size, 1));
+    const bool pack_all = b_packed_whole(p);
+    float* packed_b = workspace.packed_b.reserve(std::max<std::int64_t>((pack_all ? panels : 1) * panel_size, 1));
+    const auto packed_panel = [&](std::int64_t panel) { return pack_all ? packed_b + panel * panel_size : packed_b; };
     for (std::int64_t j = column_begin, panel = 0; j < column_end; j += nr, ++panel) {
         const std::int64_t columns = std::min(nr, column_end - j);
-        if (b_needs_packing(p, columns)) pack_b_sliver(p, block, j, columns, packed_b + panel * panel_size);
+        if (b_needs_packing(p, columns)) pack_b_sliver(p, block, j, columns, packed_panel(panel));
     }
 
     float* packed_a = workspace.packed_a.reserve(std::max<std::int64_t>(mr * block.size, 1));
@@ -238,7 +241,7 @@ void compute_block(const Problem& p, const KBlock& block, std::int64_t row_begin
         for (std::int64_t j = column_begin, panel = 0; j < column_end; j += nr, ++panel) {
             const std::int64_t columns = std::min(nr, column_end - j);
             const SliverB b = b_needs_packing(p, columns)
-                                  ? SliverB{packed_b + panel * panel_size, nr}
+                                  ? SliverB{packed_panel(panel), nr}
                                   : SliverB{p.b + block.begin * p.ldb + j, p.ldb};
             for (std::int64_t i = ic; i < ic_end; i += mr) {
                 SliverA a;
