@@ -46,6 +46,7 @@ public:
         bool seen_descr = false, seen_order = false, seen_shape = false;
         expect('{');
         while (skip_space(), peek() != '}') {
+            const std::size_t key_at = at_;
             const std::string key = string();
             expect(':');
             if (key == "descr") {
@@ -59,7 +60,7 @@ public:
                 shape = tuple();
                 seen_shape = true;
             } else {
-                fail("unexpected key '" + key + "'");
+                fail_at(key_at, "unexpected key '" + key + "'");
             }
             skip_space();
             if (peek() == ',') ++at_;
@@ -68,15 +69,16 @@ public:
         ++at_;
         while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
         if (at_ != text_.size()) fail("unexpected text after the header dict");
-        if (!seen_descr) fail("no 'descr' key");
-        if (!seen_order) fail("no 'fortran_order' key");
-        if (!seen_shape) fail("no 'shape' key");
+        if (!seen_descr) fail_at(0, "no 'descr' key");
+        if (!seen_order) fail_at(0, "no 'fortran_order' key");
+        if (!seen_shape) fail_at(0, "no 'shape' key");
     }
 
 private:
-    [[noreturn]] void fail(const std::string& why) const {
-        throw FileError(path_, base_ + at_, "malformed header: " + why);
+    [[noreturn]] void fail_at(std::size_t at, const std::string& why) const {
+        throw FileError(path_, base_ + at, "malformed header: " + why);
     }
+    [[noreturn]] void fail(const std::string& why) const { fail_at(at_, why); }
     char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
     void skip_space() {
         while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
