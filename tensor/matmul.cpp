@@ -277,8 +277,10 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
 }
 
 // The split of C between threads: rectangles of whole tiles along the rows or along the columns.
-// There are more of them than threads (up to 4 per thread, each worth at least ~2 MFLOP), so a thread
+// There are more of them than threads (up to 2 per thread, each worth at least ~2 MFLOP), so a thread
 // that another process slows down on these shared machines hands the rest of its work to the other.
+// Measured on 2 threads: one part per thread sometimes ran at one-thread speed (the second worker
+// came too late), 4 per thread lost 5-15% to smaller blocks; 2 per thread was best.
 // When B is packed whole, the split is along the columns if there are enough, so that each part
 // packs only its own columns of B; otherwise it is along the direction whose largest part has the
 // fewest tiles.
@@ -288,7 +290,7 @@ struct Split {
 };
 
 constexpr double min_flops_per_part = 2.0e6;
-constexpr std::int64_t max_parts_per_thread = 4;
+constexpr std::int64_t max_parts_per_thread = 2;
 
 Split choose_split(const Problem& p, int threads, double flops) {
     const std::int64_t row_tiles = (p.m + p.kernels->mr - 1) / p.kernels->mr;
