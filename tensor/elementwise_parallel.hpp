@@ -11,15 +11,20 @@
 
 namespace smallnet::detail {
 
-// Work (elements times the op's relative cost) below which a kernel runs on the calling thread.
-// Measured on this 2-core EPYC (bench/elementwise_bench.cpp, BM_threshold_*): handing a loop to TBB
-// costs 4-10 us, and relu (cost 1) ran 2x48K floats faster on one thread than on two, breaking even
-// around 96K floats in cache (~12 us of work); sigmoid (cost 8) breaks even near 12K floats.
+// Work (elements times the op's relative cost) below which a kernel runs on the calling thread:
+// 128K float elements for a memory-bound op, 32K for a transcendental one. Measured on this 2-core
+// EPYC with bench/elementwise_bench.cpp (BM_threshold_*: one call on one thread against the same
+// call split in two halves on two threads, medians of 5):
+//   relu     64K floats: 3.1 us on one thread, 4.2 us on two;  128K: 10.3 us against 5.1 us
+//   sigmoid  16K floats: 3.7 us on one thread, 4.3 us on two;   32K:  7.3 us against 6.2 us
+// Handing a call to the second thread costs a few microseconds (TBB's wake-up, plus moving the
+// data's cache lines to the other core), so relu breaks even near 96K floats and sigmoid near 24K.
 inline constexpr std::int64_t parallel_work_threshold = std::int64_t{1} << 17;
 
-// Relative per-element costs, from the same measurement: one memory-bound pass = 1.
+// Relative per-element costs: a memory-bound pass is 1; exp/log/tanh-based ops run 4-5 times longer
+// per element in cache (relu 0.05 ns, sigmoid 0.22 ns per float on one AVX-512 core).
 inline constexpr std::int64_t cost_memory_bound = 1;
-inline constexpr std::int64_t cost_transcendental = 8;
+inline constexpr std::int64_t cost_transcendental = 4;
 
 // Pieces start at multiples of this many elements: whole AVX-512 vectors and cache lines, so only
 // the very last piece has a partial vector.

@@ -37,16 +37,12 @@ inline Mask first_lanes(std::int64_t count) {
     return Batch::load_aligned(index) < Batch(static_cast<float>(count));
 }
 
-// out[i] = f(inputs[i]...) for i in [0, n); out may be one of the inputs.
+// out[i] = f(inputs[i]...) for i in [0, n); out may be one of the inputs. One vector per iteration:
+// unrolled by two, GCC stored the second vector before the first, and tensors beyond the caches lost
+// 10% of their bandwidth (add: 31 GB/s against 34 on one core).
 template <class F, class... Inputs>
 inline void map(std::int64_t n, float* out, F f, const Inputs*... inputs) {
     std::int64_t i = 0;
-    for (; i + 2 * lanes <= n; i += 2 * lanes) {
-        const Batch r0 = f(Batch::load_unaligned(inputs + i)...);
-        const Batch r1 = f(Batch::load_unaligned(inputs + i + lanes)...);
-        r0.store_unaligned(out + i);
-        r1.store_unaligned(out + i + lanes);
-    }
     for (; i + lanes <= n; i += lanes) f(Batch::load_unaligned(inputs + i)...).store_unaligned(out + i);
     if (i < n) store_partial(f(load_partial(inputs + i, n - i)...), out + i, n - i);
 }

@@ -69,9 +69,10 @@ struct ElementwiseKernels {
 };
 
 // Elements (rows) summed in float lanes before the partial is added in double: few enough that a lane
-// adds at most 64 floats (sse2: 256 elements over 4 accumulators of 4 lanes), so the float part loses
-// at most a few units in the last place and the double part keeps huge sums exact enough.
-inline constexpr std::int64_t sum_block = 256;
+// adds at most 64 floats (sse2: 1024 elements over 4 accumulators of 4 lanes; a column lane: 64 rows),
+// so the float part loses at most a few units in the last place, and enough that the per-block fold
+// costs nothing next to the memory traffic.
+inline constexpr std::int64_t sum_block = 1024;
 inline constexpr std::int64_t column_block_rows = 64;
 
 namespace avx512 { extern const ElementwiseKernels elementwise_table; }
