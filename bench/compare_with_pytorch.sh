@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Trains the seed's MNIST autoencoder with smallnet and with PyTorch (shared/peers/torch_mnist_ae.py,
+# in its strongest configuration on these machines: one thread, OpenBLAS's AVX-512 kernels) in
+# alternation, RUNS times each, and prints the medians and the ratios smallnet / PyTorch.
+# usage: bench/compare_with_pytorch.sh [RUNS=3] [BUILD=build]   (needs python3-torch)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+build=${2:-build}
+peer=../shared/peers/torch_mnist_ae.py
+log=$(mktemp)
+for run in $(seq 1 "$runs"); do
+  for seed in 0; do
+    /usr/bin/time -f 'WALL %e' "$build/bench/mnist_training" --seed "$run" 2>>"$log" | grep RESULT >>"$log"
+    OPENBLAS_CORETYPE=Cooperlake OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$peer" --threads 1 --seed "$run" | grep RESULT >>"$log"
+  done
+done
+/usr/bin/python3 - "$log" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l.split("RESULT ", 1)[1]) for l in open(sys.argv[1]) if l.startswith("RESULT ")]
+def med(impl, key, f=lambda v: v):
+    return statistics.median(f(r[key]) for r in rows if r["impl"] == impl)
+for key, f, label in [("median_epoch_2_5_s", lambda v: v, "training epoch, s (median of epochs 2-5)"),
+                      ("infer_10k_batched_s", lambda v: v, "inference of the 10k test images, s"),
+                      ("peak_rss_mb", lambda v: v, "peak RSS, MB"),
+                      ("val_mse", lambda v: v[-1], "validation MSE after the last epoch")]:
+    ours, theirs = med("smallnet", key, f), med("pytorch", key, f)
+    print(f"{label:45s} smallnet {ours:9.4f}   pytorch {theirs:9.4f}   ratio {ours / theirs:6.3f}")
+print("runs:", sum(r["impl"] == "smallnet" for r in rows), "each; smallnet val_mse per run:",
+      [round(r["val_mse"][-1], 5) for r in rows if r["impl"] == "smallnet"])
+PY
+rm -f "$log"
