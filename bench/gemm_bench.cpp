@@ -1,2 +1,153 @@
+// GEMM benchmarks: the 11 products of one training step of the MNIST autoencoder 784-128-32-128-784
+// at batch 256, one by one and together (BM_training_step_gemms), plus a square 1024 product, each on
+// 1 and 2 threads; and, where OpenBLAS is installed, the same shapes through cblas_sgemm
+// (BM_openblas_*). FLOPS counts 2 m n k per product.
+//
+//   OPENBLAS_CORETYPE=Cooperlake ./build/bench/gemm_bench --benchmark_repetitions=5
+//       (with --benchmark_report_aggregates_only=true)
+//
+// Weights are stored [in, out] and the forward pass is Y = X · W, so the backward pass needs
+// dW = Xᵀ · dY (transpose_a) and dX = dY · Wᵀ (transpose_b); layer 1 needs no dX.
+
 #include <benchmark/benchmark.h>
-BENCHMARK_MAIN();
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor/creation.hpp"
+#include "tensor/matmul.hpp"
+#include "tensor/simd.hpp"
+#include "tensor/threads.hpp"
+
+#ifdef SMALLNET_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace {
+
+using smallnet::Tensor;
+
+struct Product {
+    std::string name;
+    std::int64_t m, n, k;
+    bool transpose_a = false;
+    bool transpose_b = false;
+    double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k); }
+};
+
+constexpr std::int64_t batch = 256;
+
+const std::vector<Product>& training_step_products() {
+    static const std::vector<Product> products = {
+        {"forward_784x128", batch, 128, 784},
+        {"forward_128x32", batch, 32, 128},
+        {"forward_32x128", batch, 128, 32},
+        {"forward_128x784", batch, 784, 128},
+        {"weight_grad_784x128", 784, 128, batch, true, false},
+        {"weight_grad_128x32", 128, 32, batch, true, false},
+        {"weight_grad_32x128", 32, 128, batch, true, false},
+        {"weight_grad_128x784", 128, 784, batch, true, false},
+        {"input_grad_128x32", batch, 128, 32, false, true},
+        {"input_grad_32x128", batch, 32, 128, false, true},
+        {"input_grad_128x784", batch, 128, 784, false, true},
+    };
+    return products;
+}
+
+const Product square_product{"square_1024", 1024, 1024, 1024};
+
+// The operands of one product, stored as the transpose flags say, with random values.
+struct Operands {
+    Tensor a, b, c;
+    std::int64_t lda, ldb;
+
+    explicit Operands(const Product& p) {
+        smallnet::Generator generator(42);
+        a = smallnet::uniform(p.transpose_a ? smallnet::Shape{p.k, p.m} : smallnet::Shape{p.m, p.k}, -1.0f, 1.0f,
+                              generator);
+        b = smallnet::uniform(p.transpose_b ? smallnet::Shape{p.n, p.k} : smallnet::Shape{p.k, p.n}, -1.0f, 1.0f,
+                              generator);
+        c = smallnet::zeros({p.m, p.n});
+        lda = a.size(1);
+        ldb = b.size(1);
+    }
+};
+
+void run_smallnet(const Product& p, Operands& x) {
+    smallnet::gemm(p.transpose_a, p.transpose_b, p.m, p.n, p.k, 1.0f, x.a.data(), x.lda, x.b.data(), x.ldb, 0.0f,
+                   x.c.data(), p.n);
+}
+
+#ifdef SMALLNET_HAVE_OPENBLAS
+void run_openblas(const Product& p, Operands& x) {
+    cblas_sgemm(CblasRowMajor, p.transpose_a ? CblasTrans : CblasNoTrans, p.transpose_b ? CblasTrans : CblasNoTrans,
+                static_cast<int>(p.m), static_cast<int>(p.n), static_cast<int>(p.k), 1.0f, x.a.data(),
+                static_cast<int>(x.lda), x.b.data(), static_cast<int>(x.ldb), 0.0f, x.c.data(), static_cast<int>(p.n));
+}
+#endif
+
+using Runner = void (*)(const Product&, Operands&);
+using ThreadSetter = void (*)(int);
+
+void set_smallnet_threads(int count) { smallnet::set_num_threads(count); }
+#ifdef SMALLNET_HAVE_OPENBLAS
+void set_openblas_threads(int count) { openblas_set_num_threads(count); }
+#endif
+
+void benchmark_product(benchmark::State& state, Product product, Runner run, ThreadSetter set_threads) {
+    set_threads(static_cast<int>(state.range(0)));
+    Operands operands(product);
+    for (auto _ : state) {
+        run(product, operands);
+        benchmark::DoNotOptimize(operands.c.data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["FLOPS"] = benchmark::Counter(product.flops(), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void benchmark_training_step(benchmark::State& state, Runner run, ThreadSetter set_threads) {
+    set_threads(static_cast<int>(state.range(0)));
+    std::vector<Operands> operands;
+    double flops = 0.0;
+    for (const Product& p : training_step_products()) {
+        operands.emplace_back(p);
+        flops += p.flops();
+    }
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < operands.size(); ++i) run(training_step_products()[i], operands[i]);
+        benchmark::ClobberMemory();
+    }
+    state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void register_family(const std::string& prefix, Runner run, ThreadSetter set_threads) {
+    benchmark::RegisterBenchmark((prefix + "training_step_gemms").c_str(), benchmark_training_step, run, set_threads)
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime();
+    std::vector<Product> products = training_step_products();
+    products.push_back(square_product);
+    for (const Product& p : products)
+        benchmark::RegisterBenchmark((prefix + p.name).c_str(), benchmark_product, p, run, set_threads)
+            ->Arg(1)
+            ->Arg(2)
+            ->UseRealTime();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_family("BM_", run_smallnet, set_smallnet_threads);
+#ifdef SMALLNET_HAVE_OPENBLAS
+    register_family("BM_openblas_", run_openblas, set_openblas_threads);
+#endif
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::AddCustomContext("instruction_set",
+                                std::string(smallnet::instruction_set_name(smallnet::active_instruction_set())));
+    benchmark::AddCustomContext("default_threads", std::to_string(smallnet::num_threads()));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

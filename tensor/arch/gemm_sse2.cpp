@@ -1,1 +1,4 @@
-// placeholder: filled by the gemm kernels
+// The GEMM kernels for sse2 (tensor/arch/README.md).
+#define SMALLNET_ARCH xsimd::sse2
+#define SMALLNET_ARCH_NAMESPACE sse2
+#include "tensor/arch/gemm_impl.hpp"

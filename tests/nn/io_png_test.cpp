@@ -14,7 +14,7 @@ std::filesystem::path temp_path(const std::string& name) {
 }
 }  // namespace
 
-TEST_SUITE("nn.png") {
+TEST_SUITE("nn.io_png") {
 
 TEST_CASE("encode_png writes the signature and an IHDR with the size") {
     std::vector<std::uint8_t> pixels(7 * 3 * 3, 200);

@@ -16,7 +16,7 @@ std::filesystem::path temp_folder() {
 }
 }  // namespace
 
-TEST_SUITE("nn.plot") {
+TEST_SUITE("nn.io_plot") {
 
 TEST_CASE("save_plot writes a PNG of the asked size and leaves no temporary file") {
     const auto folder = temp_folder();

@@ -1,0 +1,78 @@
+#include "nn/io/mnist.hpp"
+
+#include "nn/io/file_error.hpp"
+#include "nn/io/idx.hpp"
+
+namespace smallnet {
+
+namespace {
+
+constexpr int max_label = 9;
+
+std::string size_text(const MnistSplit& split) {
+    return std::to_string(split.rows) + "x" + std::to_string(split.columns);
+}
+
+}  // namespace
+
+std::filesystem::path find_mnist_file(const std::filesystem::path& folder, const std::string& split,
+                                      const std::string& part) {
+    if (split != "train" && split != "t10k")
+        throw FileError(folder, "unknown MNIST split \"" + split + "\"; expected \"train\" or \"t10k\"");
+    if (part != "images" && part != "labels")
+        throw FileError(folder, "unknown MNIST part \"" + part + "\"; expected \"images\" or \"labels\"");
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error))
+        throw FileError(folder, std::filesystem::exists(folder, error) ? "is not a folder" : "no such folder");
+
+    const std::string idx = part == "images" ? "idx3-ubyte" : "idx1-ubyte";
+    std::string tried;
+    for (const std::string& stem : {split + "-" + part + "-" + idx, split + "-" + part + "." + idx})
+        for (const char* suffix : {"", ".gz"}) {
+            const std::filesystem::path candidate = folder / (stem + suffix);
+            if (std::filesystem::exists(candidate, error)) return candidate;
+            tried += (tried.empty() ? "" : ", ") + stem + suffix;
+        }
+    throw FileError(folder, "no " + split + " " + part + " file; tried " + tried);
+}
+
+MnistSplit read_mnist_split(const std::filesystem::path& folder, const std::string& split) {
+    const std::filesystem::path images_path = find_mnist_file(folder, split, "images");
+    const std::filesystem::path labels_path = find_mnist_file(folder, split, "labels");
+    IdxArray images = read_idx(images_path);
+    if (images.dims.size() != 3)
+        throw FileError(images_path, 3,
+                        std::to_string(images.dims.size()) + " dimensions; images need 3 [count, rows, columns]");
+    IdxArray labels = read_idx(labels_path);
+    if (labels.dims.size() != 1)
+        throw FileError(labels_path, 3, std::to_string(labels.dims.size()) + " dimensions; labels need 1 [count]");
+    if (labels.dims[0] != images.dims[0])
+        throw FileError(labels_path, "holds " + std::to_string(labels.dims[0]) + " labels but " +
+                                         images_path.string() + " holds " + std::to_string(images.dims[0]) +
+                                         " images");
+    const std::uint64_t header_bytes = 8;  // magic and one dimension
+    for (std::size_t i = 0; i < labels.bytes.size(); ++i)
+        if (labels.bytes[i] > max_label)
+            throw FileError(labels_path, header_bytes + i,
+                            "label " + std::to_string(i) + " is " + std::to_string(labels.bytes[i]) +
+                                "; labels must be 0 to " + std::to_string(max_label));
+
+    MnistSplit result;
+    result.rows = images.dims[1];
+    result.columns = images.dims[2];
+    result.images = ByteMatrix(std::move(images.bytes), images.dims[0], result.rows * result.columns, 1.0f / 255.0f);
+    result.labels = std::move(labels.bytes);
+    return result;
+}
+
+MnistData read_mnist(const std::filesystem::path& folder) {
+    MnistData data;
+    data.train = read_mnist_split(folder, "train");
+    data.test = read_mnist_split(folder, "t10k");
+    if (data.test.rows != data.train.rows || data.test.columns != data.train.columns)
+        throw FileError(find_mnist_file(folder, "t10k", "images"),
+                        "images are " + size_text(data.test) + " but the train images are " + size_text(data.train));
+    return data;
+}
+
+}  // namespace smallnet

@@ -1,0 +1,139 @@
+// Fused one-pass kernels on tensors: axpy, the Adam/AdamW and SGD steps, the loss sums and their
+// gradients, and the uint8 conversion. Shape checks here, arithmetic in tensor/arch.
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "tensor/arch/elementwise_kernels.hpp"
+#include "tensor/elementwise.hpp"
+#include "tensor/elementwise_parallel.hpp"
+
+namespace smallnet {
+
+namespace {
+
+void require_defined(const char* op, const Tensor& t, const char* role) {
+    if (!t.defined()) throw std::invalid_argument(std::string(op) + ": the " + role + " tensor is undefined");
+}
+
+void require_same_shape(const char* op, const Tensor& a, const Tensor& b, const char* what) {
+    if (a.shape() != b.shape()) throw_shape_error(op, a.shape(), b.shape(), what);
+}
+
+std::int64_t loss_cost(LossKind kind) {
+    return kind == LossKind::binary_cross_entropy || kind == LossKind::binary_cross_entropy_with_logits
+               ? detail::cost_transcendental
+               : detail::cost_memory_bound;
+}
+
+void check_loss_operands(const char* op, const Tensor& prediction, const Tensor& target) {
+    require_defined(op, prediction, "prediction");
+    require_defined(op, target, "target");
+    require_same_shape(op, prediction, target, "prediction and target shapes differ");
+}
+
+}  // namespace
+
+void axpy(float alpha, const Tensor& x, Tensor& y) {
+    require_defined("axpy", x, "x");
+    require_defined("axpy", y, "y");
+    require_same_shape("axpy", x, y, "x and y shapes differ");
+    const auto& kernels = arch::elementwise_kernels();
+    const float* xs = x.data();
+    float* ys = y.data();
+    detail::for_each_piece(y.numel(), detail::cost_memory_bound, [&](std::int64_t begin, std::int64_t end) {
+        kernels.axpy(alpha, xs + begin, ys + begin, end - begin);
+    });
+}
+
+void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment, Tensor& second_moment,
+                 const AdamStep& step) {
+    const char* op = step.weight_decay != 0.0f ? "adamw_update" : "adam_update";
+    require_defined(op, parameter, "parameter");
+    require_defined(op, gradient, "gradient");
+    require_defined(op, first_moment, "first moment");
+    require_defined(op, second_moment, "second moment");
+    require_same_shape(op, parameter, gradient, "parameter and gradient shapes differ");
+    require_same_shape(op, parameter, first_moment, "parameter and first moment shapes differ");
+    require_same_shape(op, parameter, second_moment, "parameter and second moment shapes differ");
+    if (step.step < 1) throw std::invalid_argument(std::string(op) + ": step " + std::to_string(step.step) +
+                                                   " is not counted from 1");
+    // The bias corrections in double: beta2^t for t in the thousands is where float would drift.
+    const double correction1 = 1.0 - std::pow(static_cast<double>(step.beta1), static_cast<double>(step.step));
+    const double correction2 = 1.0 - std::pow(static_cast<double>(step.beta2), static_cast<double>(step.step));
+    const arch::AdamConstants constants{
+        .beta1 = step.beta1,
+        .one_minus_beta1 = static_cast<float>(1.0 - static_cast<double>(step.beta1)),
+        .beta2 = step.beta2,
+        .one_minus_beta2 = static_cast<float>(1.0 - static_cast<double>(step.beta2)),
+        .step_size = static_cast<float>(static_cast<double>(step.learning_rate) / correction1),
+        .inverse_correction2 = static_cast<float>(1.0 / correction2),
+        .epsilon = step.epsilon,
+        .decay = static_cast<float>(static_cast<double>(step.learning_rate) * static_cast<double>(step.weight_decay)),
+    };
+    const auto& kernels = arch::elementwise_kernels();
+    float* p = parameter.data();
+    const float* g = gradient.data();
+    float* m = first_moment.data();
+    float* v = second_moment.data();
+    detail::for_each_piece(parameter.numel(), detail::cost_memory_bound, [&](std::int64_t begin, std::int64_t end) {
+        kernels.adam(p + begin, g + begin, m + begin, v + begin, end - begin, constants);
+    });
+}
+
+void sgd_update(Tensor& parameter, const Tensor& gradient, Tensor& velocity, const SgdStep& step) {
+    require_defined("sgd_update", parameter, "parameter");
+    require_defined("sgd_update", gradient, "gradient");
+    require_same_shape("sgd_update", parameter, gradient, "parameter and gradient shapes differ");
+    const bool momentum = step.momentum != 0.0f;
+    if (momentum) {
+        require_defined("sgd_update", velocity, "velocity");
+        require_same_shape("sgd_update", parameter, velocity, "parameter and velocity shapes differ");
+    }
+    const arch::SgdConstants constants{.learning_rate = step.learning_rate,
+                                       .momentum = step.momentum,
+                                       .nesterov = step.nesterov,
+                                       .weight_decay = step.weight_decay};
+    const auto& kernels = arch::elementwise_kernels();
+    float* p = parameter.data();
+    const float* g = gradient.data();
+    float* v = momentum ? velocity.data() : nullptr;
+    detail::for_each_piece(parameter.numel(), detail::cost_memory_bound, [&](std::int64_t begin, std::int64_t end) {
+        kernels.sgd(p + begin, g + begin, v ? v + begin : nullptr, end - begin, constants);
+    });
+}
+
+double loss_sum(LossKind kind, const Tensor& prediction, const Tensor& target) {
+    check_loss_operands("loss_sum", prediction, target);
+    const auto& kernels = arch::elementwise_kernels();
+    const float* p = prediction.data();
+    const float* t = target.data();
+    return detail::ordered_sum(prediction.numel(), loss_cost(kind), [&](std::int64_t begin, std::int64_t end) {
+        return kernels.loss_sum(kind, p + begin, t + begin, end - begin);
+    });
+}
+
+void loss_gradient(LossKind kind, const Tensor& prediction, const Tensor& target, float scale, Tensor& gradient,
+                   bool accumulate) {
+    check_loss_operands("loss_gradient", prediction, target);
+    require_defined("loss_gradient", gradient, "gradient");
+    require_same_shape("loss_gradient", prediction, gradient, "prediction and gradient shapes differ");
+    const auto& kernels = arch::elementwise_kernels();
+    const float* p = prediction.data();
+    const float* t = target.data();
+    float* g = gradient.data();
+    detail::for_each_piece(prediction.numel(), loss_cost(kind), [&](std::int64_t begin, std::int64_t end) {
+        kernels.loss_gradient(kind, p + begin, t + begin, scale, g + begin, end - begin, accumulate);
+    });
+}
+
+void convert_u8(const std::uint8_t* in, std::int64_t count, float scale, float* out) {
+    if (count < 0) throw std::invalid_argument("convert_u8: negative count " + std::to_string(count));
+    const auto& kernels = arch::elementwise_kernels();
+    detail::for_each_piece(count, detail::cost_memory_bound, [&](std::int64_t begin, std::int64_t end) {
+        kernels.convert_u8(in + begin, end - begin, scale, out + begin);
+    });
+}
+
+}  // namespace smallnet
