@@ -103,14 +103,14 @@ void run(const Settings& s) {
     scatter.push_back(std::move(links));
     save_plot(out / "reconstruction.png", scatter,
               {.title = "2dnormals: original and reconstructed points", .x_label = "x1 (standardised)",
-               .y_label = "x2 (standardised)", .width = 800, .height = 800, .equal_aspect = true});
+               .y_label = "x2 (standardised)", .width = 800, .height = 860, .equal_aspect = true, .legend_below = true});
 
     // (2) every point's code, one strip per class (jittered vertically).
     std::vector<PlotSeries> strips;
     std::vector<std::pair<double, std::string>> ticks;
     Generator jitter(s.seed + 1);
     for (int c = 0; c < s.classes; ++c) {
-        PlotSeries strip{"class " + std::to_string(c), {}, {}, palette_color(c), SeriesStyle::points, 0.45};
+        PlotSeries strip{"", {}, {}, palette_color(c), SeriesStyle::points, 0.45};  // the y axis names the class
         for (std::int64_t i = 0; i < n; ++i) {
             if (data.labels[static_cast<std::size_t>(i)] != c) continue;
             strip.x.push_back(codes.at({i, 0}));

@@ -77,19 +77,34 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
     xr.pad();
     yr.pad();
 
+    // The viewport: room for the labels, and below the plot for a legend placed there.
+    std::size_t entries = 0;
+    for (const PlotSeries& one : series) entries += !one.label.empty();
+    const int legend_columns = 2;
+    const double legend_rows = options.legend_below ? std::ceil(static_cast<double>(entries) / legend_columns) : 0.0;
+    const double bottom = 0.12 + (legend_rows > 0 ? (legend_rows * 30.0 + 70.0) / options.height : 0.0);
     pls.col0(1);
     pls.schr(0.0, 1.0);
-    const PLINT axis = options.log_y ? 20 : 0;
+    pls.adv(0);
+    if (options.equal_aspect)
+        pls.vpas(0.12, 0.95, bottom, 0.9,
+                 (yr.high - yr.low) / (xr.high - xr.low) * options.width / options.height);
+    else
+        pls.vpor(0.12, 0.95, bottom, 0.9);
+    pls.wind(xr.low, xr.high, yr.low, yr.high);
     if (options.y_tick_labels.empty()) {
-        pls.env(xr.low, xr.high, yr.low, yr.high, options.equal_aspect ? 1 : 0, axis);
+        pls.box("bcnst", 0.0, 0, options.log_y ? "bcnstvl" : "bcnstv", 0.0, 0);
     } else {
-        pls.adv(0);
-        pls.vsta();
-        pls.wind(xr.low, xr.high, yr.low, yr.high);
         pls.box("bcnst", 0.0, 0, "bc", 0.0, 0);
         for (const auto& [value, text] : options.y_tick_labels)
-            pls.mtex("l", 1.0, (value - yr.low) / (yr.high - yr.low), 1.0, text.c_str());
+            pls.mtex("lv", 0.8, (value - yr.low) / (yr.high - yr.low), 1.0, text.c_str());
     }
+    // Dots are filled polygons: a radius in pixels, converted to world units along each axis (text
+    // glyphs through pango would cost a millisecond per thousand points more than this).
+    PLFLT vx0 = 0, vx1 = 1, vy0 = 0, vy1 = 1;
+    pls.gvpd(vx0, vx1, vy0, vy1);
+    const double world_per_pixel_x = (xr.high - xr.low) / ((vx1 - vx0) * options.width);
+    const double world_per_pixel_y = (yr.high - yr.low) / ((vy1 - vy0) * options.height);
     pls.lab(options.x_label.c_str(), options.y_label.c_str(), options.title.c_str());
 
     std::vector<PLINT> legend_options, colours, line_styles, symbol_numbers;
@@ -117,11 +132,20 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
                 pls.width(one.size);
                 for (std::size_t i = 0; i + 1 < x.size(); i += 2) pls.join(x[i], y[i], x[i + 1], y[i + 1]);
                 break;
-            case SeriesStyle::points:
-                pls.schr(0.0, one.size);
-                if (n > 0) pls.string(n, x.data(), y.data(), dot);
-                pls.schr(0.0, 1.0);
+            case SeriesStyle::points: {
+                constexpr int corners = 12;
+                const double radius = 6.0 * one.size;  // pixels
+                PLFLT px[corners], py[corners];
+                for (std::size_t i = 0; i < x.size(); ++i) {
+                    for (int c = 0; c < corners; ++c) {
+                        const double angle = 2 * 3.14159265358979 * c / corners;
+                        px[c] = x[i] + radius * std::cos(angle) * world_per_pixel_x;
+                        py[c] = y[i] + radius * std::sin(angle) * world_per_pixel_y;
+                    }
+                    pls.fill(corners, px, py);
+                }
                 break;
+            }
         }
         pls.width(1.0);
         if (one.label.empty()) continue;
@@ -129,7 +153,7 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
         colours.push_back(colour);
         line_styles.push_back(1);
         line_widths.push_back(std::max(one.size, 1.0));
-        symbol_scales.push_back(one.style == SeriesStyle::points ? std::max(one.size, 0.6) : 1.0);
+        symbol_scales.push_back(one.style == SeriesStyle::points ? std::max(one.size * 1.2, 0.6) : 1.0);
         symbol_numbers.push_back(1);
         texts.push_back(one.label.c_str());
         symbols.push_back(dot);
@@ -138,8 +162,14 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
         std::vector<PLINT> text_colours(texts.size(), 1);
         PLFLT legend_width = 0, legend_height = 0;
         pls.col0(1);
+        const bool below = options.legend_below;
+        // Below: under the x label, in two columns; otherwise inside the top right corner.
+        const double below_offset = 80.0 / ((vy1 - vy0) * options.height);
         pls.legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-                   PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.01, 0.01, 0.06, 0, 1, 1, 0, 0,
+                   below ? PL_POSITION_BOTTOM | PL_POSITION_OUTSIDE
+                         : PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
+                   below ? 0.0 : 0.01, below ? below_offset : 0.01, 0.06, 0, 1, 1,
+                   below ? static_cast<PLINT>(legend_rows) : 0, below ? legend_columns : 0,
                    static_cast<PLINT>(texts.size()), legend_options.data(), 0.8, 0.9, 2.0, 0.0,
                    text_colours.data(), texts.data(), nullptr, nullptr, nullptr, nullptr, colours.data(),
                    line_styles.data(), line_widths.data(), colours.data(), symbol_scales.data(),

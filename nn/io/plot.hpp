@@ -32,7 +32,7 @@ struct PlotSeries {
     std::vector<double> x, y;
     Rgb color = palette_color(0);
     SeriesStyle style = SeriesStyle::line;
-    double size = 1.0;  // line width, or the dots' size relative to the text (0.5 suits a thousand points)
+    double size = 1.0;  // line width, or the dots' radius in units of 6 pixels (0.5 suits a thousand points)
 };
 
 struct PlotOptions {
@@ -40,6 +40,7 @@ struct PlotOptions {
     int width = 800, height = 600;  // pixels
     bool log_y = false;             // log10 y axis (non-positive values are left out)
     bool equal_aspect = false;      // one unit is as long on both axes (scatter plots of 2-D points)
+    bool legend_below = false;      // the legend under the plot (two columns), not inside its top right
     // When not empty, the y axis is labelled with these (value, text) pairs instead of numbers (strip
     // plots by class).
     std::vector<std::pair<double, std::string>> y_tick_labels;
