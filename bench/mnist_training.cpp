@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
         else if (flag == "--seed") seed = std::stoull(value);
         else { std::fprintf(stderr, "mnist_training: unknown flag %s\n", flag.c_str()); return 2; }
     }
-    set_num_threads(threads);
+    if (threads > 0) set_num_threads(threads);  // otherwise SMALLNET_NUM_THREADS or one per core
 
     auto start = Clock::now();
     const MnistData mnist = read_mnist(data);

@@ -25,6 +25,7 @@ SequentialModule::SequentialModule(std::vector<Layer> layers_, std::string name_
 
 std::string SequentialModule::child_name(std::size_t index) const {
     const Module& child = layers[index].module();
+    if (is_input(layers[index])) return "input";
     if (const auto* nested = dynamic_cast<const SequentialModule*>(&child); nested && !nested->name.empty())
         return nested->name;
     std::size_t position = 0;

@@ -39,7 +39,10 @@ std::string type_name(std::uint8_t type) {
 
 std::string dims_text(const std::vector<std::int64_t>& dims) {
     std::string text = "[";
-    for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (i) text += ", ";
+        text += std::to_string(dims[i]);
+    }
     return text + "]";
 }
 

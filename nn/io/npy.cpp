@@ -25,9 +25,12 @@ constexpr std::size_t alignment = 64;  // numpy's ARRAY_ALIGN
 constexpr std::uint64_t max_header_bytes = 100'000;
 
 std::string shape_tuple(const Shape& shape) {
-    if (shape.rank() == 1) return "(" + std::to_string(shape[0]) + ",)";  // a 1-tuple needs its comma
     std::string text = "(";
-    for (int i = 0; i < shape.rank(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    for (int i = 0; i < shape.rank(); ++i) {
+        if (i) text += ", ";
+        text += std::to_string(shape[i]);
+    }
+    if (shape.rank() == 1) text += ',';  // a 1-tuple needs its comma, or Python reads a plain number
     return text + ")";
 }
 

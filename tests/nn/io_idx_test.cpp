@@ -103,7 +103,7 @@ TEST_CASE("header rejections, raw and inside gzip, with the offset and the reaso
          "offset 2: element type 0x42 (unknown) is not supported; only 0x08 (unsigned byte) is"},
         {"no dimensions", idx_file(0x08, {}, ""), "offset 3: 0 dimensions; expected 1 to 4"},
         {"five dimensions", idx_file(0x08, {1, 1, 1, 1, 1}, "a"), "offset 3: 5 dimensions; expected 1 to 4"},
-        {"short dimensions", idx_file(0x08, {}, "").replace(3, 1, "\x03") + be32(10) + std::string(2, '\0'),
+        {"short dimensions", std::string("\0\0\x08\x03", 4) + be32(10) + std::string(2, '\0'),
          "offset 4: truncated: expected 12 bytes of dimensions, found 6"},
         {"zero dimension", idx_file(0x08, {2, 0, 3}, ""), "offset 8: dimension 1 is 0"},
         {"too many elements", idx_file(0x08, {65536, 65536, 2}, ""),

@@ -128,46 +128,46 @@ TEST_CASE("each bad entry is named with its field") {
         std::size_t data_bytes;
     };
     const std::vector<Case> cases = {
-        {"unknown dtype", "{" + entry("w", "[2]", 0, 8, "Q7") + "}", "tensor \"w\": unknown dtype \"Q7\"", 8},
-        {"other dtype", "{" + entry("w", "[2]", 0, 4, "F16") + "}",
+        {"unknown dtype", std::string("{") + entry("w", "[2]", 0, 8, "Q7") + "}", "tensor \"w\": unknown dtype \"Q7\"", 8},
+        {"other dtype", std::string("{") + entry("w", "[2]", 0, 4, "F16") + "}",
          "tensor \"w\": dtype F16 is not supported; smallnet reads F32 only", 4},
         {"dtype not a string", R"({"w":{"dtype":32,"shape":[],"data_offsets":[0,4]}})",
          "tensor \"w\": dtype is 32, not a string", 4},
-        {"negative shape", "{" + entry("w", "[2,-3]", 0, 8) + "}",
+        {"negative shape", std::string("{") + entry("w", "[2,-3]", 0, 8) + "}",
          "tensor \"w\": shape entry 1 is -3; expected a non-negative integer", 8},
-        {"fractional shape", "{" + entry("w", "[2.5]", 0, 8) + "}",
+        {"fractional shape", std::string("{") + entry("w", "[2.5]", 0, 8) + "}",
          "tensor \"w\": shape entry 0 is 2.5; expected a non-negative integer", 8},
-        {"shape not an array", "{" + entry("w", "2", 0, 8) + "}", "tensor \"w\": shape is 2, not an array", 8},
-        {"rank 7", "{" + entry("w", "[1,1,1,1,1,1,1]", 0, 4) + "}",
+        {"shape not an array", std::string("{") + entry("w", "2", 0, 8) + "}", "tensor \"w\": shape is 2, not an array", 8},
+        {"rank 7", std::string("{") + entry("w", "[1,1,1,1,1,1,1]", 0, 4) + "}",
          "tensor \"w\": shape has 7 dimensions; smallnet tensors have at most 6", 4},
-        {"huge shape", "{" + entry("w", "[4294967296,4294967296]", 0, 8) + "}",
+        {"huge shape", std::string("{") + entry("w", "[4294967296,4294967296]", 0, 8) + "}",
          "tensor \"w\": shape [4294967296,4294967296] holds more bytes than 2^64", 8},
         {"missing offsets", R"({"w":{"dtype":"F32","shape":[]}})", "tensor \"w\": no \"data_offsets\" field", 4},
         {"three offsets", R"({"w":{"dtype":"F32","shape":[],"data_offsets":[0,4,8]}})",
          "tensor \"w\": data_offsets is [0,4,8]; expected [begin, end]", 4},
         {"negative offset", R"({"w":{"dtype":"F32","shape":[],"data_offsets":[-4,0]}})",
          "tensor \"w\": data_offsets[0] is -4; expected a non-negative integer", 4},
-        {"reversed offsets", "{" + entry("w", "[0]", 8, 4) + "}", "tensor \"w\": data_offsets [8, 4] end before they begin",
+        {"reversed offsets", std::string("{") + entry("w", "[0]", 8, 4) + "}", "tensor \"w\": data_offsets [8, 4] end before they begin",
          8},
-        {"size disagrees with shape", "{" + entry("w", "[2]", 0, 4) + "}",
+        {"size disagrees with shape", std::string("{") + entry("w", "[2]", 0, 4) + "}",
          "tensor \"w\": data_offsets [0, 4] hold 4 bytes but F32 shape [2] needs 8", 8},
-        {"offsets out of range", "{" + entry("w", "[2]", 8, 16) + "}",
+        {"offsets out of range", std::string("{") + entry("w", "[2]", 8, 16) + "}",
          "tensor \"w\": data_offsets [8, 16] run past the end of the 8-byte data buffer", 8},
         {"entry not an object", R"({"w":[1,2]})", "tensor \"w\": entry is [1,2], not an object", 0},
         {"metadata value not a string", R"({"__metadata__":{"epoch":3}})",
          "__metadata__: the value of \"epoch\" is 3, not a string", 0},
         {"metadata not an object", R"({"__metadata__":"v1"})", "__metadata__ is \"v1\", not an object", 0},
-        {"duplicate name", "{" + entry("a", "[1]", 0, 4) + "," + entry("a", "[1]", 4, 8) + "}",
+        {"duplicate name", std::string("{") + entry("a", "[1]", 0, 4) + "," + entry("a", "[1]", 4, 8) + "}",
          "duplicate tensor name \"a\"", 8},
         {"duplicate field", R"({"a":{"dtype":"F32","dtype":"F32","shape":[],"data_offsets":[0,4]}})",
          "tensor \"a\": duplicate field \"dtype\"", 4},
-        {"overlap", "{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 4, 12) + "}",
+        {"overlap", std::string("{") + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 4, 12) + "}",
          "tensors \"a\" and \"b\" overlap: data_offsets [0, 8] and [4, 12]", 12},
-        {"same offsets twice", "{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 0, 8) + "}",
+        {"same offsets twice", std::string("{") + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 0, 8) + "}",
          "tensors \"a\" and \"b\" overlap: data_offsets [0, 8] and [0, 8]", 8},
-        {"gap", "{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 12, 20) + "}",
+        {"gap", std::string("{") + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 12, 20) + "}",
          "a gap of 4 bytes in the data buffer before tensor \"b\" (data_offsets [12, 20])", 20},
-        {"not starting at 0", "{" + entry("a", "[2]", 4, 12) + "}",
+        {"not starting at 0", std::string("{") + entry("a", "[2]", 4, 12) + "}",
          "a gap of 4 bytes in the data buffer before tensor \"a\" (data_offsets [4, 12])", 12},
     };
     TemporaryFolder folder;
@@ -184,7 +184,7 @@ TEST_CASE("each bad entry is named with its field") {
 TEST_CASE("the data must end exactly where the last tensor ends") {
     TemporaryFolder folder;
     const auto path = folder / "long.safetensors";
-    const std::uint64_t data_start = write_crafted(path, "{" + entry("a", "[2]", 0, 8) + "}", 12);
+    const std::uint64_t data_start = write_crafted(path, std::string("{") + entry("a", "[2]", 0, 8) + "}", 12);
     CHECK(file_error_of([&] { read_safetensors(path); }) ==
           path.string() + ": offset " + std::to_string(data_start + 8) +
               ": 4 bytes after the end of the last tensor's data");
@@ -200,7 +200,7 @@ TEST_CASE("empty tensors may share an offset, in any order; layout order need no
     TemporaryFolder folder;
     const auto path = folder / "ok.safetensors";
     write_crafted(path,
-                  "{" + entry("late", "[1]", 4, 8) + "," + entry("e1", "[0,3]", 0, 0) + "," +
+                  std::string("{") + entry("late", "[1]", 4, 8) + "," + entry("e1", "[0,3]", 0, 0) + "," +
                       entry("first", "[1]", 0, 4) + "," + entry("e2", "[0]", 8, 8) + "}",
                   8);
     const NamedTensors read = load_safetensors(path);

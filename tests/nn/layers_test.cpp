@@ -47,15 +47,24 @@ TEST_CASE("a Dense whose input size does not fit the previous layer is refused, 
     encoder.build(784);
     Sequential wrong({Input(100), encoder}, "wrong");
     CHECK_THROWS_WITH_AS(wrong.build(100),
-                         "layer 'wrong.encoder': Sequential 'encoder' takes 784 features, but the data (100 features) "
-                         "gives it 100",
+                         "layer 'wrong.encoder': Sequential 'encoder' takes 784 features, but 'wrong.input' "
+                         "(InputLayer, 100 outputs) gives it 100",
                          std::invalid_argument);
     Sequential decoder({Dense(10)}, "decoder");
     decoder.build(64);
     Sequential chained({encoder, decoder}, "chained");
     CHECK_THROWS_WITH_AS(chained.build(784),
-                         "layer 'chained.decoder': layer 'decoder.0': Dense(10) was built for 64 inputs, but "
-                         "'chained.encoder' (Sequential, 32 outputs) gives it 32",
+                         "layer 'chained.decoder': Sequential 'decoder' takes 64 features, but 'chained.encoder' "
+                         "(Sequential, 32 outputs) gives it 32",
+                         std::invalid_argument);
+    // A Dense shared between two models is checked against its kernel.
+    Dense shared(10);
+    Sequential first({Input(64), shared});
+    first.build(64);
+    Sequential second({Input(784), encoder, shared}, "second");
+    CHECK_THROWS_WITH_AS(second.build(784),
+                         "layer 'second.1': Dense(10) was built for 64 inputs, but 'second.encoder' (Sequential, 32 "
+                         "outputs) gives it 32",
                          std::invalid_argument);
     CHECK_THROWS_AS(Dense(0), std::invalid_argument);
     CHECK_THROWS_WITH_AS(Dense(3, "swish"), "unknown activation 'swish' (expected linear, relu, leaky_relu, sigmoid, tanh or softplus)",

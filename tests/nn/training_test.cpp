@@ -101,13 +101,16 @@ TEST_CASE("save then load gives identical predictions; a wrong file is refused p
 
     Sequential other({Input(4), Dense(5), Dense(4)}, "other");
     other.build(4);
-    CHECK_THROWS_WITH_AS(other.load_weights(path),
-                         ("load_weights: " + path.string() +
-                          " does not fit model 'other':\n  missing tensor '0.kernel' [4, 5]\n  missing tensor '0.bias' [5]"
-                          "\n  missing tensor '1.kernel' [5, 4]\n  missing tensor '1.bias' [4]"
-                          "\n  unexpected tensor 'decoder.0.bias' [8]")
-                             .c_str(),
-                         std::runtime_error);
+    try {
+        other.load_weights(path);
+        FAIL("a file with other names was accepted");
+    } catch (const std::runtime_error& error) {
+        const std::string message = error.what();
+        CHECK(message.find("load_weights: " + path.string() + " does not fit model 'other':\n  missing tensor '0.kernel' [4, 5]"
+                           "\n  missing tensor '0.bias' [5]\n  missing tensor '1.kernel' [5, 4]\n  missing tensor '1.bias' [4]"
+                           "\n  unexpected tensor 'encoder.0.kernel' [4, 8]") == 0);
+        CHECK(message.find("unexpected tensor 'decoder.1.bias' [4]") != std::string::npos);
+    }
     Sequential wider = Sequential({Sequential({Input(4), Dense(9, "tanh"), Dense(1)}, "encoder"),
                                    Sequential({Dense(8, "tanh"), Dense(4)}, "decoder")});
     wider.build(4);
