@@ -38,8 +38,8 @@ struct Settings {
     int threads = 0;
     std::int64_t limit = 0;
     // denoise
-    float noise_stddev = 0.3f;
-    float salt_and_pepper = 0.1f;
+    float noise_stddev = 0.2f;
+    float salt_and_pepper = 0.05f;
     // anomaly
     int anomaly_class = 1;
     double fpr = 0.05;
@@ -77,6 +77,7 @@ MnistData load(const Settings& s) {
 }
 
 History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation) {
+    ae.model.build(x.columns(), s.seed);  // as fit would, so the summary can count the weights
     std::printf("%s", ae.model.summary().c_str());
     ae.model.compile(Adam(), s.loss);
     return ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
