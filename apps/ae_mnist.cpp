@@ -116,6 +116,9 @@ void run_train(const Settings& s) {
                      pca.residual, pca.iterations);
     std::printf("\ntest reconstruction MSE: autoencoder %.5f, PCA (%lld components) %.5f\n", mse(reconstructed, test_x),
                 static_cast<long long>(s.bottleneck), pca.reconstruction_mse(test_x));
+    std::printf("PCA: %.1f%% of the variance; %d block power iterations, residual %.1e\n",
+                100 * std::accumulate(pca.variances.begin(), pca.variances.end(), 0.0) / pca.total_variance,
+                pca.iterations, pca.residual);
     print_written_files(stdout, out,
                         {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
 }
@@ -297,11 +300,15 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         return app.exit(error) == 0 ? 0 : exit_usage_error;
     }
+    // `ae_mnist --out DIR denoise` means DIR too.
+    const auto out_for = [&](CLI::App* command, const std::string& own) {
+        return command->count("--out") == 0 && app.count("--out") > 0 ? train_out : own;
+    };
     return run_program("ae_mnist", [&] {
         if (s.threads > 0) set_num_threads(s.threads);
-        if (*denoise) s.out = denoise_out, run_denoise(s);
-        else if (*anomaly) s.out = anomaly_out, run_anomaly(s);
-        else if (*encode) s.out = encode_out, run_encode(s);
+        if (*denoise) s.out = out_for(denoise, denoise_out), run_denoise(s);
+        else if (*anomaly) s.out = out_for(anomaly, anomaly_out), run_anomaly(s);
+        else if (*encode) s.out = out_for(encode, encode_out), run_encode(s);
         else s.out = train_out, run_train(s);
     });
 }
