@@ -1,0 +1,314 @@
+// ae_mnist: the TensorFlow Keras notes' MNIST autoencoder, 784 -> 128 -> 32 -> 128 -> 784
+// (relu, sigmoid output), Adam, MSE, 5 epochs of batch 256, validated on the test set, with PCA of
+// the same size as the linear baseline; and the notes' other uses: `denoise` (noisy input, clean
+// target), `anomaly` (train on the normal classes, score by reconstruction error) and `encode` (the
+// trained encoder's codes of a data set).
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+#include "nn/datasets/subset.hpp"
+#include "nn/io/csv.hpp"
+#include "nn/io/history_files.hpp"
+#include "nn/io/mnist.hpp"
+#include "nn/io/npy.hpp"
+#include "nn/io/png.hpp"
+#include "nn/io/safetensors.hpp"
+#include "nn/metrics.hpp"
+#include "nn/nn.hpp"
+#include "nn/noise.hpp"
+#include "nn/pca.hpp"
+#include "nn/program.hpp"
+
+using namespace smallnet;
+
+namespace {
+
+struct Settings {
+    std::string data = "/usr/share/datasets/fashion-mnist";
+    std::string out;  // per command: out/, out/denoise, out/anomaly, out/encode
+    std::uint64_t seed = 1;
+    int epochs = 5;
+    std::int64_t batch_size = 256;
+    std::int64_t bottleneck = 32;
+    std::string loss = "mse";
+    int threads = 0;
+    std::int64_t limit = 0;
+    // denoise
+    float noise_stddev = 0.2f;
+    float salt_and_pepper = 0.05f;
+    // anomaly
+    int anomaly_class = 1;
+    double fpr = 0.05;
+    // encode
+    std::string weights;
+    std::string split = "test";
+};
+
+struct Autoencoder {
+    Sequential encoder, decoder, model;
+};
+
+// The seed's model; `corruption` layers (noise, active only in training) go in front of the encoder.
+Autoencoder make_autoencoder(std::int64_t pixels, std::int64_t bottleneck, std::int64_t hidden = 128,
+                             std::vector<Layer> corruption = {}) {
+    Sequential encoder({Input(pixels), Dense(hidden, "relu"), Dense(bottleneck, "relu")}, "encoder");
+    Sequential decoder({Dense(hidden, "relu"), Dense(pixels, "sigmoid")}, "decoder");
+    corruption.push_back(encoder);
+    corruption.push_back(decoder);
+    return {encoder, decoder, Sequential(corruption, "autoencoder")};
+}
+
+MnistData load(const Settings& s) {
+    MnistData data = read_mnist(s.data);
+    if (s.limit > 0)
+        for (MnistSplit* split : {&data.train, &data.test}) {
+            const std::int64_t n = std::min(s.limit, split->images.rows());
+            split->images = split->images.row_range(0, n);
+            split->labels.resize(static_cast<std::size_t>(n));
+        }
+    std::printf("data: %s: %lld training and %lld test images of %lldx%lld\n", s.data.c_str(),
+                static_cast<long long>(data.train.images.rows()), static_cast<long long>(data.test.images.rows()),
+                static_cast<long long>(data.train.rows), static_cast<long long>(data.train.columns));
+    return data;
+}
+
+History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation) {
+    ae.model.build(x.columns(), s.seed);  // as fit would, so the summary can count the weights
+    std::printf("%s", ae.model.summary().c_str());
+    ae.model.compile(Adam(), s.loss);
+    return ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
+                               .seed = s.seed});
+}
+
+// Rows `indices` of x as a [count, pixels] tensor.
+Tensor pick(const Tensor& x, const std::vector<std::int64_t>& indices) { return take_rows(x, indices); }
+
+// ---- ae_mnist: train, codes, pictures, PCA baseline -------------------------------------------
+void run_train(const Settings& s) {
+    const std::filesystem::path out = s.out;
+    make_output_folder(out);
+    const MnistData data = load(s);
+    const MnistSplit &train_set = data.train, &test_set = data.test;
+    const std::int64_t pixels = train_set.images.columns();
+
+    Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
+    const History history = train(ae, s, train_set.images, test_set.images);
+    ae.model.save_weights(out / "weights.safetensors");
+    save_history_csv(out / "history.csv", history);
+    save_loss_plot(out / "loss.png", history, "Autoencoder " + std::to_string(pixels) + "-128-" +
+                                                  std::to_string(s.bottleneck) + "-128-" + std::to_string(pixels),
+                   s.loss);
+
+    const Tensor test_x = test_set.images.to_tensor();
+    const Tensor reconstructed = ae.model.predict(test_x);
+    save_npy(out / "codes.npy", ae.encoder.predict(test_x));
+    const auto shown = one_per_class(test_set.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
+    save_image_grid(out / "reconstructions.png", {pick(test_x, shown), pick(reconstructed, shown)},
+                    static_cast<int>(test_set.rows), static_cast<int>(test_set.columns));
+
+    const Pca pca = fit_pca(train_set.images, static_cast<int>(s.bottleneck), {.seed = s.seed});
+    if (!pca.converged)
+        std::fprintf(stderr, "ae_mnist: warning: PCA did not converge (residual %.2e after %d iterations)\n",
+                     pca.residual, pca.iterations);
+    std::printf("\ntest reconstruction MSE: autoencoder %.5f, PCA (%lld components) %.5f\n", mse(reconstructed, test_x),
+                static_cast<long long>(s.bottleneck), pca.reconstruction_mse(test_x));
+    std::printf("PCA: %.1f%% of the variance; %d block power iterations, residual %.1e\n",
+                100 * std::accumulate(pca.variances.begin(), pca.variances.end(), 0.0) / pca.total_variance,
+                pca.iterations, pca.residual);
+    print_written_files(stdout, out,
+                        {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
+}
+
+// ---- ae_mnist denoise -------------------------------------------------------------------------
+void run_denoise(const Settings& s) {
+    const std::filesystem::path out = s.out;
+    make_output_folder(out);
+    const MnistData data = load(s);
+    const std::int64_t pixels = data.train.images.columns();
+
+    Autoencoder ae = make_autoencoder(pixels, s.bottleneck, 128,
+                                      {GaussianNoise(s.noise_stddev), SaltAndPepper(s.salt_and_pepper)});
+    const History history = train(ae, s, data.train.images, data.test.images);
+    ae.model.save_weights(out / "weights.safetensors");
+    save_history_csv(out / "history.csv", history);
+    save_loss_plot(out / "loss.png", history, "Denoising autoencoder (val: clean input)", s.loss);
+
+    // The same kinds of noise on the test images, from a generator of their own.
+    const Tensor clean = data.test.images.to_tensor();
+    Generator generator(s.seed + 1);
+    const Tensor noisy = add_noise(clean, {.gaussian_stddev = s.noise_stddev, .salt_and_pepper = s.salt_and_pepper}, generator);
+    const Tensor denoised = ae.model.predict(noisy);
+    const auto shown = one_per_class(data.test.labels, 10, std::min<std::int64_t>(10, clean.size(0)));
+    save_image_grid(out / "denoised.png", {pick(noisy, shown), pick(denoised, shown), pick(clean, shown)},
+                    static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
+    std::printf("\ntest PSNR against the clean images (mean over images): noisy %.2f dB, denoised %.2f dB\n",
+                mean_row_psnr(noisy, clean), mean_row_psnr(denoised, clean));
+    print_written_files(stdout, out, {"weights.safetensors", "history.csv", "loss.png", "denoised.png"});
+}
+
+// ---- ae_mnist anomaly -------------------------------------------------------------------------
+void run_anomaly(const Settings& s) {
+    const std::filesystem::path out = s.out;
+    make_output_folder(out);
+    const MnistData data = load(s);
+    const std::int64_t pixels = data.train.images.columns();
+    const auto normal = [&](std::uint8_t label) { return label != s.anomaly_class; };
+    const ByteMatrix train_normal = take_rows(data.train.images, indices_where(data.train.labels, normal));
+    const ByteMatrix test_normal = take_rows(data.test.images, indices_where(data.test.labels, normal));
+    std::printf("training on the %lld images not of class %d\n", static_cast<long long>(train_normal.rows()), s.anomaly_class);
+
+    Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
+    const History history = train(ae, s, train_normal, test_normal);
+    ae.model.save_weights(out / "weights.safetensors");
+    save_history_csv(out / "history.csv", history);
+    save_loss_plot(out / "loss.png", history, "Autoencoder of the normal classes", s.loss);
+
+    // Score: each test image's reconstruction error; positive: the held-out class.
+    const Tensor test_x = data.test.images.to_tensor();
+    const Tensor reconstructed = ae.model.predict(test_x);
+    const std::vector<double> scores = row_mse(reconstructed, test_x);
+    std::vector<std::uint8_t> anomalous(data.test.labels.size());
+    for (std::size_t i = 0; i < anomalous.size(); ++i) anomalous[i] = data.test.labels[i] == s.anomaly_class;
+    const double auc = roc_auc(scores, anomalous);
+    const OperatingPoint point = threshold_at_fpr(scores, anomalous, s.fpr);
+
+    CsvTable table{{"index", "label", "score", "anomalous", "flagged"}, {}};
+    for (std::size_t i = 0; i < scores.size(); ++i)
+        table.rows.push_back({static_cast<double>(i), static_cast<double>(data.test.labels[i]), scores[i],
+                              static_cast<double>(anomalous[i]), scores[i] > point.threshold ? 1.0 : 0.0});
+    save_csv(out / "scores.csv", table);
+
+    // The 10 highest and 10 lowest scores, each above its reconstruction.
+    std::vector<std::int64_t> order(scores.size());
+    std::iota(order.begin(), order.end(), std::int64_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return scores[static_cast<std::size_t>(a)] > scores[static_cast<std::size_t>(b)]; });
+    const auto count = std::min<std::size_t>(10, order.size());
+    const std::vector<std::int64_t> most(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count));
+    const std::vector<std::int64_t> least(order.end() - static_cast<std::ptrdiff_t>(count), order.end());
+    save_image_grid(out / "anomalies.png",
+                    {pick(test_x, most), pick(reconstructed, most), pick(test_x, least), pick(reconstructed, least)},
+                    static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
+
+    std::printf("\nanomaly class %d: ROC-AUC %.4f\n", s.anomaly_class, auc);
+    std::printf("threshold at false-positive rate <= %.3f: score > %.6f flags %.1f%% of class %d (false-positive rate %.3f)\n",
+                s.fpr, point.threshold, 100 * point.true_positive_rate, s.anomaly_class, point.false_positive_rate);
+    print_written_files(stdout, out, {"weights.safetensors", "history.csv", "loss.png", "scores.csv", "anomalies.png"});
+}
+
+// ---- ae_mnist encode --------------------------------------------------------------------------
+// The sizes of a saved autoencoder, read from its weight file.
+struct SavedSizes {
+    std::int64_t pixels, hidden, bottleneck;
+};
+
+SavedSizes saved_sizes(const std::filesystem::path& weights) {
+    const NamedTensors tensors = load_safetensors(weights);
+    const auto shape_of = [&](const std::string& name) -> const Shape& {
+        for (const auto& [key, tensor] : tensors)
+            if (key == name && tensor.rank() == 2) return tensor.shape();
+        throw std::runtime_error(weights.string() + ": not an ae_mnist weight file (no 2-D tensor '" + name + "')");
+    };
+    const Shape& first = shape_of("encoder.0.kernel");
+    const Shape& second = shape_of("encoder.1.kernel");
+    return {first[0], first[1], second[1]};
+}
+
+void run_encode(const Settings& s) {
+    const std::filesystem::path out = s.out;
+    make_output_folder(out);
+    const SavedSizes sizes = saved_sizes(s.weights);
+    MnistSplit split = read_mnist_split(s.data, s.split == "train" ? "train" : "t10k");
+    if (s.limit > 0) {
+        const std::int64_t n = std::min(s.limit, split.images.rows());
+        split.images = split.images.row_range(0, n);
+        split.labels.resize(static_cast<std::size_t>(n));
+    }
+    if (split.images.columns() != sizes.pixels)
+        throw std::runtime_error(s.weights + " is for images of " + std::to_string(sizes.pixels) + " pixels, but " +
+                                 s.data + " holds images of " + std::to_string(split.images.columns()));
+    Autoencoder ae = make_autoencoder(sizes.pixels, sizes.bottleneck, sizes.hidden);
+    ae.model.build(sizes.pixels);
+    ae.model.load_weights(s.weights);
+
+    const Tensor codes = ae.encoder.predict(split.images);
+    save_npy(out / "codes.npy", codes);
+    CsvTable table{{"label"}, {}};
+    for (std::int64_t j = 0; j < codes.size(1); ++j) table.header.push_back("code" + std::to_string(j + 1));
+    for (std::int64_t i = 0; i < codes.size(0); ++i) {
+        std::vector<double> row = {static_cast<double>(split.labels[static_cast<std::size_t>(i)])};
+        for (std::int64_t j = 0; j < codes.size(1); ++j) row.push_back(codes.data()[i * codes.size(1) + j]);
+        table.rows.push_back(std::move(row));
+    }
+    save_csv(out / "codes.csv", table);
+    std::printf("encoded the %lld %s images of %s with %s: %lld codes of %lld values\n",
+                static_cast<long long>(codes.size(0)), s.split.c_str(), s.data.c_str(), s.weights.c_str(),
+                static_cast<long long>(codes.size(0)), static_cast<long long>(codes.size(1)));
+    print_written_files(stdout, out, {"codes.npy", "codes.csv"});
+}
+
+// ---- command line -----------------------------------------------------------------------------
+void add_data_options(CLI::App& app, Settings& s) {
+    app.add_option("--data", s.data, "MNIST-format folder (train-images-idx3-ubyte[.gz], ...)")->capture_default_str();
+    app.add_option("--seed", s.seed, "seed of the weights, the shuffling and the noise")->capture_default_str();
+    app.add_option("--threads", s.threads, "worker threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
+    app.add_option("--limit", s.limit, "use only the first N images of each split (0: all)")->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+}
+
+void add_training_options(CLI::App& app, Settings& s) {
+    add_data_options(app, s);
+    app.add_option("--epochs", s.epochs, "training epochs")->check(CLI::Range(1, 100'000))->capture_default_str();
+    app.add_option("--batch-size", s.batch_size, "images per step")->check(CLI::Range(1, 1'000'000))->capture_default_str();
+    app.add_option("--bottleneck", s.bottleneck, "size of the code (and PCA's number of components)")->check(CLI::Range(1, 4096))->capture_default_str();
+    app.add_option("--loss", s.loss, "reconstruction loss")->check(CLI::IsMember({"mse", "bce"}))->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Settings s;
+    CLI::App app{"ae_mnist: the Keras MNIST autoencoder (784-128-32-128-784) with a PCA baseline.\n"
+                 "Without a subcommand: train, then write weights, history, pictures and test codes."};
+    app.require_subcommand(0, 1);
+    std::string train_out = "out", denoise_out = "out/denoise", anomaly_out = "out/anomaly", encode_out = "out/encode";
+    add_training_options(app, s);
+    app.add_option("--out", train_out, "output folder")->capture_default_str();
+
+    CLI::App* denoise = app.add_subcommand("denoise", "train to remove noise (Gaussian, salt and pepper) and measure PSNR");
+    add_training_options(*denoise, s);
+    denoise->add_option("--out", denoise_out, "output folder")->capture_default_str();
+    denoise->add_option("--noise-stddev", s.noise_stddev, "standard deviation of the Gaussian noise (0: none)")->check(CLI::Range(0.0f, 10.0f))->capture_default_str();
+    denoise->add_option("--salt-pepper", s.salt_and_pepper, "fraction of pixels set to 0 or 1 (0: none)")->check(CLI::Range(0.0f, 1.0f))->capture_default_str();
+
+    CLI::App* anomaly = app.add_subcommand("anomaly", "train on all classes but one; detect that class by reconstruction error");
+    add_training_options(*anomaly, s);
+    anomaly->add_option("--out", anomaly_out, "output folder")->capture_default_str();
+    anomaly->add_option("--anomaly-class", s.anomaly_class, "the held-out (anomalous) class")->check(CLI::Range(0, 9))->capture_default_str();
+    anomaly->add_option("--fpr", s.fpr, "false-positive rate the threshold is chosen for")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+
+    CLI::App* encode = app.add_subcommand("encode", "write the codes of a data set with saved weights (codes.npy, codes.csv)");
+    add_data_options(*encode, s);
+    encode->add_option("--out", encode_out, "output folder")->capture_default_str();
+    encode->add_option("--weights", s.weights, "weights.safetensors written by ae_mnist")->required()->check(CLI::ExistingFile);
+    encode->add_option("--split", s.split, "which split to encode")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? 0 : exit_usage_error;
+    }
+    // `ae_mnist --out DIR denoise` means DIR too.
+    const auto out_for = [&](CLI::App* command, const std::string& own) {
+        return command->count("--out") == 0 && app.count("--out") > 0 ? train_out : own;
+    };
+    return run_program("ae_mnist", [&] {
+        if (s.threads > 0) set_num_threads(s.threads);
+        if (*denoise) s.out = out_for(denoise, denoise_out), run_denoise(s);
+        else if (*anomaly) s.out = out_for(anomaly, anomaly_out), run_anomaly(s);
+        else if (*encode) s.out = out_for(encode, encode_out), run_encode(s);
+        else s.out = train_out, run_train(s);
+    });
+}

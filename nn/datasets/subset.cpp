@@ -1,0 +1,84 @@
+#include "nn/datasets/subset.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "tensor/random.hpp"
+
+namespace smallnet {
+
+namespace {
+
+void check_index(std::int64_t index, std::int64_t rows) {
+    if (index < 0 || index >= rows)
+        throw std::out_of_range("take_rows: index " + std::to_string(index) + " outside 0.." +
+                                std::to_string(rows - 1));
+}
+
+}  // namespace
+
+std::vector<std::int64_t> indices_where(std::span<const std::uint8_t> labels,
+                                        const std::function<bool(std::uint8_t)>& keep) {
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        if (keep(labels[i])) out.push_back(static_cast<std::int64_t>(i));
+    return out;
+}
+
+ByteMatrix take_rows(const ByteMatrix& matrix, std::span<const std::int64_t> indices) {
+    const std::int64_t columns = matrix.columns();
+    std::vector<std::uint8_t> bytes(indices.size() * static_cast<std::size_t>(columns));
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        check_index(indices[i], matrix.rows());
+        std::memcpy(bytes.data() + i * columns, matrix.row(indices[i]), static_cast<std::size_t>(columns));
+    }
+    return ByteMatrix(std::move(bytes), static_cast<std::int64_t>(indices.size()), columns, matrix.scale());
+}
+
+Tensor take_rows(const Tensor& matrix, std::span<const std::int64_t> indices) {
+    if (matrix.rank() != 2) throw_shape_error("take_rows", matrix.shape(), "must be [rows, columns]");
+    const std::int64_t columns = matrix.size(1);
+    Tensor out(Shape{static_cast<std::int64_t>(indices.size()), columns});
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        check_index(indices[i], matrix.size(0));
+        std::memcpy(out.data() + i * columns, matrix.data() + indices[i] * columns,
+                    static_cast<std::size_t>(columns) * sizeof(float));
+    }
+    return out;
+}
+
+std::vector<std::int64_t> one_per_class(std::span<const std::uint8_t> labels, int classes, std::int64_t count) {
+    std::vector<std::int64_t> out;
+    std::vector<char> taken(labels.size(), 0);
+    for (int c = 0; c < classes && static_cast<std::int64_t>(out.size()) < count; ++c)
+        for (std::size_t i = 0; i < labels.size(); ++i)
+            if (labels[i] == c) {
+                out.push_back(static_cast<std::int64_t>(i));
+                taken[i] = 1;
+                break;
+            }
+    for (std::size_t i = 0; i < labels.size() && static_cast<std::int64_t>(out.size()) < count; ++i)
+        if (!taken[i]) out.push_back(static_cast<std::int64_t>(i));
+    return out;
+}
+
+std::vector<std::int64_t> sample_indices(std::int64_t size, std::int64_t count, Generator& generator) {
+    if (count < 0 || count > size)
+        throw std::invalid_argument("sample_indices: cannot pick " + std::to_string(count) + " of " +
+                                    std::to_string(size));
+    // A partial Fisher-Yates shuffle of 0..size-1.
+    std::vector<std::int64_t> all(static_cast<std::size_t>(size));
+    std::iota(all.begin(), all.end(), std::int64_t{0});
+    for (std::int64_t i = 0; i < count; ++i) {
+        const auto j = i + static_cast<std::int64_t>(generator.below(static_cast<std::uint64_t>(size - i)));
+        std::swap(all[static_cast<std::size_t>(i)], all[static_cast<std::size_t>(j)]);
+    }
+    all.resize(static_cast<std::size_t>(count));
+    std::sort(all.begin(), all.end());
+    return all;
+}
+
+}  // namespace smallnet

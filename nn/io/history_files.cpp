@@ -1,0 +1,63 @@
+#include "nn/io/history_files.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+#include "nn/io/plot.hpp"
+
+namespace smallnet {
+
+namespace {
+bool has_validation(const History& history) {
+    return std::any_of(history.epochs.begin(), history.epochs.end(), [](const EpochLogs& e) { return e.val_loss.has_value(); });
+}
+}  // namespace
+
+CsvTable history_table(const History& history) {
+    const bool validation = has_validation(history);
+    CsvTable table;
+    table.header = validation ? std::vector<std::string>{"epoch", "loss", "val_loss", "seconds"}
+                              : std::vector<std::string>{"epoch", "loss", "seconds"};
+    for (const EpochLogs& e : history.epochs) {
+        std::vector<double> row = {static_cast<double>(e.epoch), e.loss};
+        if (validation) row.push_back(e.val_loss.value_or(std::numeric_limits<double>::quiet_NaN()));
+        row.push_back(e.seconds);
+        table.rows.push_back(std::move(row));
+    }
+    return table;
+}
+
+void save_history_csv(const std::filesystem::path& path, const History& history) {
+    save_csv(path, history_table(history));
+}
+
+void save_loss_plot(const std::filesystem::path& path, const History& history, const std::string& title,
+                    const std::string& loss_name) {
+    if (history.epochs.empty()) throw std::invalid_argument("loss plot: the history has no epochs");
+    PlotSeries loss{"loss (" + loss_name + ")", {}, {}, palette_color(0), SeriesStyle::line, 2.0};
+    PlotSeries val_loss{"val_loss", {}, {}, palette_color(1), SeriesStyle::line, 2.0};
+    for (const EpochLogs& e : history.epochs) {
+        loss.x.push_back(e.epoch);
+        loss.y.push_back(e.loss);
+        if (e.val_loss) val_loss.x.push_back(e.epoch), val_loss.y.push_back(*e.val_loss);
+    }
+    std::vector<PlotSeries> series = {loss};
+    if (!val_loss.x.empty()) series.push_back(val_loss);
+    // A single epoch would be a line of one point: mark the points too.
+    if (history.epochs.size() < 2)
+        for (std::size_t i = 0, n = series.size(); i < n; ++i) {
+            PlotSeries dots = series[i];
+            dots.label.clear();
+            dots.style = SeriesStyle::points;
+            dots.size = 0.8;
+            series.push_back(dots);
+        }
+    PlotOptions options;
+    options.title = title;
+    options.x_label = "epoch";
+    options.y_label = "loss";
+    save_plot(path, series, options);
+}
+
+}  // namespace smallnet

@@ -1,0 +1,241 @@
+#include "nn/io/plot.hpp"
+
+#include <plstream.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <fcntl.h>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+
+#include "nn/io/file_error.hpp"
+#include "nn/io/png.hpp"
+
+namespace smallnet {
+
+Rgb palette_color(int index) {
+    static constexpr Rgb tableau10[10] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},
+                                          {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127},
+                                          {188, 189, 34},  {23, 190, 207}};
+    return tableau10[((index % 10) + 10) % 10];
+}
+
+namespace {
+
+// A filled circle (UTF-8), drawn with the cairo driver's fonts; the same glyph marks the legend entry.
+constexpr const char* dot = "\xe2\x97\x8f";
+
+struct Range {
+    double low = std::numeric_limits<double>::infinity();
+    double high = -std::numeric_limits<double>::infinity();
+    void add(double v) {
+        low = std::min(low, v);
+        high = std::max(high, v);
+    }
+    // 4% margins; a single value gets a unit-wide range around it.
+    void pad() {
+        if (!(high > low)) {
+            const double half = low == 0.0 ? 1.0 : std::fabs(low) * 0.5;
+            low -= half, high += half;
+        }
+        const double margin = (high - low) * 0.04;
+        low -= margin, high += margin;
+    }
+};
+
+void fsync_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw FileError(path, system_error_text(errno));
+    const int rc = ::fsync(fd);
+    const int saved = errno;
+    ::close(fd);
+    if (rc != 0) throw FileError(path, "fsync: " + system_error_text(saved));
+}
+
+void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOptions& options) {
+    Range xr, yr;
+    std::vector<std::vector<double>> ys(series.size());
+    for (std::size_t s = 0; s < series.size(); ++s) {
+        const PlotSeries& one = series[s];
+        for (std::size_t i = 0; i < one.x.size(); ++i) {
+            double y = one.y[i];
+            if (options.log_y) {
+                if (!(y > 0.0)) continue;
+                y = std::log10(y);
+            }
+            xr.add(one.x[i]);
+            yr.add(y);
+        }
+    }
+    if (!(xr.high >= xr.low) || !(yr.high >= yr.low)) throw std::invalid_argument("plot: no points to draw");
+    for (const auto& [value, text] : options.y_tick_labels) yr.add(value);
+    xr.pad();
+    yr.pad();
+
+    // The viewport: room for the labels, and below the plot for a legend placed there.
+    std::size_t entries = 0;
+    for (const PlotSeries& one : series) entries += !one.label.empty();
+    const int legend_columns = 2;
+    const double legend_rows = options.legend_below ? std::ceil(static_cast<double>(entries) / legend_columns) : 0.0;
+    const double bottom = 0.12 + (legend_rows > 0 ? (legend_rows * 30.0 + 70.0) / options.height : 0.0);
+    pls.col0(1);
+    pls.schr(0.0, 1.0);
+    pls.adv(0);
+    if (options.equal_aspect)
+        pls.vpas(0.12, 0.95, bottom, 0.9,
+                 (yr.high - yr.low) / (xr.high - xr.low) * options.width / options.height);
+    else
+        pls.vpor(0.12, 0.95, bottom, 0.9);
+    pls.wind(xr.low, xr.high, yr.low, yr.high);
+    if (options.y_tick_labels.empty()) {
+        pls.box("bcnst", 0.0, 0, options.log_y ? "bcnstvl" : "bcnstv", 0.0, 0);
+    } else {
+        pls.box("bcnst", 0.0, 0, "bc", 0.0, 0);
+        for (const auto& [value, text] : options.y_tick_labels)
+            pls.mtex("lv", 0.8, (value - yr.low) / (yr.high - yr.low), 1.0, text.c_str());
+    }
+    // Dots are filled polygons: a radius in pixels, converted to world units along each axis (text
+    // glyphs through pango would cost a millisecond per thousand points more than this).
+    PLFLT vx0 = 0, vx1 = 1, vy0 = 0, vy1 = 1;
+    pls.gvpd(vx0, vx1, vy0, vy1);
+    const double world_per_pixel_x = (xr.high - xr.low) / ((vx1 - vx0) * options.width);
+    const double world_per_pixel_y = (yr.high - yr.low) / ((vy1 - vy0) * options.height);
+    pls.lab(options.x_label.c_str(), options.y_label.c_str(), options.title.c_str());
+
+    std::vector<PLINT> legend_options, colours, line_styles, symbol_numbers;
+    std::vector<PLFLT> line_widths, symbol_scales;
+    std::vector<const char*> texts, symbols;
+    for (std::size_t s = 0; s < series.size(); ++s) {
+        const PlotSeries& one = series[s];
+        const PLINT colour = static_cast<PLINT>(2 + s);
+        std::vector<double> x, y;
+        x.reserve(one.x.size());
+        y.reserve(one.y.size());
+        for (std::size_t i = 0; i < one.x.size(); ++i) {
+            if (options.log_y && !(one.y[i] > 0.0)) continue;
+            x.push_back(one.x[i]);
+            y.push_back(options.log_y ? std::log10(one.y[i]) : one.y[i]);
+        }
+        pls.col0(colour);
+        const auto n = static_cast<PLINT>(x.size());
+        switch (one.style) {
+            case SeriesStyle::line:
+                pls.width(one.size);
+                if (n > 1) pls.line(n, x.data(), y.data());
+                break;
+            case SeriesStyle::segments:
+                pls.width(one.size);
+                for (std::size_t i = 0; i + 1 < x.size(); i += 2) pls.join(x[i], y[i], x[i + 1], y[i + 1]);
+                break;
+            case SeriesStyle::points: {
+                constexpr int corners = 12;
+                const double radius = 6.0 * one.size;  // pixels
+                PLFLT px[corners], py[corners];
+                for (std::size_t i = 0; i < x.size(); ++i) {
+                    for (int c = 0; c < corners; ++c) {
+                        const double angle = 2 * 3.14159265358979 * c / corners;
+                        px[c] = x[i] + radius * std::cos(angle) * world_per_pixel_x;
+                        py[c] = y[i] + radius * std::sin(angle) * world_per_pixel_y;
+                    }
+                    pls.fill(corners, px, py);
+                }
+                break;
+            }
+        }
+        pls.width(1.0);
+        if (one.label.empty()) continue;
+        legend_options.push_back(one.style == SeriesStyle::points ? PL_LEGEND_SYMBOL : PL_LEGEND_LINE);
+        colours.push_back(colour);
+        line_styles.push_back(1);
+        line_widths.push_back(std::max(one.size, 1.0));
+        symbol_scales.push_back(one.style == SeriesStyle::points ? std::max(one.size * 1.2, 0.6) : 1.0);
+        symbol_numbers.push_back(1);
+        texts.push_back(one.label.c_str());
+        symbols.push_back(dot);
+    }
+    if (!texts.empty()) {
+        std::vector<PLINT> text_colours(texts.size(), 1);
+        PLFLT legend_width = 0, legend_height = 0;
+        pls.col0(1);
+        const bool below = options.legend_below;
+        // Below: under the x label, in two columns; otherwise inside the top right corner.
+        const double below_offset = 80.0 / ((vy1 - vy0) * options.height);
+        pls.legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+                   below ? PL_POSITION_BOTTOM | PL_POSITION_OUTSIDE
+                         : PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
+                   below ? 0.0 : 0.01, below ? below_offset : 0.01, 0.06, 0, 1, 1,
+                   below ? static_cast<PLINT>(legend_rows) : 0, below ? legend_columns : 0,
+                   static_cast<PLINT>(texts.size()), legend_options.data(), 0.8, 0.9, 2.0, 0.0,
+                   text_colours.data(), texts.data(), nullptr, nullptr, nullptr, nullptr, colours.data(),
+                   line_styles.data(), line_widths.data(), colours.data(), symbol_scales.data(),
+                   symbol_numbers.data(), symbols.data());
+    }
+}
+
+}  // namespace
+
+void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>& series, const PlotOptions& options) {
+    if (series.empty()) throw std::invalid_argument("plot " + path.string() + ": no series");
+    for (const PlotSeries& one : series) {
+        if (one.x.size() != one.y.size())
+            throw std::invalid_argument("plot " + path.string() + ": series '" + one.label + "' has " +
+                                        std::to_string(one.x.size()) + " x values and " +
+                                        std::to_string(one.y.size()) + " y values");
+        for (std::size_t i = 0; i < one.x.size(); ++i)
+            if (!std::isfinite(one.x[i]) || !std::isfinite(one.y[i]))
+                throw std::invalid_argument("plot " + path.string() + ": series '" + one.label +
+                                            "' has a non-finite value at point " + std::to_string(i));
+    }
+    if (options.width < 16 || options.height < 16) throw std::invalid_argument("plot: picture too small");
+
+    static std::atomic<int> counter{0};
+    const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::filesystem::path temporary =
+        folder / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                  std::to_string(counter++));
+    // Create the file first: PLplot ends the process when it cannot open its output.
+    {
+        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) throw FileError(path, "cannot create " + temporary.string() + ": " + system_error_text(errno));
+        ::close(fd);
+    }
+    try {
+        std::vector<PLINT> r = {255, 0}, g = {255, 0}, b = {255, 0};
+        for (std::size_t s = 0; s < series.size(); ++s) {
+            r.push_back(series[s].color.r);
+            g.push_back(series[s].color.g);
+            b.push_back(series[s].color.b);
+        }
+        {
+            auto pls = std::make_unique<plstream>();
+            pls->sdev("pngcairo");
+            pls->sfnam(temporary.c_str());
+            pls->spage(0.0, 0.0, options.width, options.height, 0, 0);
+            pls->scolbg(255, 255, 255);
+            pls->scmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(r.size()));
+            pls->init();
+            draw(*pls, series, options);
+        }  // deleting the stream finishes the file
+        const PngInfo info = read_png_info(temporary);
+        if (info.width != static_cast<std::uint32_t>(options.width) ||
+            info.height != static_cast<std::uint32_t>(options.height))
+            throw FileError(path, "PLplot wrote a " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                                      " picture, not " + std::to_string(options.width) + "x" +
+                                      std::to_string(options.height));
+        fsync_file(temporary);
+        std::error_code error;
+        std::filesystem::rename(temporary, path, error);
+        if (error) throw FileError(path, "rename from " + temporary.string() + ": " + error.message());
+    } catch (...) {
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw;
+    }
+}
+
+}  // namespace smallnet

@@ -1,0 +1,54 @@
+#pragma once
+// Line and scatter plots as PNG files with axes, ticks, labels, a title and a legend, drawn by PLplot
+// through its cairo driver (Debian: libplplot-dev, plplot-driver-cairo; device "pngcairo").
+//
+// PLplot writes to a file name of its own: the plot goes to a temporary name in the target's folder,
+// is checked to be a PNG (without the cairo driver PLplot silently writes PostScript instead) and is
+// then renamed over the target, so a reader never sees a half-written picture.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace smallnet {
+
+struct Rgb {
+    std::uint8_t r = 0, g = 0, b = 0;
+};
+
+// Colour `index` of a qualitative palette (Tableau 10), repeating after 10.
+Rgb palette_color(int index);
+
+enum class SeriesStyle {
+    line,      // a polyline through the points in order
+    points,    // a filled dot at every point
+    segments,  // a line from point 2i to point 2i + 1, for every i (e.g. original -> reconstruction)
+};
+
+struct PlotSeries {
+    std::string label;  // its legend entry; empty: not in the legend
+    std::vector<double> x, y;
+    Rgb color = palette_color(0);
+    SeriesStyle style = SeriesStyle::line;
+    double size = 1.0;  // line width, or the dots' radius in units of 6 pixels (0.5 suits a thousand points)
+};
+
+struct PlotOptions {
+    std::string title, x_label, y_label;
+    int width = 800, height = 600;  // pixels
+    bool log_y = false;             // log10 y axis (non-positive values are left out)
+    bool equal_aspect = false;      // one unit is as long on both axes (scatter plots of 2-D points)
+    bool legend_below = false;      // the legend under the plot (two columns), not inside its top right
+    // When not empty, the y axis is labelled with these (value, text) pairs instead of numbers (strip
+    // plots by class).
+    std::vector<std::pair<double, std::string>> y_tick_labels;
+};
+
+// Draws the series in order (later ones on top) and writes the PNG. Throws std::invalid_argument for
+// no data or non-finite values, FileError when the file cannot be written or is not a PNG.
+void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>& series,
+               const PlotOptions& options = {});
+
+}  // namespace smallnet

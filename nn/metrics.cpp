@@ -1,0 +1,122 @@
+#include "nn/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace smallnet {
+
+namespace {
+
+void check_same(const Tensor& x, const Tensor& reference, const char* what) {
+    if (x.shape() != reference.shape()) throw_shape_error(what, x.shape(), reference.shape(), "shapes differ");
+    if (x.rank() != 2) throw_shape_error(what, x.shape(), "must be [rows, columns]");
+}
+
+void check_labels(std::span<const double> scores, std::span<const std::uint8_t> positive, const char* what) {
+    if (scores.size() != positive.size())
+        throw std::invalid_argument(std::string(what) + ": " + std::to_string(scores.size()) + " scores but " +
+                                    std::to_string(positive.size()) + " labels");
+    for (double s : scores)
+        if (std::isnan(s)) throw std::invalid_argument(std::string(what) + ": a score is NaN");
+}
+
+}  // namespace
+
+std::vector<double> row_mse(const Tensor& x, const Tensor& reference) {
+    check_same(x, reference, "row_mse");
+    const std::int64_t rows = x.size(0), columns = x.size(1);
+    std::vector<double> out(static_cast<std::size_t>(rows));
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const float* a = x.data() + i * columns;
+        const float* b = reference.data() + i * columns;
+        double sum = 0.0;
+        for (std::int64_t j = 0; j < columns; ++j) {
+            const double d = static_cast<double>(a[j]) - b[j];
+            sum += d * d;
+        }
+        out[static_cast<std::size_t>(i)] = columns > 0 ? sum / static_cast<double>(columns) : 0.0;
+    }
+    return out;
+}
+
+double mse(const Tensor& x, const Tensor& reference) {
+    const std::vector<double> rows = row_mse(x, reference);
+    if (rows.empty()) throw std::invalid_argument("mse: no rows");
+    return std::accumulate(rows.begin(), rows.end(), 0.0) / static_cast<double>(rows.size());
+}
+
+double psnr_from_mse(double mse, double max_value) {
+    if (!(mse >= 0.0)) throw std::invalid_argument("psnr: the mean squared error must be >= 0");
+    if (mse == 0.0) return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(max_value * max_value / mse);
+}
+
+double psnr(const Tensor& x, const Tensor& reference, double max_value) {
+    return psnr_from_mse(mse(x, reference), max_value);
+}
+
+double mean_row_psnr(const Tensor& x, const Tensor& reference, double max_value) {
+    const std::vector<double> rows = row_mse(x, reference);
+    if (rows.empty()) throw std::invalid_argument("mean_row_psnr: no rows");
+    double sum = 0.0;
+    for (double m : rows) sum += psnr_from_mse(m, max_value);
+    return sum / static_cast<double>(rows.size());
+}
+
+double roc_auc(std::span<const double> scores, std::span<const std::uint8_t> positive) {
+    check_labels(scores, positive, "roc_auc");
+    const std::size_t n = scores.size();
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+    // Sum of the positives' ranks (1-based), tied scores sharing the mean of their ranks.
+    double positive_rank_sum = 0.0;
+    std::size_t positives = 0;
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i;
+        while (j < n && scores[order[j]] == scores[order[i]]) ++j;
+        const double mid_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+        for (std::size_t k = i; k < j; ++k)
+            if (positive[order[k]]) positive_rank_sum += mid_rank, ++positives;
+        i = j;
+    }
+    const std::size_t negatives = n - positives;
+    if (positives == 0 || negatives == 0)
+        throw std::invalid_argument("roc_auc: needs at least one positive and one negative (got " +
+                                    std::to_string(positives) + " and " + std::to_string(negatives) + ")");
+    const double p = static_cast<double>(positives), q = static_cast<double>(negatives);
+    return (positive_rank_sum - p * (p + 1) / 2) / (p * q);
+}
+
+OperatingPoint threshold_at_fpr(std::span<const double> scores, std::span<const std::uint8_t> positive,
+                                double max_false_positive_rate) {
+    check_labels(scores, positive, "threshold_at_fpr");
+    if (!(max_false_positive_rate >= 0.0 && max_false_positive_rate <= 1.0))
+        throw std::invalid_argument("threshold_at_fpr: the false-positive rate must be in [0, 1]");
+    std::vector<double> negative_scores;
+    std::size_t positives = 0;
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        if (positive[i]) ++positives;
+        else negative_scores.push_back(scores[i]);
+    }
+    if (negative_scores.empty()) throw std::invalid_argument("threshold_at_fpr: no negatives");
+    std::sort(negative_scores.begin(), negative_scores.end(), std::greater<>());
+    const std::size_t q = negative_scores.size();
+    // At most `allowed` negatives may score above the threshold: it is the score of the next one, so
+    // negatives tied with it are not flagged either.
+    const auto allowed = static_cast<std::size_t>(std::floor(max_false_positive_rate * static_cast<double>(q) + 1e-9));
+    OperatingPoint point;
+    point.threshold = allowed >= q ? -std::numeric_limits<double>::infinity() : negative_scores[allowed];
+    std::size_t false_positives = 0, true_positives = 0;
+    for (std::size_t i = 0; i < scores.size(); ++i)
+        if (scores[i] > point.threshold) (positive[i] ? true_positives : false_positives)++;
+    point.false_positive_rate = static_cast<double>(false_positives) / static_cast<double>(q);
+    point.true_positive_rate = positives ? static_cast<double>(true_positives) / static_cast<double>(positives) : 0.0;
+    return point;
+}
+
+}  // namespace smallnet

@@ -1,0 +1,42 @@
+#pragma once
+// Measures of how well a model does: per-row reconstruction error, PSNR for images, ROC-AUC and an
+// operating threshold for anomaly scores.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tensor/tensor.hpp"
+
+namespace smallnet {
+
+// The mean squared error of each row of `x` against the same row of `reference` ([rows, columns] both).
+std::vector<double> row_mse(const Tensor& x, const Tensor& reference);
+// The mean squared error over all elements.
+double mse(const Tensor& x, const Tensor& reference);
+
+// Peak signal-to-noise ratio in dB: 10 · log10(max_value² / mse); +infinity when mse is 0.
+double psnr_from_mse(double mse, double max_value = 1.0);
+// PSNR of x against reference over all elements.
+double psnr(const Tensor& x, const Tensor& reference, double max_value = 1.0);
+// The mean over rows (images) of each row's PSNR, the usual figure for a set of denoised images.
+double mean_row_psnr(const Tensor& x, const Tensor& reference, double max_value = 1.0);
+
+// The area under the ROC curve of `scores` (higher = more likely positive) for the labels `positive`:
+// the probability that a random positive scores above a random negative, ties counting one half
+// (the Mann-Whitney U statistic with mid-ranks). Throws std::invalid_argument when the sizes differ,
+// a score is NaN, or there is no positive or no negative.
+double roc_auc(std::span<const double> scores, std::span<const std::uint8_t> positive);
+
+struct OperatingPoint {
+    double threshold = 0.0;            // flag a sample when its score > threshold
+    double false_positive_rate = 0.0;  // the negatives flagged, as a fraction
+    double true_positive_rate = 0.0;   // the positives flagged, as a fraction
+};
+
+// The lowest threshold that flags at most a fraction `max_false_positive_rate` of the negatives
+// (a score equal to the threshold is not flagged, so ties never push the rate over).
+OperatingPoint threshold_at_fpr(std::span<const double> scores, std::span<const std::uint8_t> positive,
+                                double max_false_positive_rate);
+
+}  // namespace smallnet

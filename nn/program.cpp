@@ -1,0 +1,45 @@
+#include "nn/program.hpp"
+
+#include <exception>
+#include <system_error>
+
+#include "nn/io/file_error.hpp"
+
+namespace smallnet {
+
+int run_program(std::string_view program, const std::function<void()>& body) {
+    try {
+        body();
+        return 0;
+    } catch (const std::exception& error) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%.*s: error: %s\n", static_cast<int>(program.size()), program.data(), error.what());
+        return exit_runtime_error;
+    }
+}
+
+void make_output_folder(const std::filesystem::path& folder) {
+    std::error_code error;
+    std::filesystem::create_directories(folder, error);
+    if (error) throw FileError(folder, "cannot create the output folder: " + error.message());
+    if (!std::filesystem::is_directory(folder)) throw FileError(folder, "not a folder");
+}
+
+std::string human_size(std::uintmax_t bytes) {
+    char text[32];
+    if (bytes >= 1000 * 1000) std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+    else if (bytes >= 1000) std::snprintf(text, sizeof text, "%.0f KB", static_cast<double>(bytes) / 1e3);
+    else std::snprintf(text, sizeof text, "%ju B", bytes);
+    return text;
+}
+
+void print_written_files(std::FILE* stream, const std::filesystem::path& folder, const std::vector<std::string>& files) {
+    std::fprintf(stream, "wrote %s:\n", folder.string().c_str());
+    for (const std::string& name : files) {
+        std::error_code error;
+        const std::uintmax_t size = std::filesystem::file_size(folder / name, error);
+        std::fprintf(stream, "  %-22s %s\n", name.c_str(), error ? "(missing)" : human_size(size).c_str());
+    }
+}
+
+}  // namespace smallnet

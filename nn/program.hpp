@@ -1,0 +1,34 @@
+#pragma once
+// What the command-line programs share besides the framework: the error convention
+// ("<program>: error: <message>" on stderr, exit code 1), the output folder, and the closing list of
+// the files a run wrote.
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smallnet {
+
+// Exit codes: 0 success, 1 a run-time error (missing or corrupt data, NaN in training, a file that
+// cannot be written), 2 bad command-line arguments (the programs map their parser's errors to it).
+inline constexpr int exit_runtime_error = 1;
+inline constexpr int exit_usage_error = 2;
+
+// Runs `body`; an exception becomes "<program>: error: <what>" on stderr and exit code 1.
+int run_program(std::string_view program, const std::function<void()>& body);
+
+// Creates `folder` and its parents when missing; FileError when that fails or a file is in the way.
+void make_output_folder(const std::filesystem::path& folder);
+
+// "1.2 MB", "340 KB", "87 B".
+std::string human_size(std::uintmax_t bytes);
+
+// "wrote <folder>:" then one line per file with its size (files given relative to the folder).
+void print_written_files(std::FILE* stream, const std::filesystem::path& folder,
+                         const std::vector<std::string>& files);
+
+}  // namespace smallnet

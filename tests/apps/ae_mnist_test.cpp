@@ -1,0 +1,155 @@
+#include <filesystem>
+
+#include "tests/apps/run_app.hpp"
+#include "tests/support.hpp"
+#include "nn/io/idx.hpp"
+#include "nn/io/npy.hpp"
+#include "nn/io/png.hpp"
+#include "nn/io/safetensors.hpp"
+
+using namespace smallnet;
+using namespace smallnet::testing;
+
+namespace {
+
+// A tiny MNIST-format folder: 28x28 images whose class c is a bright 8x8 square at one of ten places,
+// over faint noise. Train files gzip-compressed, test files raw (both spellings are found).
+void write_tiny_mnist(const std::filesystem::path& folder, std::int64_t train, std::int64_t test) {
+    std::filesystem::create_directories(folder);
+    Generator generator(99);
+    const auto write = [&](const std::string& split, std::int64_t count, bool gzip) {
+        std::vector<std::uint8_t> images(static_cast<std::size_t>(count * 784)), labels(static_cast<std::size_t>(count));
+        for (std::int64_t i = 0; i < count; ++i) {
+            const int c = static_cast<int>(i % 10);
+            labels[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(c);
+            const int top = 2 + (c / 5) * 12, left = 1 + (c % 5) * 5;
+            for (int y = 0; y < 28; ++y)
+                for (int x = 0; x < 28; ++x) {
+                    const bool on = y >= top && y < top + 8 && x >= left && x < left + 8;
+                    images[static_cast<std::size_t>(i * 784 + y * 28 + x)] =
+                        static_cast<std::uint8_t>(on ? 200 + generator.below(56) : generator.below(30));
+                }
+        }
+        const std::string suffix = gzip ? ".gz" : "";
+        write_idx(folder / (split + "-images-idx3-ubyte" + suffix), {count, 28, 28}, images, gzip);
+        write_idx(folder / (split + "-labels-idx1-ubyte" + suffix), {count}, labels, gzip);
+    };
+    write("train", train, true);
+    write("t10k", test, false);
+}
+
+}  // namespace
+
+TEST_SUITE("apps.ae_mnist") {
+
+TEST_CASE("ae_mnist trains on a tiny MNIST folder and writes every file; encode reads the weights back") {
+    const auto scratch = scratch_folder("ae_mnist");
+    const auto data = scratch / "data", out = scratch / "out";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const std::string common = "--data " + quoted(data.string()) + " --epochs 2 --batch-size 32 --bottleneck 4 --seed 5";
+    const AppRun run = run_app(app, common + " --out " + quoted(out.string()), scratch);
+    INFO(run.out);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("test reconstruction MSE: autoencoder") != std::string::npos);
+    CHECK(run.out.find("PCA (4 components)") != std::string::npos);
+    CHECK(run.out.find("codes.npy") != std::string::npos);
+
+    const std::string history = read_text(out / "history.csv");
+    CHECK(history.rfind("epoch,loss,val_loss,seconds\n", 0) == 0);
+    CHECK(count_lines(history) == 3);
+    const NamedTensors weights = load_safetensors(out / "weights.safetensors");
+    CHECK(weights.size() == 8);
+    CHECK(weights[0].first == "encoder.0.kernel");
+    CHECK(weights[0].second.shape() == Shape{784, 128});
+    CHECK(load_npy(out / "codes.npy").shape() == Shape{100, 4});
+    const PngInfo grid = read_png_info(out / "reconstructions.png");
+    CHECK(grid.width == (10 * (28 + 2) + 2) * 2);  // 10 images, scale 2, gap 2
+    CHECK(grid.height == (2 * (28 + 2) + 2) * 2);  // originals above reconstructions
+    CHECK(read_png_info(out / "loss.png").width == 800);
+
+    const AppRun encode = run_app(app, "encode --data " + quoted(data.string()) + " --split train --weights " +
+                                           quoted((out / "weights.safetensors").string()) + " --out " +
+                                           quoted((scratch / "codes").string()), scratch);
+    INFO(encode.err);
+    REQUIRE(encode.exit_code == 0);
+    CHECK(encode.out.find("codes.csv") != std::string::npos);
+    CHECK(load_npy(scratch / "codes" / "codes.npy").shape() == Shape{300, 4});
+    const std::string csv = read_text(scratch / "codes" / "codes.csv");
+    CHECK(csv.rfind("label,code1,code2,code3,code4\n", 0) == 0);
+    CHECK(count_lines(csv) == 301);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist denoise and anomaly write their pictures and report PSNR and ROC-AUC") {
+    const auto scratch = scratch_folder("ae_mnist_uses");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const std::string common = " --data " + quoted(data.string()) + " --epochs 2 --batch-size 32 --bottleneck 4";
+
+    const AppRun denoise = run_app(app, "denoise" + common + " --noise-stddev 0.2 --salt-pepper 0.05 --loss bce --out " +
+                                            quoted((scratch / "denoise").string()), scratch);
+    INFO(denoise.out);
+    INFO(denoise.err);
+    REQUIRE(denoise.exit_code == 0);
+    CHECK(denoise.out.find("PSNR") != std::string::npos);
+    const PngInfo grid = read_png_info(scratch / "denoise" / "denoised.png");
+    CHECK(grid.height == (3 * (28 + 2) + 2) * 2);  // noisy, denoised, clean
+    CHECK(count_lines(read_text(scratch / "denoise" / "history.csv")) == 3);
+
+    const AppRun anomaly = run_app(app, "anomaly" + common + " --anomaly-class 3 --limit 250 --out " +
+                                            quoted((scratch / "anomaly").string()), scratch);
+    INFO(anomaly.out);
+    INFO(anomaly.err);
+    REQUIRE(anomaly.exit_code == 0);
+    CHECK(anomaly.out.find("ROC-AUC") != std::string::npos);
+    CHECK(anomaly.out.find("training on the 225 images not of class 3") != std::string::npos);
+    const std::string scores = read_text(scratch / "anomaly" / "scores.csv");
+    CHECK(scores.rfind("index,label,score,anomalous,flagged\n", 0) == 0);
+    CHECK(count_lines(scores) == 101);
+    CHECK(read_png_info(scratch / "anomaly" / "anomalies.png").height == (4 * (28 + 2) + 2) * 2);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist: help, usage errors (exit 2) and run-time errors (exit 1)") {
+    const auto scratch = scratch_folder("ae_mnist_cli");
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    for (const char* command : {"--help", "denoise --help", "anomaly --help", "encode --help"}) {
+        CAPTURE(command);
+        const AppRun help = run_app(app, command, scratch);
+        CHECK(help.exit_code == 0);
+        CHECK(help.out.find("--data") != std::string::npos);
+    }
+    CHECK(run_app(app, "--bogus", scratch).exit_code == 2);
+    CHECK(run_app(app, "--loss hinge", scratch).exit_code == 2);
+    CHECK(run_app(app, "anomaly --anomaly-class 12", scratch).exit_code == 2);
+    CHECK(run_app(app, "encode", scratch).exit_code == 2);  // --weights is required
+    CHECK(run_app(app, "frobnicate", scratch).exit_code == 2);
+
+    const AppRun missing = run_app(app, "--data " + quoted((scratch / "nowhere").string()) + " --out " +
+                                            quoted((scratch / "out").string()), scratch);
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err.rfind("ae_mnist: error: ", 0) == 0);
+    CHECK(missing.err.find("nowhere") != std::string::npos);
+
+    // A corrupt file: truncated images.
+    const auto data = scratch / "corrupt";
+    write_tiny_mnist(data, 30, 10);
+    std::filesystem::resize_file(data / "t10k-images-idx3-ubyte", 1000);
+    const AppRun corrupt = run_app(app, "--data " + quoted(data.string()) + " --out " + quoted((scratch / "out").string()), scratch);
+    CHECK(corrupt.exit_code == 1);
+    CHECK(corrupt.err.find("t10k-images") != std::string::npos);
+
+    // Weights of another shape.
+    std::ofstream(scratch / "not_weights.safetensors") << "garbage";
+    const AppRun bad_weights = run_app(app, "encode --data " + quoted(data.string()) + " --weights " +
+                                                quoted((scratch / "not_weights.safetensors").string()) + " --out " +
+                                                quoted((scratch / "codes").string()), scratch);
+    CHECK(bad_weights.exit_code == 1);
+    CHECK(bad_weights.err.rfind("ae_mnist: error: ", 0) == 0);
+    std::filesystem::remove_all(scratch);
+}
+
+}

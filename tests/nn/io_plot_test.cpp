@@ -1,0 +1,59 @@
+#include <filesystem>
+#include <unistd.h>
+
+#include "tests/support.hpp"
+#include "nn/io/file_error.hpp"
+#include "nn/io/plot.hpp"
+#include "nn/io/png.hpp"
+
+using namespace smallnet;
+
+namespace {
+std::filesystem::path temp_folder() {
+    const auto folder = std::filesystem::temp_directory_path() / ("smallnet_plot_test_" + std::to_string(getpid()));
+    std::filesystem::create_directories(folder);
+    return folder;
+}
+}  // namespace
+
+TEST_SUITE("nn.io_plot") {
+
+TEST_CASE("save_plot writes a PNG of the asked size and leaves no temporary file") {
+    const auto folder = temp_folder();
+    PlotSeries line{"a line", {1, 2, 3}, {0.5, 0.25, 0.2}, palette_color(0), SeriesStyle::line, 2.0};
+    PlotSeries dots{"dots", {1, 2, 3}, {0.4, 0.3, 0.1}, palette_color(1), SeriesStyle::points, 0.5};
+    PlotSeries links{"", {1, 2}, {0.4, 0.25}, {0, 0, 0}, SeriesStyle::segments, 1.0};
+    PlotOptions options;
+    options.title = "test";
+    options.x_label = "x";
+    options.y_label = "y";
+    options.width = 320;
+    options.height = 200;
+    save_plot(folder / "plot.png", {line, dots, links}, options);
+    const PngInfo info = read_png_info(folder / "plot.png");
+    CHECK(info.width == 320);
+    CHECK(info.height == 200);
+    options.log_y = true;
+    options.y_tick_labels = {{0.2, "low"}, {0.5, "high"}};
+    save_plot(folder / "plot.png", {line}, options);  // replaces it
+    CHECK(read_png_info(folder / "plot.png").width == 320);
+    int files = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder)) ++files;
+    CHECK(files == 1);
+    std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("save_plot refuses bad data and unwritable places") {
+    const auto folder = temp_folder();
+    PlotSeries bad{"bad", {1, 2}, {1, std::nan("")}};
+    CHECK_THROWS_AS(save_plot(folder / "bad.png", {bad}), std::invalid_argument);
+    PlotSeries uneven{"uneven", {1, 2}, {1}};
+    CHECK_THROWS_AS(save_plot(folder / "bad.png", {uneven}), std::invalid_argument);
+    CHECK_THROWS_AS(save_plot(folder / "bad.png", {}), std::invalid_argument);
+    PlotSeries fine{"fine", {1, 2}, {1, 2}};
+    CHECK_THROWS_AS(save_plot(folder / "no" / "such" / "folder.png", {fine}), FileError);
+    CHECK_FALSE(std::filesystem::exists(folder / "bad.png"));
+    std::filesystem::remove_all(folder);
+}
+
+}
