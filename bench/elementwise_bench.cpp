@@ -125,7 +125,9 @@ void BM_triad(benchmark::State& state) {
     const float* bs = b.data();
     const float* cs = c.data();
     float* as = a.data();
-    const std::int64_t grain = (n + state.range(1) - 1) / state.range(1);
+    // The kernels' grain, not n / threads: with two fixed halves one descheduled thread (this is a
+    // shared machine) stalls the whole triad, while the kernels' smaller pieces get rebalanced.
+    const std::int64_t grain = std::int64_t{1} << 17;
     for (auto _ : state) {
         detail::parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
             triad(as + begin, bs + begin, cs + begin, s, end - begin);
