@@ -1,4 +1,6 @@
+#include <cstdio>
 #include <filesystem>
+#include <utility>
 
 #include "tests/apps/run_app.hpp"
 #include "tests/support.hpp"
@@ -38,6 +40,34 @@ TEST_CASE("ae2d trains, prints the table and the MSEs, and writes every file") {
     CHECK(nonlinear.exit_code == 0);
     CHECK(load_safetensors(scratch / "nl" / "weights.safetensors").size() == 8);
     CHECK(count_lines(read_text(scratch / "nl" / "points.csv")) == 201);
+    std::filesystem::remove_all(scratch);
+}
+
+// Reads "reconstruction MSE: autoencoder A, PCA (1 component) P" from the app's output.
+std::pair<double, double> autoencoder_and_pca_mse(const std::string& out) {
+    const std::size_t at = out.find("reconstruction MSE: autoencoder ");
+    REQUIRE(at != std::string::npos);
+    double autoencoder = 0, pca = 0;
+    REQUIRE(std::sscanf(out.c_str() + at, "reconstruction MSE: autoencoder %lf, PCA (1 component) %lf", &autoencoder,
+                        &pca) == 2);
+    return {autoencoder, pca};
+}
+
+TEST_CASE("ae2d: the linear model finds PCA's line; the non-linear one bends and beats it") {
+    const auto scratch = scratch_folder("ae2d_bend");
+    const auto app = app_path("AE2D", "ae2d");
+    const AppRun linear = run_app(app, "--out " + quoted((scratch / "linear").string()), scratch);
+    const AppRun nonlinear = run_app(app, "--out " + quoted((scratch / "nonlinear").string()) + " --nonlinear", scratch);
+    INFO(linear.err);
+    INFO(nonlinear.err);
+    REQUIRE(linear.exit_code == 0);
+    REQUIRE(nonlinear.exit_code == 0);
+    const auto [linear_mse, pca_mse] = autoencoder_and_pca_mse(linear.out);
+    const auto [bent_mse, same_pca_mse] = autoencoder_and_pca_mse(nonlinear.out);
+    CHECK(same_pca_mse == pca_mse);               // the same seed gives the same data
+    CHECK(linear_mse <= pca_mse * 1.02);          // a line can do no better than PCA, and gets within 2%
+    CHECK(linear_mse >= pca_mse * (1 - 1e-4));
+    CHECK(bent_mse < pca_mse * 0.95);             // a curve through the two clusters does clearly better
     std::filesystem::remove_all(scratch);
 }
 
