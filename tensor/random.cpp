@@ -1,8 +1,10 @@
 #include "tensor/random.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
+#include "tensor/arch/elementwise_kernels.hpp"
 #include "tensor/parallel.hpp"
 
 namespace smallnet {
@@ -65,16 +67,32 @@ void Generator::fill_uniform(float* out, std::int64_t count, float low, float hi
     position_ += static_cast<std::uint64_t>(count);
 }
 
+// Box-Muller in float vectors on blocks of pairs (in double, one value at a time, it took 18 ns per
+// value: six times a training step's worth for a GaussianNoise layer on a 256 x 784 batch). Pair p
+// uses the stream's values start + 2p and start + 2p + 1, whatever the thread that computes it.
 void Generator::fill_normal(float* out, std::int64_t count, float mean, float stddev) {
     const std::uint64_t start = position_;
     const std::int64_t pairs = (count + 1) / 2;
-    detail::parallel_for(0, pairs, parallel_grain / 2, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t p = begin; p < end; ++p) {
-            float z0, z1;
-            box_muller(bits_at(start + 2 * static_cast<std::uint64_t>(p)),
-                       bits_at(start + 2 * static_cast<std::uint64_t>(p) + 1), z0, z1);
-            out[2 * p] = mean + stddev * z0;
-            if (2 * p + 1 < count) out[2 * p + 1] = mean + stddev * z1;
+    constexpr std::int64_t block = 256;  // pairs per kernel call: four small buffers on the stack
+    const std::int64_t blocks = (pairs + block - 1) / block;
+    const arch::ElementwiseKernels& kernels = arch::elementwise_kernels();
+    detail::parallel_for(0, blocks, std::max<std::int64_t>(parallel_grain / (2 * block), 1),
+                         [&](std::int64_t first_block, std::int64_t end_block) {
+        alignas(64) float u1[block], u2[block], z0[block], z1[block];
+        for (std::int64_t b = first_block; b < end_block; ++b) {
+            const std::int64_t first_pair = b * block;
+            const std::int64_t size = std::min(block, pairs - first_pair);
+            for (std::int64_t j = 0; j < size; ++j) {
+                const std::uint64_t index = start + 2 * static_cast<std::uint64_t>(first_pair + j);
+                u1[j] = static_cast<float>((bits_at(index) >> 40) + 1) * (1.0f / 16777216.0f);  // (0, 1]
+                u2[j] = to_unit_float(bits_at(index + 1));
+            }
+            kernels.box_muller(u1, u2, z0, z1, size);
+            for (std::int64_t j = 0; j < size; ++j) {
+                const std::int64_t i = 2 * (first_pair + j);
+                out[i] = mean + stddev * z0[j];
+                if (i + 1 < count) out[i + 1] = mean + stddev * z1[j];
+            }
         }
     });
     position_ += 2 * static_cast<std::uint64_t>(pairs);

@@ -28,6 +28,8 @@ public:
 
     // Fill `count` floats uniform in [low, high) / normal(mean, stddev), advancing the stream by
     // `count` values (normal: rounded up to even); parallel for large counts, identical to serial.
+    // fill_normal computes in float vectors of the active instruction set, so its last bits may
+    // differ between instruction sets (never between thread counts); normal() computes in double.
     void fill_uniform(float* out, std::int64_t count, float low, float high);
     void fill_normal(float* out, std::int64_t count, float mean, float stddev);
 

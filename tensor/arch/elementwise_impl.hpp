@@ -4,6 +4,7 @@
 // code sits in that set's namespace (see tensor/arch/README.md for why).
 
 #include "tensor/arch/elementwise_math_impl.hpp"
+#include "tensor/arch/elementwise_random_impl.hpp"
 #include "tensor/arch/elementwise_reduce_impl.hpp"
 #include "tensor/arch/elementwise_update_impl.hpp"
 
@@ -25,6 +26,7 @@ const ElementwiseKernels elementwise_table = {
     .loss_sum = loss_sum,
     .loss_gradient = loss_gradient,
     .convert_u8 = convert_u8,
+    .box_muller = box_muller,
 };
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE

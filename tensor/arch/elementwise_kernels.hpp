@@ -66,6 +66,10 @@ struct ElementwiseKernels {
                           std::int64_t n, bool accumulate);
 
     void (*convert_u8)(const std::uint8_t* in, std::int64_t n, float scale, float* out);
+
+    // Box-Muller on n pairs of uniforms, u1 in (0, 1] and u2 in [0, 1): with r = sqrt(-2 log u1[i]),
+    // z0[i] = r cos(2 pi u2[i]) and z1[i] = r sin(2 pi u2[i]), two independent standard normals.
+    void (*box_muller)(const float* u1, const float* u2, float* z0, float* z1, std::int64_t n);
 };
 
 // Elements (rows) summed in float lanes before the partial is added in double: few enough that a lane
