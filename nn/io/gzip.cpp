@@ -34,6 +34,9 @@ MaybeGzipInput::MaybeGzipInput(const std::filesystem::path& path)
     sniffed_count_ = raw_->read_some(sniffed_);
     const bool gzip = sniffed_count_ == 2 && sniffed_[0] == std::byte{0x1f} && sniffed_[1] == std::byte{0x8b};
     if (!gzip) return;
+    // zlib opens the file again by name, which would start a pipe over without its first two bytes.
+    if (!raw_->regular())
+        throw FileError(path, "gzip data from a pipe or a device is not supported; decompress it first (zcat)");
     raw_.reset();
     errno = 0;
     gzip_ = gzopen(path.c_str(), "rb");
