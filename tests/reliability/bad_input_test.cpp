@@ -17,6 +17,7 @@
 #include "tests/apps/run_app.hpp"
 #include "tests/nn/io_support.hpp"
 #include "tests/reliability/bad_input_support.hpp"
+#include "tests/reliability/tiny_mnist.hpp"
 #include "tests/support.hpp"
 
 using namespace smallnet;
@@ -138,20 +139,6 @@ std::string substituted(std::string text, const std::string& key, const std::str
     for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
         text.replace(at, key.size(), value);
     return text;
-}
-
-// 60 training and 20 test images of 28x28 (one label of each class per 10).
-void write_tiny_mnist(const std::filesystem::path& folder) {
-    std::filesystem::create_directories(folder);
-    for (const auto& [split, count] : {std::pair{"train", 60}, std::pair{"t10k", 20}}) {
-        std::vector<std::uint8_t> images(static_cast<std::size_t>(count) * 784, 0), labels(static_cast<std::size_t>(count));
-        for (int i = 0; i < count; ++i) {
-            labels[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i % 10);
-            images[static_cast<std::size_t>(i) * 784 + static_cast<std::size_t>(i % 10) * 70] = 255;
-        }
-        write_idx(folder / (std::string(split) + "-images-idx3-ubyte"), {count, 28, 28}, images);
-        write_idx(folder / (std::string(split) + "-labels-idx1-ubyte"), {count}, labels);
-    }
 }
 
 // ---- training -----------------------------------------------------------------------------------
