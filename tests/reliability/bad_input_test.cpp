@@ -198,9 +198,9 @@ TEST_CASE("IDX files: each bad file is refused with its offset and the reason") 
         {"truncated .gz, only the trailer missing", raw(damaged_gzip([](std::string& b) { b.resize(b.size() - 8); }), "input.gz"),
          "truncated gzip stream: zlib: unexpected end of file"},
         {".gz with a damaged CRC", raw(damaged_gzip([](std::string& b) { b[b.size() - 8] ^= 1; }), "input.gz"),
-         "offset 0: corrupt gzip data: zlib: incorrect data check"},
+         "offset 0: corrupt gzip data: zlib: incorrect data check (the CRC-32 or length in the gzip trailer"},
         {".gz with a damaged length", raw(damaged_gzip([](std::string& b) { b[b.size() - 4] ^= 1; }), "input.gz"),
-         "offset 0: corrupt gzip data: zlib: incorrect length check"},
+         "offset 0: corrupt gzip data: zlib: incorrect length check (the CRC-32 or length in the gzip trailer"},
         {".gz with damaged deflate data", raw(damaged_gzip([](std::string& b) { b[12] = '\xFF'; }), "input.gz"),
          "offset 0: corrupt gzip data: zlib: "},
         {"gzip magic, then nothing", raw("\x1f\x8b", "input.gz"), "offset 0: truncated gzip stream: zlib: unexpected end of file"},
@@ -361,7 +361,8 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
     if (std::filesystem::is_directory("/sys/kernel"))
         for (const char* program : {"ae_mnist", "ae2d"})
             rows.push_back({"output folder not writable (/sys/kernel)", program, "--data {data} --out /sys/kernel", 1,
-                            std::string(program) + ": error: /sys/kernel: cannot write into the output folder: Permission denied"});
+                            // The reason depends on how /sys is mounted (Permission denied, Read-only file system).
+                            std::string(program) + ": error: /sys/kernel: cannot write into the output folder: "});
     if (::geteuid() != 0) {
         std::filesystem::create_directories(scratch / "read-only");
         std::filesystem::permissions(scratch / "read-only", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
