@@ -30,11 +30,16 @@ struct Settings {
     int epochs = 100;
     std::int64_t batch_size = 32;
     bool nonlinear = false;
+    bool batch_size_given = false;  // the default shrinks to fewer points; a given size must fit
 };
 
 Rgb darker(Rgb c) { return {static_cast<std::uint8_t>(c.r / 2), static_cast<std::uint8_t>(c.g / 2), static_cast<std::uint8_t>(c.b / 2)}; }
 
 void run(const Settings& s) {
+    // fit would quietly take one smaller batch; asking for more than the data holds is a mistake.
+    if (s.batch_size_given && s.batch_size > s.points)
+        throw UsageError("--batch-size " + std::to_string(s.batch_size) + " is larger than the " +
+                         std::to_string(s.points) + " points; use at most " + std::to_string(s.points));
     const std::filesystem::path out = s.out;
     make_output_folder(out);
     Generator generator(s.seed);
@@ -149,5 +154,6 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         return app.exit(error) == 0 ? 0 : exit_usage_error;
     }
+    s.batch_size_given = app.count("--batch-size") > 0;
     return run_program("ae2d", [&] { run(s); });
 }

@@ -33,8 +33,10 @@ struct Settings {
     std::uint64_t seed = 1;
     int epochs = 5;
     std::int64_t batch_size = 256;
+    bool batch_size_given = false;  // the default shrinks to a smaller data set; a given size must fit
     std::int64_t bottleneck = 32;
     std::string loss = "mse";
+    std::string checkpoint;  // saved after every epoch when given
     int threads = 0;
     std::int64_t limit = 0;
     // denoise
@@ -77,11 +79,22 @@ MnistData load(const Settings& s) {
 }
 
 History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation) {
+    // fit would quietly take one smaller batch; a user who asked for more than the data holds has
+    // most likely mistyped, or limited the data more than meant.
+    if (s.batch_size_given && s.batch_size > x.rows())
+        throw UsageError("--batch-size " + std::to_string(s.batch_size) + " is larger than the " +
+                         std::to_string(x.rows()) + " training images; use at most " + std::to_string(x.rows()));
+    std::vector<CallbackHandle> callbacks;
+    if (!s.checkpoint.empty()) {
+        const std::filesystem::path checkpoint = s.checkpoint;
+        make_output_folder(checkpoint.has_parent_path() ? checkpoint.parent_path() : ".");
+        callbacks.push_back(ModelCheckpoint(checkpoint));  // Keras' defaults: after every epoch
+    }
     ae.model.build(x.columns(), s.seed);  // as fit would, so the summary can count the weights
     std::printf("%s", ae.model.summary().c_str());
     ae.model.compile(Adam(), s.loss);
     return ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
-                               .seed = s.seed});
+                               .callbacks = callbacks, .seed = s.seed});
 }
 
 // Rows `indices` of x as a [count, pixels] tensor.
@@ -264,6 +277,8 @@ void add_training_options(CLI::App& app, Settings& s) {
     app.add_option("--batch-size", s.batch_size, "images per step")->check(CLI::Range(1, 1'000'000))->capture_default_str();
     app.add_option("--bottleneck", s.bottleneck, "size of the code (and PCA's number of components)")->check(CLI::Range(1, 4096))->capture_default_str();
     app.add_option("--loss", s.loss, "reconstruction loss")->check(CLI::IsMember({"mse", "bce"}))->capture_default_str();
+    app.add_option("--checkpoint", s.checkpoint,
+                   "save the weights to this file after every epoch (atomically, as Keras' ModelCheckpoint)");
 }
 
 }  // namespace
@@ -297,9 +312,17 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+    } catch (const CLI::ExtrasError& error) {
+        // CLI11 calls a mistyped subcommand "an argument not expected"; say what was expected.
+        const std::vector<std::string> extras = app.remaining();
+        if (extras.empty() || extras.front().empty() || extras.front()[0] == '-') return app.exit(error), exit_usage_error;
+        std::fprintf(stderr, "ae_mnist: unknown subcommand '%s'; the subcommands are denoise, anomaly and encode "
+                             "(none: train)\nRun with --help for more information.\n", extras.front().c_str());
+        return exit_usage_error;
     } catch (const CLI::ParseError& error) {
         return app.exit(error) == 0 ? 0 : exit_usage_error;
     }
+    s.batch_size_given = app.count("--batch-size") + denoise->count("--batch-size") + anomaly->count("--batch-size") > 0;
     // `ae_mnist --out DIR denoise` means DIR too.
     const auto out_for = [&](CLI::App* command, const std::string& own) {
         return command->count("--out") == 0 && app.count("--out") > 0 ? train_out : own;

@@ -1,7 +1,9 @@
 #include "nn/callbacks.hpp"
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "nn/sequential.hpp"
 
@@ -62,6 +64,17 @@ bool ModelCheckpoint::on_epoch_end(const EpochLogs& logs, Sequential& model) {
         if (have_best_ && !(value < best_)) return true;
         best_ = value;
         have_best_ = true;
+    }
+    // fit stops at a non-finite loss, but the last step's update can still overflow the weights;
+    // writing them would replace the last good checkpoint with one that is useless.
+    for (const auto& parameter : model.parameters()) {
+        const auto values = parameter.variable->value().values();
+        for (std::size_t i = 0; i < values.size(); ++i)
+            if (!std::isfinite(values[i]))
+                throw std::runtime_error("ModelCheckpoint: after epoch " + std::to_string(logs.epoch) + " weight '" +
+                                         parameter.name + "' holds " + (std::isnan(values[i]) ? "NaN" : "infinity") +
+                                         " at element " + std::to_string(i) + "; training stopped and " +
+                                         path_.string() + " keeps the last good weights");
     }
     model.save_weights(path_);
     return true;

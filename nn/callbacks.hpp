@@ -65,7 +65,9 @@ struct ModelCheckpointOptions {
     bool save_best_only = false;  // otherwise after every epoch
 };
 
-// Saves the weights (safetensors, written atomically) after each epoch or at each new best.
+// Saves the weights (safetensors, written atomically) after each epoch or at each new best. Weights
+// holding NaN or infinity are never saved: training stops with an error and the file keeps the last
+// good ones.
 class ModelCheckpoint : public Callback {
 public:
     explicit ModelCheckpoint(std::filesystem::path path, ModelCheckpointOptions options = {});

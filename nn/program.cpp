@@ -1,7 +1,11 @@
 #include "nn/program.hpp"
 
+#include <cerrno>
 #include <exception>
+#include <fcntl.h>
+#include <string>
 #include <system_error>
+#include <unistd.h>
 
 #include "nn/io/file_error.hpp"
 
@@ -14,7 +18,7 @@ int run_program(std::string_view program, const std::function<void()>& body) {
     } catch (const std::exception& error) {
         std::fflush(stdout);
         std::fprintf(stderr, "%.*s: error: %s\n", static_cast<int>(program.size()), program.data(), error.what());
-        return exit_runtime_error;
+        return dynamic_cast<const UsageError*>(&error) ? exit_usage_error : exit_runtime_error;
     }
 }
 
@@ -23,6 +27,16 @@ void make_output_folder(const std::filesystem::path& folder) {
     std::filesystem::create_directories(folder, error);
     if (error) throw FileError(folder, "cannot create the output folder: " + error.message());
     if (!std::filesystem::is_directory(folder)) throw FileError(folder, "not a folder");
+    // A folder that exists but takes no files (permissions, a read-only mount, /sys) would otherwise
+    // only fail when the first result is saved, after the whole training run.
+    const std::filesystem::path probe = folder / (".smallnet-write-test." + std::to_string(::getpid()));
+    int descriptor;
+    do {
+        descriptor = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    } while (descriptor < 0 && errno == EINTR);
+    if (descriptor < 0) throw FileError(folder, "cannot write into the output folder: " + system_error_text(errno));
+    ::close(descriptor);
+    ::unlink(probe.c_str());
 }
 
 std::string human_size(std::uintmax_t bytes) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,10 +19,19 @@ namespace smallnet {
 inline constexpr int exit_runtime_error = 1;
 inline constexpr int exit_usage_error = 2;
 
-// Runs `body`; an exception becomes "<program>: error: <what>" on stderr and exit code 1.
+// A command-line value that is bad only in the light of the data (a batch larger than the data set):
+// found after parsing, but reported like the parser's errors, with exit code 2.
+class UsageError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+// Runs `body`; an exception becomes "<program>: error: <what>" on stderr and exit code 1 (2 for a
+// UsageError).
 int run_program(std::string_view program, const std::function<void()>& body);
 
-// Creates `folder` and its parents when missing; FileError when that fails or a file is in the way.
+// Creates `folder` and its parents when missing and checks that a file can be created in it;
+// FileError when that fails or a file is in the way.
 void make_output_folder(const std::filesystem::path& folder);
 
 // "1.2 MB", "340 KB", "87 B".

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -17,17 +19,41 @@ namespace {
 
 constexpr std::size_t buffer_capacity = std::size_t{1} << 20;
 
-// The pid keeps processes apart; the counter keeps apart two threads of one process writing one path.
-std::filesystem::path temporary_path_for(const std::filesystem::path& path) {
-    static std::atomic<std::uint64_t> counter{0};
-    std::filesystem::path temporary = path;
-    temporary += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
-    return temporary;
-}
+constexpr std::string_view temporary_marker = ".tmp.";
 
 std::filesystem::path folder_of(const std::filesystem::path& path) {
     const std::filesystem::path folder = path.parent_path();
     return folder.empty() ? std::filesystem::path(".") : folder;
+}
+
+// The pid in "<name>.tmp.<pid>.<rest>", or 0 when `entry` is not a temporary file of `name`.
+pid_t writer_of(const std::string& entry, const std::string& name) {
+    const std::string prefix = name + std::string(temporary_marker);
+    if (entry.size() <= prefix.size() || entry.compare(0, prefix.size(), prefix) != 0) return 0;
+    const std::size_t dot = entry.find('.', prefix.size());
+    if (dot == std::string::npos || dot == prefix.size() || dot - prefix.size() > 9) return 0;
+    pid_t pid = 0;
+    for (std::size_t i = prefix.size(); i < dot; ++i) {
+        if (entry[i] < '0' || entry[i] > '9') return 0;
+        pid = pid * 10 + (entry[i] - '0');
+    }
+    return pid;
+}
+
+// A writer killed mid-write (SIGKILL, out of memory) leaves its temporary file behind; without this,
+// a run killed over and over would fill the folder with them. Only files whose process no longer
+// exists on this machine are removed, so a concurrent writer's file is never touched.
+void remove_stale_temporaries(const std::filesystem::path& path) {
+    const std::string name = path.filename().string();
+    std::error_code error;
+    std::filesystem::directory_iterator entry(folder_of(path), error), end;
+    for (; !error && entry != end; entry.increment(error)) {
+        const pid_t pid = writer_of(entry->path().filename().string(), name);
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge (EPERM)
+        std::error_code ignored;
+        std::filesystem::remove(entry->path(), ignored);
+    }
 }
 
 // Owns the temporary file until commit(): destroying it uncommitted closes and removes the file.
@@ -94,6 +120,13 @@ void sync_folder(const std::filesystem::path& target) {
 
 }  // namespace
 
+std::filesystem::path temporary_path_for(const std::filesystem::path& path) {
+    static std::atomic<std::uint64_t> counter{0};
+    std::filesystem::path temporary = path;
+    temporary += std::string(temporary_marker) + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+    return temporary;
+}
+
 FileWriter::FileWriter(int descriptor, const std::filesystem::path& target, const std::filesystem::path& temporary)
     : descriptor_(descriptor), target_(target), temporary_(temporary) {
     buffer_.reserve(buffer_capacity);
@@ -139,6 +172,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
     std::error_code error;
     if (std::filesystem::is_directory(path, error))
         throw FileError(path, "cannot write: a folder of that name exists");
+    remove_stale_temporaries(path);
     TemporaryFile temporary(path, temporary_path_for(path));
 
     struct stat old {};

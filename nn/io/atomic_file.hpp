@@ -3,7 +3,8 @@
 // which is flushed to disk (fsync), closed and renamed over <path>, and then the folder itself is
 // flushed so the rename survives a power cut. A reader therefore sees either the old file or the whole
 // new one, never a torn mix. On any failure the temporary file is removed, the old file is kept and a
-// FileError names the path and the system's reason.
+// FileError names the path and the system's reason. A process killed mid-write cannot remove its
+// temporary file; the next write of the same path removes those whose process is gone.
 
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +39,10 @@ private:
     std::vector<std::byte> buffer_;
     std::uint64_t written_ = 0;
 };
+
+// A fresh "<path>.tmp.<pid>.<n>": the name the writer uses, for producers that must make their own file
+// (a library that only writes by name) before handing the bytes on.
+std::filesystem::path temporary_path_for(const std::filesystem::path& path);
 
 // Replaces `path` with what `produce` writes; an exception thrown by `produce` is passed on after the
 // temporary file is removed. A file that existed keeps its permission bits.

@@ -34,6 +34,9 @@ MaybeGzipInput::MaybeGzipInput(const std::filesystem::path& path)
     sniffed_count_ = raw_->read_some(sniffed_);
     const bool gzip = sniffed_count_ == 2 && sniffed_[0] == std::byte{0x1f} && sniffed_[1] == std::byte{0x8b};
     if (!gzip) return;
+    // zlib opens the file again by name, which would start a pipe over without its first two bytes.
+    if (!raw_->regular())
+        throw FileError(path, "gzip data from a pipe or a device is not supported; decompress it first (zcat)");
     raw_.reset();
     errno = 0;
     gzip_ = gzopen(path.c_str(), "rb");
@@ -75,7 +78,15 @@ std::size_t MaybeGzipInput::read_gzip(std::span<std::byte> out) {
         if (error == Z_BUF_ERROR)
             throw FileError(path_, where, "truncated gzip stream: " + zlib_reason(message, path_));
         if (error == Z_ERRNO) throw FileError(path_, where, "read error: " + system_error_text(errno));
-        throw FileError(path_, where, "corrupt gzip data: " + zlib_reason(message, path_));
+        // zlib decompresses ahead of the reader, so a damaged trailer is reported at whatever offset
+        // the reader had reached; say where the damage is.
+        const std::string reason = zlib_reason(message, path_);
+        const bool trailer = reason.find("incorrect data check") != std::string::npos ||
+                             reason.find("incorrect length check") != std::string::npos;
+        throw FileError(path_, where, "corrupt gzip data: " + reason +
+                                          (trailer ? " (the CRC-32 or length in the gzip trailer, the file's last 8 "
+                                                     "bytes, does not match the decompressed data)"
+                                                   : ""));
     }
     return done;
 }

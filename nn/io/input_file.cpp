@@ -10,10 +10,18 @@
 namespace smallnet {
 
 InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
+    // O_NONBLOCK: opening a named pipe that no program writes to would otherwise wait forever. Reads
+    // block again below, so a pipe with a writer streams as usual and one without reads as empty.
     do {
-        descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     } while (descriptor_ < 0 && errno == EINTR);
     if (descriptor_ < 0) throw FileError(path, "cannot open for reading: " + system_error_text(errno));
+    const int flags = ::fcntl(descriptor_, F_GETFL);
+    if (flags < 0 || ::fcntl(descriptor_, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        const int error = errno;
+        ::close(descriptor_);
+        throw FileError(path, "cannot open for reading: " + system_error_text(error));
+    }
     struct stat status {};
     if (::fstat(descriptor_, &status) != 0) {
         const int error = errno;
@@ -25,7 +33,8 @@ InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
         ::close(descriptor_);
         throw FileError(path, "is a folder, not a file");
     }
-    if (S_ISREG(status.st_mode)) size_ = static_cast<std::uint64_t>(status.st_size);
+    regular_ = S_ISREG(status.st_mode);
+    if (regular_) size_ = static_cast<std::uint64_t>(status.st_size);
 }
 
 InputFile::~InputFile() {

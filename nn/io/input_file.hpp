@@ -15,7 +15,8 @@ namespace smallnet {
 
 class InputFile {
 public:
-    // Throws FileError when the path is missing, a folder or cannot be opened.
+    // Throws FileError when the path is missing, a folder or cannot be opened. Never waits for a
+    // writer: a named pipe nobody writes to reads as empty.
     explicit InputFile(const std::filesystem::path& path);
     ~InputFile();
     InputFile(const InputFile&) = delete;
@@ -24,6 +25,8 @@ public:
     const std::filesystem::path& path() const { return path_; }
     // The size when the file was opened (0 for a device or a pipe, whose size is unknown).
     std::uint64_t size() const { return size_; }
+    // False for a pipe or a device, which can only be read once, front to back.
+    bool regular() const { return regular_; }
 
     // Reads up to out.size() bytes from the current position; fewer only at the end of the file.
     std::size_t read_some(std::span<std::byte> out);
@@ -35,6 +38,7 @@ private:
     std::filesystem::path path_;
     int descriptor_ = -1;
     std::uint64_t size_ = 0;
+    bool regular_ = false;
     std::uint64_t position_ = 0;
 };
 

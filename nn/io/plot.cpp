@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <fcntl.h>
@@ -13,7 +12,9 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "nn/io/atomic_file.hpp"
 #include "nn/io/file_error.hpp"
+#include "nn/io/input_file.hpp"
 #include "nn/io/png.hpp"
 
 namespace smallnet {
@@ -47,15 +48,6 @@ struct Range {
         low -= margin, high += margin;
     }
 };
-
-void fsync_file(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) throw FileError(path, system_error_text(errno));
-    const int rc = ::fsync(fd);
-    const int saved = errno;
-    ::close(fd);
-    if (rc != 0) throw FileError(path, "fsync: " + system_error_text(saved));
-}
 
 void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOptions& options) {
     Range xr, yr;
@@ -193,14 +185,13 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
     }
     if (options.width < 16 || options.height < 16) throw std::invalid_argument("plot: picture too small");
 
-    static std::atomic<int> counter{0};
-    const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    const std::filesystem::path temporary =
-        folder / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                  std::to_string(counter++));
+    // PLplot only writes by name, so it draws into a temporary file beside the target whose bytes then go
+    // through the atomic writer like every other output; the temporary name is the writer's, so a run
+    // killed while drawing leaves nothing the next write does not clean up.
+    const std::filesystem::path temporary = temporary_path_for(path);
     // Create the file first: PLplot ends the process when it cannot open its output.
     {
-        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) throw FileError(path, "cannot create " + temporary.string() + ": " + system_error_text(errno));
         ::close(fd);
     }
@@ -227,10 +218,9 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
             throw FileError(path, "PLplot wrote a " + std::to_string(info.width) + "x" + std::to_string(info.height) +
                                       " picture, not " + std::to_string(options.width) + "x" +
                                       std::to_string(options.height));
-        fsync_file(temporary);
-        std::error_code error;
-        std::filesystem::rename(temporary, path, error);
-        if (error) throw FileError(path, "rename from " + temporary.string() + ": " + error.message());
+        const std::vector<std::byte> png = read_file(temporary);
+        std::filesystem::remove(temporary);
+        write_file_atomically(path, png);
     } catch (...) {
         std::error_code ignored;
         std::filesystem::remove(temporary, ignored);

@@ -3,8 +3,9 @@
 // through its cairo driver (Debian: libplplot-dev, plplot-driver-cairo; device "pngcairo").
 //
 // PLplot writes to a file name of its own: the plot goes to a temporary name in the target's folder,
-// is checked to be a PNG (without the cairo driver PLplot silently writes PostScript instead) and is
-// then renamed over the target, so a reader never sees a half-written picture.
+// is checked to be a PNG (without the cairo driver PLplot silently writes PostScript instead) and its
+// bytes are then written by the atomic writer (atomic_file.hpp), so a reader never sees a half-written
+// picture.
 
 #include <cstdint>
 #include <filesystem>

@@ -66,6 +66,25 @@ TEST_CASE("when the producer fails, the old file survives and the temporary file
     CHECK(folder.names() == std::vector<std::string>{"ckpt.safetensors"});
 }
 
+TEST_CASE("temporary files of killed writers are removed by the next write; those of live ones are kept") {
+    TemporaryFolder folder;
+    const auto path = folder / "ckpt.safetensors";
+    // 999999999 is above any pid_max, so no process has it; pid 1 always runs.
+    const std::vector<std::string> dead = {"ckpt.safetensors.tmp.999999999.0", "ckpt.safetensors.tmp.999999998.17"};
+    const std::vector<std::string> kept = {"ckpt.safetensors.tmp.1.0",         // a live process's write in progress
+                                           "other.bin.tmp.999999999.0",        // another file's
+                                           "ckpt.safetensors.tmp.12x.0",       // not a pid
+                                           "ckpt.safetensors.tmp.999999999",   // not the writer's pattern
+                                           "ckpt.safetensors.tmp.1234567890.0"};  // more digits than a pid
+    for (const auto& name : dead) write_raw(folder / name, "torn");
+    for (const auto& name : kept) write_raw(folder / name, "keep");
+    write_file_atomically(path, bytes_of("new"));
+    std::vector<std::string> expected = kept;
+    expected.push_back("ckpt.safetensors");
+    std::sort(expected.begin(), expected.end());
+    CHECK(folder.names() == expected);
+}
+
 TEST_CASE("a missing folder, or a folder in the target's place, is a clear error") {
     TemporaryFolder folder;
     const auto missing = folder / "nope" / "f.bin";

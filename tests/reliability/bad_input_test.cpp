@@ -1,0 +1,435 @@
+// Every bad input issue 6 lists, one table row each, fed to the reader or program that takes it: the
+// error must say what is wrong, where (file and offset, field, flag) and why, and a program must exit
+// non-zero before it starts training.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "nn/io/atomic_file.hpp"
+#include "nn/io/gzip.hpp"
+#include "nn/io/idx.hpp"
+#include "nn/io/mnist.hpp"
+#include "nn/io/safetensors.hpp"
+#include "nn/nn.hpp"
+#include "tests/apps/run_app.hpp"
+#include "tests/nn/io_support.hpp"
+#include "tests/reliability/bad_input_support.hpp"
+#include "tests/reliability/tiny_mnist.hpp"
+#include "tests/support.hpp"
+
+using namespace smallnet;
+using namespace smallnet::testing;
+
+namespace {
+
+// ---- making inputs ------------------------------------------------------------------------------
+InputMaker raw(const std::string& bytes, const std::string& name = "input") {
+    return [=](const std::filesystem::path& folder) {
+        write_raw(folder / name, bytes);
+        return folder / name;
+    };
+}
+
+std::string gzip_of(const std::string& bytes) {
+    TemporaryFolder scratch;
+    write_file_atomically(scratch / "g", [&](FileWriter& out) { write_gzip(out, {std::as_bytes(std::span(bytes))}); });
+    return read_raw(scratch / "g");
+}
+
+// An IDX file's bytes: the magic with `type` and the dims, then the payload.
+std::string idx(std::uint8_t type, const std::vector<std::uint32_t>& dims, const std::string& payload) {
+    std::string bytes = {'\0', '\0', static_cast<char>(type), static_cast<char>(dims.size())};
+    for (std::uint32_t d : dims) bytes += be32(d);
+    return bytes + payload;
+}
+
+std::string u8_idx(const std::vector<std::uint32_t>& dims, char fill = '\x07') {
+    std::size_t count = 1;
+    for (std::uint32_t d : dims) count *= d;
+    return idx(0x08, dims, std::string(count, fill));
+}
+
+// A valid gzip of 2000 bytes of IDX, with `damage` applied to the compressed bytes.
+std::string damaged_gzip(const std::function<void(std::string&)>& damage) {
+    std::string bytes = gzip_of(u8_idx({50, 40}));
+    damage(bytes);
+    return bytes;
+}
+
+// An MNIST-format folder holding train images [count, rows, columns] and labels.
+InputMaker mnist_folder(const std::string& images, const std::string& labels) {
+    return [=](const std::filesystem::path& folder) {
+        std::filesystem::create_directories(folder / "mnist");
+        if (!images.empty()) write_raw(folder / "mnist" / "train-images-idx3-ubyte", images);
+        if (!labels.empty()) write_raw(folder / "mnist" / "train-labels-idx1-ubyte", labels);
+        return folder / "mnist";
+    };
+}
+
+std::string labels_idx(std::uint32_t count, std::uint8_t bad_at = 0, std::uint8_t bad_value = 0) {
+    std::string bytes = idx(0x08, {count}, "");
+    for (std::uint32_t i = 0; i < count; ++i) bytes += static_cast<char>(i % 10);
+    if (bad_value) bytes[8 + bad_at] = static_cast<char>(bad_value);
+    return bytes;
+}
+
+// A safetensors file with this exact header text and `data_bytes` bytes of data.
+std::string safetensors(const std::string& header, std::size_t data_bytes) {
+    return le64(header.size()) + header + std::string(data_bytes, '\x01');
+}
+
+std::string entry(const std::string& name, const std::string& shape, std::uint64_t begin, std::uint64_t end,
+                  const std::string& dtype = "F32") {
+    return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" +
+           std::to_string(begin) + "," + std::to_string(end) + "]}";
+}
+
+// The model the weight files are loaded into: one Dense(3 -> 2), parameters "0.kernel" [3, 2] and
+// "0.bias" [2].
+Sequential small_model() {
+    Sequential model({Input(3), Dense(2)}, "small");
+    model.build(3);
+    return model;
+}
+
+// The bytes of a file the model itself saved.
+std::string saved_weights(const NamedTensors& tensors) {
+    TemporaryFolder scratch;
+    save_safetensors(scratch / "w", tensors);
+    return read_raw(scratch / "w");
+}
+
+Tensor filled(const Shape& shape, float value) {
+    Tensor t(shape);
+    for (float& v : t.values()) v = value;
+    return t;
+}
+
+// ---- running a table ----------------------------------------------------------------------------
+void check_rows(const std::string& group, const std::vector<BadInputRow>& rows,
+                const std::function<void(const std::filesystem::path&)>& read) {
+    for (const BadInputRow& row : rows) {
+        TemporaryFolder folder;
+        CAPTURE(row.name);
+        const std::filesystem::path input = row.make(folder.path());
+        const std::string message = error_message_of([&] { read(input); });
+        CAPTURE(message);
+        // Where: every message starts with the file (or folder) it is about.
+        CHECK(message.find(input.string()) != std::string::npos);
+        CHECK(message.find(row.expected) != std::string::npos);
+        record_bad_input(group, row.name, without_folder(message, folder.path().string()));
+    }
+}
+
+constexpr std::uint32_t max_u32 = 0xFFFFFFFFu;
+
+// ---- the programs' flags ------------------------------------------------------------------------
+struct BadFlagsRow {
+    std::string name;
+    std::string program;    // "ae_mnist" or "ae2d"
+    std::string arguments;  // "{data}" is a tiny MNIST folder, "{scratch}" a fresh folder
+    int exit_code;          // 2: a usage error, 1: a run-time error
+    std::string expected;   // a fragment of what the program writes on stderr
+};
+
+std::string substituted(std::string text, const std::string& key, const std::string& value) {
+    for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+        text.replace(at, key.size(), value);
+    return text;
+}
+
+// ---- training -----------------------------------------------------------------------------------
+// 20 points on a line in 4 dimensions, and an autoencoder that compresses them to 1 value.
+Tensor line_data() {
+    Generator g(42);
+    Tensor x(Shape{20, 4});
+    for (std::int64_t i = 0; i < 20; ++i) {
+        const float t = g.uniform() * 2 - 1;
+        for (int j = 0; j < 4; ++j) x.at({i, j}) = t * (0.3f + 0.2f * static_cast<float>(j));
+    }
+    return x;
+}
+
+Sequential line_autoencoder() {
+    Sequential encoder({Input(4), Dense(8, "tanh"), Dense(1)}, "encoder");
+    Sequential decoder({Dense(8, "tanh"), Dense(2 * 2)}, "decoder");
+    return Sequential({encoder, decoder}, "autoencoder");
+}
+
+struct BadTrainingRow {
+    std::string name;
+    int after_epoch;      // the damage is done at the end of this epoch, before the checkpoint is saved
+    int last_good_epoch;  // the epoch whose weights the checkpoint must keep
+    std::function<void(Tensor& x, Sequential& model)> damage;
+    std::string expected;  // the whole message
+};
+
+}  // namespace
+
+TEST_SUITE("reliability.bad_input") {
+
+TEST_CASE("IDX files: each bad file is refused with its offset and the reason") {
+    const std::vector<BadInputRow> rows = {
+        {"empty file", raw(""), "input: empty file"},
+        {"header cut short", raw(std::string("\0\0\x08", 3)), "offset 0: truncated: expected a 4-byte IDX header, found 3 bytes"},
+        {"wrong magic (a PNG)", raw("\x89PNG\r\n\x1a\n0000"), "offset 0: not an IDX file: bytes 0-1 are 0x89 0x50, expected 0x00 0x00"},
+        {"wrong element type (float32)", raw(idx(0x0D, {2}, std::string(8, '\0'))),
+         "offset 2: element type 0x0D (float32) is not supported; only 0x08 (unsigned byte) is"},
+        {"unknown element type", raw(idx(0x42, {2}, "ab")), "offset 2: element type 0x42 (unknown) is not supported"},
+        {"no dimensions", raw(idx(0x08, {}, "")), "offset 3: 0 dimensions; expected 1 to 4"},
+        {"too many dimensions", raw(idx(0x08, {1, 1, 1, 1, 1}, "a")), "offset 3: 5 dimensions; expected 1 to 4"},
+        {"dimension list cut short", raw(idx(0x08, {10}, "").replace(3, 1, "\x03")),
+         "offset 4: truncated: expected 12 bytes of dimensions, found 4"},
+        {"a zero dimension", raw(idx(0x08, {10, 0, 28}, "")), "offset 8: dimension 1 is 0"},
+        {"dimension product overflows 64 bits", raw(idx(0x08, {max_u32, max_u32, max_u32, max_u32}, "")),
+         "offset 4: dimensions [4294967295, 4294967295]... hold more than 4294967296 elements, the limit"},
+        {"dimension product above the limit", raw(idx(0x08, {65536, 65537}, "")),
+         "offset 4: dimensions [65536, 65537] hold more than 4294967296 elements, the limit"},
+        {"dimensions claim 4 GB, file holds 10 bytes", raw(idx(0x08, {65535, 65535}, std::string(10, 'x'))),
+         "offset 12: truncated: expected 4294836225 bytes of data for dimensions [65535, 65535], found 10"},
+        {"data shorter than the dimensions", raw(idx(0x08, {10, 28, 28}, std::string(100, 'x'))),
+         "offset 16: truncated: expected 7840 bytes of data for dimensions [10, 28, 28], found 100"},
+        {"trailing garbage", raw(u8_idx({3}) + "junk"), "offset 11: trailing data after the 3-byte payload of dimensions [3]"},
+        {"truncated .gz", raw(damaged_gzip([](std::string& b) { b.resize(b.size() / 2); }), "input.gz"),
+         "truncated gzip stream: zlib: unexpected end of file"},
+        {"truncated .gz, only the trailer missing", raw(damaged_gzip([](std::string& b) { b.resize(b.size() - 8); }), "input.gz"),
+         "truncated gzip stream: zlib: unexpected end of file"},
+        {".gz with a damaged CRC", raw(damaged_gzip([](std::string& b) { b[b.size() - 8] ^= 1; }), "input.gz"),
+         "offset 0: corrupt gzip data: zlib: incorrect data check (the CRC-32 or length in the gzip trailer"},
+        {".gz with a damaged length", raw(damaged_gzip([](std::string& b) { b[b.size() - 4] ^= 1; }), "input.gz"),
+         "offset 0: corrupt gzip data: zlib: incorrect length check (the CRC-32 or length in the gzip trailer"},
+        {".gz with damaged deflate data", raw(damaged_gzip([](std::string& b) { b[12] = '\xFF'; }), "input.gz"),
+         "offset 0: corrupt gzip data: zlib: "},
+        {"gzip magic, then nothing", raw("\x1f\x8b", "input.gz"), "offset 0: truncated gzip stream: zlib: unexpected end of file"},
+        {"bad IDX inside a valid .gz", raw(gzip_of("\x89PNG\r\n\x1a\n0000"), "input.gz"),
+         "offset 0: not an IDX file: bytes 0-1 are 0x89 0x50"},
+        {"missing file", [](const std::filesystem::path& f) { return f / "nowhere"; },
+         "cannot open for reading: No such file or directory"},
+        {"a folder instead of a file", [](const std::filesystem::path& f) { return f; }, "is a folder, not a file"},
+        {"unreadable (read fails: /proc/self/mem)", [](const std::filesystem::path&) { return std::filesystem::path("/proc/self/mem"); },
+         "/proc/self/mem: offset 0: read error: Input/output error"},
+        {"a named pipe nobody writes to (no hang)",
+         [](const std::filesystem::path& f) {
+             REQUIRE(::mkfifo((f / "pipe").c_str(), 0600) == 0);
+             return f / "pipe";
+         },
+         "pipe: empty file"},
+    };
+    check_rows("IDX", rows, [](const std::filesystem::path& path) { read_idx(path); });
+}
+
+TEST_CASE("IDX files: an unreadable file (permissions) names the reason") {
+    if (::geteuid() == 0) {
+        MESSAGE("running as root, which reads any file whatever its permissions: case not applicable");
+        return;
+    }
+    check_rows("IDX", {{"unreadable (no read permission)",
+                        [](const std::filesystem::path& f) {
+                            write_raw(f / "locked", u8_idx({3}));
+                            std::filesystem::permissions(f / "locked", std::filesystem::perms::none);
+                            return f / "locked";
+                        },
+                        "cannot open for reading: Permission denied"}},
+               [](const std::filesystem::path& path) { read_idx(path); });
+}
+
+TEST_CASE("MNIST folders: images and labels must agree") {
+    const std::string images = u8_idx({5, 28, 28});
+    const std::vector<BadInputRow> rows = {
+        {"label count != image count", mnist_folder(images, labels_idx(4)), "holds 4 labels but "},
+        {"a label above 9", mnist_folder(images, labels_idx(5, 2, 12)), "offset 10: label 2 is 12; labels must be 0 to 9"},
+        {"images of 2 dimensions", mnist_folder(u8_idx({5, 784}), labels_idx(5)),
+         "offset 3: 2 dimensions; images need 3 [count, rows, columns]"},
+        {"labels of 2 dimensions", mnist_folder(images, u8_idx({5, 1}, '\x01')), "offset 3: 2 dimensions; labels need 1 [count]"},
+        {"no images file", mnist_folder("", labels_idx(5)),
+         "no train images file; tried train-images-idx3-ubyte, train-images-idx3-ubyte.gz, train-images.idx3-ubyte, "
+         "train-images.idx3-ubyte.gz"},
+        {"a file instead of the folder", raw("x", "mnist"), "is not a folder"},
+    };
+    check_rows("MNIST folder", rows, [](const std::filesystem::path& folder) { read_mnist_split(folder, "train"); });
+}
+
+TEST_CASE("weight files: each bad safetensors file is refused with the field or offset and the reason") {
+    const std::string kernel = entry("0.kernel", "[3,2]", 0, 24), bias = entry("0.bias", "[2]", 24, 32);
+    const std::string good = saved_weights({{"0.kernel", filled({3, 2}, 1)}, {"0.bias", filled({2}, 1)}});
+    const std::vector<BadInputRow> rows = {
+        {"empty file", raw(""), "offset 0: the file is 0 bytes, too short for the 8-byte header length"},
+        {"shorter than the header length", raw("abc"), "offset 0: the file is 3 bytes, too short for the 8-byte header length"},
+        {"header length beyond the file", raw(le64(1000) + "{}"), "offset 0: header length 1000 runs past the end of the 10-byte file"},
+        {"header length beyond the limit", raw(le64(std::uint64_t{1} << 62) + "{}"),
+         "offset 0: header length 4611686018427387904 exceeds the limit of 100000000 bytes"},
+        {"header not a JSON object", raw(safetensors("[1, 2]", 0)), "offset 8: the JSON header does not start with '{'"},
+        {"malformed JSON", raw(safetensors("{\"0.kernel\": {\"dtype\": \"F32\",, }", 0)),
+         "offset 37: malformed JSON header: [json.exception.parse_error.101] parse error at line 1, column 30: syntax error while parsing object key"},
+        {"unknown dtype", raw(safetensors("{" + entry("0.kernel", "[3,2]", 0, 24, "Q7") + "}", 24)),
+         "tensor \"0.kernel\": unknown dtype \"Q7\""},
+        {"a dtype smallnet does not read", raw(safetensors("{" + entry("0.kernel", "[3,2]", 0, 12, "F16") + "}", 12)),
+         "tensor \"0.kernel\": dtype F16 is not supported; smallnet reads F32 only"},
+        {"a negative shape entry", raw(safetensors("{" + entry("0.kernel", "[-3,2]", 0, 24) + "}", 24)),
+         "tensor \"0.kernel\": shape entry 0 is -3; expected a non-negative integer"},
+        {"shape too large to count", raw(safetensors("{" + entry("0.kernel", "[4611686018427387904,8]", 0, 24) + "}", 24)),
+         "tensor \"0.kernel\": shape [4611686018427387904,8] holds more bytes than 2^64"},
+        {"no data_offsets", raw(safetensors("{\"0.kernel\":{\"dtype\":\"F32\",\"shape\":[3,2]}}", 24)),
+         "tensor \"0.kernel\": no \"data_offsets\" field"},
+        {"data_offsets disagree with the shape", raw(safetensors("{" + entry("0.kernel", "[3,2]", 0, 20) + "}", 20)),
+         "tensor \"0.kernel\": data_offsets [0, 20] hold 20 bytes but F32 shape [3, 2] needs 24"},
+        {"data_offsets end before they begin", raw(safetensors("{" + entry("0.kernel", "[3,2]", 24, 0) + "}", 24)),
+         "tensor \"0.kernel\": data_offsets [24, 0] end before they begin"},
+        {"data_offsets out of range", raw(safetensors("{" + kernel + "," + bias + "}", 28)),
+         "tensor \"0.bias\": data_offsets [24, 32] run past the end of the 28-byte data buffer"},
+        {"file cut inside the data", raw(good.substr(0, good.size() - 4)),
+         "tensor \"0.bias\": data_offsets [24, 32] run past the end of the 28-byte data buffer"},
+        {"overlapping tensors", raw(safetensors("{" + kernel + "," + entry("0.bias", "[2]", 16, 24) + "}", 24)),
+         "tensors \"0.kernel\" and \"0.bias\" overlap: data_offsets [0, 24] and [16, 24]"},
+        {"a gap in the data", raw(safetensors("{" + kernel + "," + entry("0.bias", "[2]", 32, 40) + "}", 40)),
+         "a gap of 8 bytes in the data buffer before tensor \"0.bias\" (data_offsets [32, 40])"},
+        {"data left after the last tensor", raw(safetensors("{" + kernel + "," + bias + "}", 40)),
+         "8 bytes after the end of the last tensor's data"},
+        {"duplicate tensor name", raw(safetensors("{" + kernel + "," + kernel + "}", 24)), "duplicate tensor name \"0.kernel\""},
+        {"metadata value not a string", raw(safetensors("{\"__metadata__\":{\"epoch\":3}," + kernel + "," + bias + "}", 32)),
+         "__metadata__: the value of \"epoch\" is 3, not a string"},
+        {"a tensor missing", raw(saved_weights({{"0.kernel", filled({3, 2}, 1)}})), "missing tensor '0.bias' [2]"},
+        {"an extra tensor",
+         raw(saved_weights({{"0.kernel", filled({3, 2}, 1)}, {"0.bias", filled({2}, 1)}, {"1.kernel", filled({2, 2}, 1)}})),
+         "unexpected tensor '1.kernel' [2, 2]"},
+        {"a shape that does not fit the model", raw(saved_weights({{"0.kernel", filled({2, 3}, 1)}, {"0.bias", filled({2}, 1)}})),
+         "tensor '0.kernel' has shape [2, 3], the model needs [3, 2]"},
+        {"missing file", [](const std::filesystem::path& f) { return f / "nowhere.safetensors"; },
+         "cannot open for reading: No such file or directory"},
+        {"a folder instead of a file", [](const std::filesystem::path& f) { return f; }, "is a folder, not a file"},
+    };
+    check_rows("weights", rows, [](const std::filesystem::path& path) {
+        Sequential model = small_model();
+        const Tensor before = model.weights().clone();
+        try {
+            model.load_weights(path);
+        } catch (...) {
+            // A refused file leaves the model as it was.
+            CHECK(bitwise_equal(model.weights(), before));
+            throw;
+        }
+    });
+}
+
+TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, before any training") {
+    const auto scratch = scratch_folder("bad_flags");
+    write_tiny_mnist(scratch / "data");
+    std::ofstream(scratch / "file") << "x";
+    std::ofstream(scratch / "garbage.safetensors") << "garbage";
+    std::vector<BadFlagsRow> rows = {
+        {"epochs 0", "ae_mnist", "--epochs 0", 2, "--epochs: Value 0 not in range 1 to 100000"},
+        {"epochs negative", "ae_mnist", "--epochs -3", 2, "--epochs: Value -3 not in range 1 to 100000"},
+        {"epochs not a number", "ae_mnist", "--epochs ten", 2, "--epochs: Value ten not in range 1 to 100000"},
+        {"batch size 0", "ae_mnist", "--batch-size 0", 2, "--batch-size: Value 0 not in range 1 to 1000000"},
+        {"batch size negative", "ae_mnist", "--batch-size -8", 2, "--batch-size: Value -8 not in range 1 to 1000000"},
+        {"batch size larger than the data", "ae_mnist", "--data {data} --batch-size 61 --out {scratch}/out", 2,
+         "ae_mnist: error: --batch-size 61 is larger than the 60 training images; use at most 60"},
+        {"batch size larger than the data (anomaly: class 1 held out)", "ae_mnist",
+         "anomaly --data {data} --batch-size 60 --out {scratch}/out", 2,
+         "ae_mnist: error: --batch-size 60 is larger than the 54 training images; use at most 54"},
+        {"bottleneck 0", "ae_mnist", "--bottleneck 0", 2, "--bottleneck: Value 0 not in range 1 to 4096"},
+        {"unknown loss", "ae_mnist", "--loss hinge", 2, "--loss: hinge not in {mse,bce}"},
+        {"unknown subcommand", "ae_mnist", "frobnicate", 2,
+         "ae_mnist: unknown subcommand 'frobnicate'; the subcommands are denoise, anomaly and encode (none: train)"},
+        {"unknown flag", "ae_mnist", "--frobnicate", 2, "The following argument was not expected: --frobnicate"},
+        {"threads negative", "ae_mnist", "--threads -1", 2, "--threads: Value -1 not in range 0 to 1024"},
+        {"output folder under a file", "ae_mnist", "--data {data} --out {scratch}/file/out", 1,
+         "ae_mnist: error: {scratch}/file/out: cannot create the output folder: Not a directory"},
+        {"output folder that cannot be created", "ae_mnist", "--data {data} --out /proc/smallnet-out", 1,
+         "ae_mnist: error: /proc/smallnet-out: cannot create the output folder: No such file or directory"},
+        {"checkpoint folder under a file", "ae_mnist", "--data {data} --checkpoint {scratch}/file/c.safetensors --out {scratch}/out", 1,
+         "ae_mnist: error: {scratch}/file: cannot create the output folder: Not a directory"},
+        {"data folder missing", "ae_mnist", "--data {scratch}/nowhere --out {scratch}/out", 1,
+         "ae_mnist: error: {scratch}/nowhere: no such folder"},
+        {"encode: weights not a weight file", "ae_mnist", "encode --data {data} --weights {scratch}/garbage.safetensors --out {scratch}/out", 1,
+         "ae_mnist: error: {scratch}/garbage.safetensors: offset 0: the file is 7 bytes, too short for the 8-byte header length"},
+        {"epochs 0", "ae2d", "--epochs 0", 2, "--epochs: Value 0 not in range 1 to 100000"},
+        {"epochs negative", "ae2d", "--epochs -3", 2, "--epochs: Value -3 not in range 1 to 100000"},
+        {"batch size 0", "ae2d", "--batch-size 0", 2, "--batch-size: Value 0 not in range 1 to 10000000"},
+        {"batch size negative", "ae2d", "--batch-size -1", 2, "--batch-size: Value -1 not in range 1 to 10000000"},
+        {"batch size larger than the data", "ae2d", "--points 100 --batch-size 101 --out {scratch}/out", 2,
+         "ae2d: error: --batch-size 101 is larger than the 100 points; use at most 100"},
+        {"too few points", "ae2d", "--points 5", 2, "--points: Value 5 not in range 10 to 10000000"},
+        {"unknown argument (ae2d has no subcommands)", "ae2d", "frobnicate", 2, "The following argument was not expected: frobnicate"},
+        {"output folder under a file", "ae2d", "--out {scratch}/file/out", 1,
+         "ae2d: error: {scratch}/file/out: cannot create the output folder: Not a directory"},
+    };
+    // A folder that exists but takes no files: /sys/kernel refuses even root; a read-only folder anyone else.
+    if (std::filesystem::is_directory("/sys/kernel"))
+        for (const char* program : {"ae_mnist", "ae2d"})
+            rows.push_back({"output folder not writable (/sys/kernel)", program, "--data {data} --out /sys/kernel", 1,
+                            // The reason depends on how /sys is mounted (Permission denied, Read-only file system).
+                            std::string(program) + ": error: /sys/kernel: cannot write into the output folder: "});
+    if (::geteuid() != 0) {
+        std::filesystem::create_directories(scratch / "read-only");
+        std::filesystem::permissions(scratch / "read-only", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+        rows.push_back({"output folder not writable (read-only)", "ae_mnist", "--data {data} --out {scratch}/read-only", 1,
+                        "ae_mnist: error: {scratch}/read-only: cannot write into the output folder: Permission denied"});
+    }
+    for (BadFlagsRow& row : rows) {
+        if (row.program == "ae2d") row.arguments = substituted(row.arguments, "--data {data} ", "");
+        const std::string arguments = substituted(substituted(row.arguments, "{data}", (scratch / "data").string()),
+                                                  "{scratch}", scratch.string());
+        const std::string expected = substituted(row.expected, "{scratch}", scratch.string());
+        CAPTURE(row.program);
+        CAPTURE(arguments);
+        const AppRun run = row.program == "ae2d" ? run_app(app_path("AE2D", "ae2d"), arguments, scratch)
+                                                 : run_app(app_path("AE_MNIST", "ae_mnist"), arguments, scratch);
+        CAPTURE(run.err);
+        CHECK(run.exit_code == row.exit_code);
+        CHECK(run.err.find(expected) != std::string::npos);
+        CHECK(run.out.find("Epoch ") == std::string::npos);  // refused before training started
+        std::string first_line = run.err.substr(0, run.err.find('\n'));
+        record_bad_input(row.program + " flags", "`" + substituted(substituted(row.arguments, "{data}", "<data>"), "{scratch}", "<dir>") + "` (" + row.name +
+                                                      "), exit " + std::to_string(run.exit_code),
+                         without_folder(first_line, scratch.string()));
+    }
+    std::filesystem::permissions(scratch, std::filesystem::perms::all);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("training: a NaN or infinity stops fit naming epoch and step; the last good checkpoint stays intact") {
+    const std::vector<BadTrainingRow> rows = {
+        {"NaN in the data from epoch 2", 1, 1, [](Tensor& x, Sequential&) { x.at({13, 2}) = std::numeric_limits<float>::quiet_NaN(); },
+         "fit: the loss became NaN at epoch 2, step 3 of 4; training stopped before this step's update"},
+        {"a value so large its square overflows, from epoch 3", 2, 2, [](Tensor& x, Sequential&) { x.at({6, 0}) = 1e30f; },
+         "fit: the loss became infinite at epoch 3, step 2 of 4; training stopped before this step's update"},
+        {"weights overflowed by the last update of epoch 2", 2, 1,
+         [](Tensor&, Sequential& model) { model.weights().data()[5] = std::numeric_limits<float>::infinity(); },
+         "ModelCheckpoint: after epoch 2 weight 'encoder.0.kernel' holds infinity at element 5; training stopped and "
+         "{checkpoint} keeps the last good weights"},
+    };
+    for (const BadTrainingRow& row : rows) {
+        CAPTURE(row.name);
+        TemporaryFolder folder;
+        const auto checkpoint = folder / "checkpoint.safetensors";
+        Tensor x = line_data();
+        Sequential model = line_autoencoder();
+        model.compile(Adam(), "mse");
+        std::vector<Tensor> weights_by_epoch;
+        const auto damage = [&](const EpochLogs& logs) {
+            if (logs.epoch == row.after_epoch) row.damage(x, model);
+        };
+        const auto remember = [&](const EpochLogs&) { weights_by_epoch.push_back(model.weights().clone()); };
+        const std::string message = error_message_of([&] {
+            model.fit(x, x, {.epochs = 10, .batch_size = 5, .shuffle = false,
+                             .callbacks = {EpochHook(damage), ModelCheckpoint(checkpoint), EpochHook(remember)},
+                             .verbose = 0});
+        });
+        CHECK(message == substituted(row.expected, "{checkpoint}", checkpoint.string()));
+        record_bad_input("training", row.name, without_folder(message, folder.path().string()));
+
+        // The checkpoint holds the weights of the last epoch that ended well, and loads.
+        REQUIRE(weights_by_epoch.size() == static_cast<std::size_t>(row.last_good_epoch));
+        Sequential restored = line_autoencoder();
+        restored.build(4);
+        restored.load_weights(checkpoint);
+        CHECK(bitwise_equal(restored.weights(), weights_by_epoch.back()));
+        CHECK(folder.names() == std::vector<std::string>{"checkpoint.safetensors"});
+    }
+}
+
+}
