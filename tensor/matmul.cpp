@@ -408,6 +408,14 @@ bool overlap(const Tensor& x, const Tensor& y) {
     return x.data() < y.data() + y.numel() && y.data() < x.data() + x.numel();
 }
 
+// The product into c, whose shape has been checked.
+void multiply(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& options, const ProductShape& product) {
+    const GemmEpilogue epilogue{options.bias ? options.bias->data() : nullptr, options.activation,
+                                options.negative_slope};
+    gemm(options.transpose_a, options.transpose_b, product.m, product.n, product.k, options.alpha, a.data(),
+         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue);
+}
+
 }  // namespace
 
 void matmul(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& options) {
@@ -417,18 +425,16 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& op
         throw_shape_error("matmul output", c.shape(), expected, "the output must have the product's shape (the second)");
     if (overlap(c, a) || overlap(c, b))
         throw std::invalid_argument("matmul: the output overlaps an operand in memory");
-    const GemmEpilogue epilogue{options.bias ? options.bias->data() : nullptr, options.activation,
-                                options.negative_slope};
-    gemm(options.transpose_a, options.transpose_b, product.m, product.n, product.k, options.alpha, a.data(),
-         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue);
+    multiply(a, b, c, options, product);
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
     const ProductShape product = check_operands(a, b, options);
+    // A new tensor: the right shape, overlapping nothing, nothing in it to accumulate.
     Tensor c(Shape{product.m, product.n});
     MatmulOptions write_only = options;
     write_only.beta = 0.0f;
-    matmul(a, b, c, write_only);
+    multiply(a, b, c, write_only, product);
     return c;
 }
 
