@@ -43,10 +43,19 @@ inline void store_some(Vector vector, float* destination, std::int64_t count) {
     else vector.store_unaligned(destination);
 }
 
+// x * y, rounded on its own. g++ (default -ffp-contract=fast) would otherwise fuse it with the bias
+// add that follows into one multiply-add, while the GEMM stores the product to C before its epilogue
+// adds the bias: the empty asm makes the product a value the compiler cannot look through.
+inline Vector multiply_rounded(Vector x, Vector y) {
+    typename Vector::register_type product = x * y;
+    asm("" : "+v"(product));
+    return Vector(product);
+}
+
 // The micro-kernel's last step for one vector of C: alpha * sum, plus beta * old unless beta == 0
 // (then C is only written). Same operations in the same order, so the same rounding.
 inline Vector scale_sum(Vector sum, float alpha, float beta, Vector old) {
-    if (beta == 0.0f) return sum * Vector(alpha);
+    if (beta == 0.0f) return multiply_rounded(sum, Vector(alpha));
     return multiply_add(sum, Vector(alpha), old * Vector(beta));
 }
 
@@ -220,18 +229,43 @@ inline void scaled_row(std::int64_t columns, Vector a_value, const float* b, flo
     store_some<partial>(function(value), out, columns);
 }
 
+// The rows of C, with beta == 0 (`accumulate` false) and the bias decided at compile time: at batch 1
+// a row is a few vectors (128 columns: 8 on AVX-512) and C has hundreds of rows, so the loop around
+// them must be as lean as the loop inside. Kept out of line so that each case gets its own registers.
+template <bool accumulate, bool has_bias, class Function>
+[[gnu::noinline]] void scale_rows(std::int64_t m, std::int64_t n, float alpha, const float* a, std::int64_t a_stride,
+                                  const float* b, float beta, float* c, std::int64_t ldc, const float* bias,
+                                  Function function) {
+    const Vector alpha_vector(alpha), beta_vector(beta), zero(0.0f);
+    const std::int64_t full = n / lanes * lanes;
+    for (std::int64_t i = 0; i < m; ++i) {
+        const Vector a_value(a[i * a_stride]);
+        float* out = c + i * ldc;
+#pragma GCC unroll 4
+        for (std::int64_t j = 0; j < full; j += lanes) {
+            // scale_sum's arithmetic, with its branch on beta taken once for all rows.
+            const Vector sum = multiply_add(a_value, Vector::load_unaligned(b + j), zero);
+            Vector value = accumulate ? multiply_add(sum, alpha_vector, Vector::load_unaligned(out + j) * beta_vector)
+                                      : multiply_rounded(sum, alpha_vector);
+            if constexpr (has_bias) value += Vector::load_unaligned(bias + j);
+            function(value).store_unaligned(out + j);
+        }
+        if (full < n)
+            scaled_row<true>(n - full, a_value, b + full, alpha, beta, out + full, has_bias ? bias + full : nullptr,
+                             function);
+    }
+}
+
 void outer_product(std::int64_t m, std::int64_t n, float alpha, const float* a, std::int64_t a_stride, const float* b,
                    float beta, float* c, std::int64_t ldc, const float* bias, Activation activation,
                    float negative_slope) {
     with_activation(activation, negative_slope, [&](auto function) {
-        for (std::int64_t i = 0; i < m; ++i) {
-            const Vector a_value(a[i * a_stride]);
-            float* out = c + i * ldc;
-            std::int64_t j = 0;
-#pragma GCC unroll 4
-            for (; j + lanes <= n; j += lanes)
-                scaled_row<false>(lanes, a_value, b + j, alpha, beta, out + j, bias ? bias + j : nullptr, function);
-            if (j < n) scaled_row<true>(n - j, a_value, b + j, alpha, beta, out + j, bias ? bias + j : nullptr, function);
+        if (beta == 0.0f) {
+            if (bias) scale_rows<false, true>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+            else scale_rows<false, false>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+        } else {
+            if (bias) scale_rows<true, true>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+            else scale_rows<true, false>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
         }
     });
 }

@@ -96,20 +96,22 @@ TEST_SUITE("tensor.gemm_small") {
         const Tensor bias = testing::random_tensor({130}, 8);
         testing::for_each_instruction_set([&](InstructionSet) {
             for (std::int64_t k : {1, 17, 600})
-                for (Activation activation : {Activation::linear, Activation::sigmoid}) {
-                    CAPTURE(k);
-                    const Tensor a = testing::random_tensor({20, k}, 10 + k, -1.0f, 1.0f);
-                    const Tensor b = testing::random_tensor({k, 130}, 11 + k, -1.0f, 1.0f);
-                    const Tensor accumulated = testing::random_tensor({20, 130}, 12 + k);
-                    MatmulOptions options{.alpha = 0.5f, .beta = 2.0f, .bias = &bias, .activation = activation};
-                    Tensor batch = accumulated.clone();
-                    matmul(a, b, batch, options);  // m = 20: the GEMM
-                    for (std::int64_t row : {0, 7, 19}) {
-                        Tensor alone = row_of(accumulated, row);
-                        matmul(row_of(a, row), b, alone, options);  // m = 1: the row kernel
-                        CHECK(testing::bitwise_equal(alone, row_of(batch, row)));
+                for (Activation activation : {Activation::linear, Activation::sigmoid})
+                    for (float beta : {0.0f, 2.0f}) {
+                        CAPTURE(k);
+                        CAPTURE(beta);
+                        const Tensor a = testing::random_tensor({20, k}, 10 + k, -1.0f, 1.0f);
+                        const Tensor b = testing::random_tensor({k, 130}, 11 + k, -1.0f, 1.0f);
+                        const Tensor accumulated = testing::random_tensor({20, 130}, 12 + k);
+                        MatmulOptions options{.alpha = 0.5f, .beta = beta, .bias = &bias, .activation = activation};
+                        Tensor batch = accumulated.clone();
+                        matmul(a, b, batch, options);  // m = 20: the GEMM
+                        for (std::int64_t row : {0, 7, 19}) {
+                            Tensor alone = row_of(accumulated, row);
+                            matmul(row_of(a, row), b, alone, options);  // m = 1: the row kernel
+                            CHECK(testing::bitwise_equal(alone, row_of(batch, row)));
+                        }
                     }
-                }
         });
     }
 
