@@ -7,21 +7,31 @@ namespace smallnet {
 namespace {
 // A graph 100,000 nodes deep would overflow the stack if each node's destructor destroyed its parent
 // recursively; instead parents go to a per-thread list that the outermost destructor empties.
-thread_local std::vector<std::shared_ptr<Node>> nodes_to_release;
-thread_local bool releasing_nodes = false;
+// (One thread_local struct, reached once per destructor: each thread_local access from a shared
+// library is a call.)
+struct ReleaseQueue {
+    std::vector<std::shared_ptr<Node>> nodes;
+    bool releasing = false;
+};
+
+ReleaseQueue& release_queue() {
+    thread_local ReleaseQueue queue;
+    return queue;
+}
 }  // namespace
 
 Node::~Node() {
+    ReleaseQueue& queue = release_queue();
     for (auto& parent : parents)
-        if (parent) nodes_to_release.push_back(std::move(parent));
-    if (releasing_nodes) return;
-    releasing_nodes = true;
-    while (!nodes_to_release.empty()) {
-        std::shared_ptr<Node> last = std::move(nodes_to_release.back());
-        nodes_to_release.pop_back();
+        if (parent) queue.nodes.push_back(std::move(parent));
+    if (queue.releasing) return;
+    queue.releasing = true;
+    while (!queue.nodes.empty()) {
+        std::shared_ptr<Node> last = std::move(queue.nodes.back());
+        queue.nodes.pop_back();
         last.reset();  // may push its own parents
     }
-    releasing_nodes = false;
+    queue.releasing = false;
 }
 
 Node::GradientTarget Node::gradient_target(int index) {

@@ -8,28 +8,42 @@ namespace smallnet {
 namespace {
 
 thread_local bool recording = true;
-thread_local std::uint64_t last_visit_mark = 0;
-thread_local std::vector<Node*> topological_order;
-thread_local std::vector<std::pair<Node*, int>> visit_stack;
 
-// Nodes reachable from `root` that need a gradient, parents before children (iterative DFS).
-void sort_topologically(Node* root) {
-    const std::uint64_t mark = ++last_visit_mark;
-    topological_order.clear();
-    visit_stack.clear();
+// backward()'s per-thread working lists, kept between calls so that a steady stream of steps allocates
+// nothing. Reached through one reference per call: every access to a thread_local of a shared library
+// is a call to __tls_get_addr, and the loops below would make a hundred of them per step.
+struct BackwardScratch {
+    std::uint64_t last_visit_mark = 0;
+    std::vector<Node*> topological_order;
+    std::vector<std::pair<Node*, int>> visit_stack;
+};
+
+BackwardScratch& backward_scratch() {
+    thread_local BackwardScratch scratch;
+    return scratch;
+}
+
+// Nodes reachable from `root` that need a gradient, parents before children (iterative DFS), into
+// scratch.topological_order.
+void sort_topologically(Node* root, BackwardScratch& scratch) {
+    const std::uint64_t mark = ++scratch.last_visit_mark;
+    std::vector<Node*>& order = scratch.topological_order;
+    std::vector<std::pair<Node*, int>>& stack = scratch.visit_stack;
+    order.clear();
+    stack.clear();
     root->visit_mark = mark;
-    visit_stack.emplace_back(root, 0);
-    while (!visit_stack.empty()) {
-        auto& [node, next_parent] = visit_stack.back();
+    stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+        auto& [node, next_parent] = stack.back();
         if (next_parent < Node::max_parents) {
             Node* parent = node->parents[next_parent++].get();
             if (parent && parent->requires_grad && parent->visit_mark != mark) {
                 parent->visit_mark = mark;
-                visit_stack.emplace_back(parent, 0);
+                stack.emplace_back(parent, 0);
             }
         } else {
-            topological_order.push_back(node);
-            visit_stack.pop_back();
+            order.push_back(node);
+            stack.pop_back();
         }
     }
 }
@@ -71,7 +85,9 @@ void Var::backward(const Tensor& output_gradient) {
                                "' was already released by an earlier backward()");
     if (!root->requires_grad) throw std::logic_error("backward: this value does not depend on anything that requires a gradient");
 
-    sort_topologically(root);
+    BackwardScratch& scratch = backward_scratch();
+    sort_topologically(root, scratch);
+    const std::vector<Node*>& topological_order = scratch.topological_order;
     if (!root->grad.defined() || root->grad.shape() != shape()) root->grad = Tensor(shape());
     if (root->grad_present) {
         Tensor sum = root->grad;  // rare: the root already had a gradient; add the new one

@@ -2,6 +2,9 @@
 // at batch 256, one by one and together (BM_training_step_gemms), plus a square 1024 product, each on
 // 1 and 2 threads; and, where OpenBLAS is installed, the same shapes through cblas_sgemm
 // (BM_openblas_*). FLOPS counts 2 m n k per product.
+// The same 11 products at batch 1 (BM_batch1_*, one thread: they run on one) have one row or k = 1 and
+// are limited by how fast the weights stream through the caches, so they count bytes as well: the
+// weight-shaped operand read (x · W, dY · Wᵀ) or written (dW = xᵀ · dY).
 //
 //   OPENBLAS_CORETYPE=Cooperlake ./build/bench/gemm_bench --benchmark_repetitions=5
 //       (with --benchmark_report_aggregates_only=true)
@@ -36,23 +39,28 @@ struct Product {
     double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k); }
 };
 
-constexpr std::int64_t batch = 256;
-
-const std::vector<Product>& training_step_products() {
-    static const std::vector<Product> products = {
-        {"forward_784x128", batch, 128, 784},
-        {"forward_128x32", batch, 32, 128},
-        {"forward_32x128", batch, 128, 32},
-        {"forward_128x784", batch, 784, 128},
-        {"weight_grad_784x128", 784, 128, batch, true, false},
-        {"weight_grad_128x32", 128, 32, batch, true, false},
-        {"weight_grad_32x128", 32, 128, batch, true, false},
-        {"weight_grad_128x784", 128, 784, batch, true, false},
-        {"input_grad_128x32", batch, 128, 32, false, true},
-        {"input_grad_32x128", batch, 32, 128, false, true},
-        {"input_grad_128x784", batch, 128, 784, false, true},
+// The step's products at a given batch size, named with `prefix`.
+std::vector<Product> training_step_products(std::int64_t batch, const std::string& prefix) {
+    return {
+        {prefix + "forward_784x128", batch, 128, 784},
+        {prefix + "forward_128x32", batch, 32, 128},
+        {prefix + "forward_32x128", batch, 128, 32},
+        {prefix + "forward_128x784", batch, 784, 128},
+        {prefix + "weight_grad_784x128", 784, 128, batch, true, false},
+        {prefix + "weight_grad_128x32", 128, 32, batch, true, false},
+        {prefix + "weight_grad_32x128", 32, 128, batch, true, false},
+        {prefix + "weight_grad_128x784", 128, 784, batch, true, false},
+        {prefix + "input_grad_128x32", batch, 128, 32, false, true},
+        {prefix + "input_grad_32x128", batch, 32, 128, false, true},
+        {prefix + "input_grad_128x784", batch, 128, 784, false, true},
     };
-    return products;
+}
+
+// Bytes of the weight-shaped operand of a product of the step: B for x · W and dY · Wᵀ, C for dW.
+double weight_bytes(const Product& p) {
+    const double elements = p.transpose_a ? static_cast<double>(p.m) * static_cast<double>(p.n)
+                                          : static_cast<double>(p.n) * static_cast<double>(p.k);
+    return elements * sizeof(float);
 }
 
 const Product square_product{"square_1024", 1024, 1024, 1024};
@@ -95,7 +103,8 @@ void set_smallnet_threads(int count) { smallnet::set_num_threads(count); }
 void set_openblas_threads(int count) { openblas_set_num_threads(count); }
 #endif
 
-void benchmark_product(benchmark::State& state, Product product, Runner run, ThreadSetter set_threads) {
+void benchmark_product(benchmark::State& state, Product product, Runner run, ThreadSetter set_threads,
+                       bool count_bytes) {
     set_threads(static_cast<int>(state.range(0)));
     Operands operands(product);
     for (auto _ : state) {
@@ -104,34 +113,50 @@ void benchmark_product(benchmark::State& state, Product product, Runner run, Thr
         benchmark::ClobberMemory();
     }
     state.counters["FLOPS"] = benchmark::Counter(product.flops(), benchmark::Counter::kIsIterationInvariantRate);
+    if (count_bytes)
+        state.counters["weight_bytes"] =
+            benchmark::Counter(weight_bytes(product), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void benchmark_training_step(benchmark::State& state, Runner run, ThreadSetter set_threads) {
+void benchmark_training_step(benchmark::State& state, std::int64_t batch, Runner run, ThreadSetter set_threads) {
     set_threads(static_cast<int>(state.range(0)));
+    const std::vector<Product> products = training_step_products(batch, "");
     std::vector<Operands> operands;
-    double flops = 0.0;
-    for (const Product& p : training_step_products()) {
+    double flops = 0.0, bytes = 0.0;
+    for (const Product& p : products) {
         operands.emplace_back(p);
         flops += p.flops();
+        bytes += weight_bytes(p);
     }
     for (auto _ : state) {
-        for (std::size_t i = 0; i < operands.size(); ++i) run(training_step_products()[i], operands[i]);
+        for (std::size_t i = 0; i < operands.size(); ++i) run(products[i], operands[i]);
         benchmark::ClobberMemory();
     }
     state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+    if (batch == 1) state.counters["weight_bytes"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void register_family(const std::string& prefix, Runner run, ThreadSetter set_threads) {
-    benchmark::RegisterBenchmark((prefix + "training_step_gemms").c_str(), benchmark_training_step, run, set_threads)
+    benchmark::RegisterBenchmark((prefix + "training_step_gemms").c_str(), benchmark_training_step, 256, run,
+                                 set_threads)
         ->Arg(1)
         ->Arg(2)
         ->UseRealTime();
-    std::vector<Product> products = training_step_products();
+    std::vector<Product> products = training_step_products(256, "");
     products.push_back(square_product);
     for (const Product& p : products)
-        benchmark::RegisterBenchmark((prefix + p.name).c_str(), benchmark_product, p, run, set_threads)
+        benchmark::RegisterBenchmark((prefix + p.name).c_str(), benchmark_product, p, run, set_threads, false)
             ->Arg(1)
             ->Arg(2)
+            ->UseRealTime();
+
+    benchmark::RegisterBenchmark((prefix + "batch1_training_step_gemms").c_str(), benchmark_training_step, 1, run,
+                                 set_threads)
+        ->Arg(1)
+        ->UseRealTime();
+    for (const Product& p : training_step_products(1, "batch1_"))
+        benchmark::RegisterBenchmark((prefix + p.name).c_str(), benchmark_product, p, run, set_threads, true)
+            ->Arg(1)
             ->UseRealTime();
 }
 

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "tensor/arch/gemm_kernels.hpp"
+#include "tensor/matmul_small.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/simd.hpp"
 #include "tensor/threads.hpp"
@@ -312,8 +313,14 @@ std::pair<std::int64_t, std::int64_t> part_range(std::int64_t index, std::int64_
     return {std::min(begin, extent), std::min(end, extent)};
 }
 
+double flops_of(std::int64_t m, std::int64_t n, std::int64_t k) {
+    return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+}
+
+bool worth_threads(double flops) { return num_threads() > 1 && flops >= parallel_threshold_flops; }
+
 void run(const Problem& p) {
-    const double flops = 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.k);
+    const double flops = flops_of(p.m, p.n, p.k);
     const int threads = num_threads();
     if (threads == 1 || flops < parallel_threshold_flops) {
         compute_rectangle(p, 0, p.m, 0, p.n);
@@ -356,10 +363,15 @@ void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, st
     }
     check_leading_dimension("ldc", ldc, n);
 
+    const arch::GemmKernels& kernels = arch::gemm_kernels();
+    if (detail::is_small_product(m, n, k, worth_threads(flops_of(m, n, k)))) {
+        detail::small_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, kernels);
+        return;
+    }
     const bool has_epilogue = epilogue.bias != nullptr || epilogue.activation != Activation::linear;
     const Problem problem{transpose_a, transpose_b, m,   n,    k,   alpha,
                           a,           lda,         b,   ldb,  beta, c,
-                          ldc,         has_epilogue ? &epilogue : nullptr, &arch::gemm_kernels()};
+                          ldc,         has_epilogue ? &epilogue : nullptr, &kernels};
     run(problem);
 }
 
@@ -396,6 +408,14 @@ bool overlap(const Tensor& x, const Tensor& y) {
     return x.data() < y.data() + y.numel() && y.data() < x.data() + x.numel();
 }
 
+// The product into c, whose shape has been checked.
+void multiply(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& options, const ProductShape& product) {
+    const GemmEpilogue epilogue{options.bias ? options.bias->data() : nullptr, options.activation,
+                                options.negative_slope};
+    gemm(options.transpose_a, options.transpose_b, product.m, product.n, product.k, options.alpha, a.data(),
+         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue);
+}
+
 }  // namespace
 
 void matmul(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& options) {
@@ -405,18 +425,16 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& op
         throw_shape_error("matmul output", c.shape(), expected, "the output must have the product's shape (the second)");
     if (overlap(c, a) || overlap(c, b))
         throw std::invalid_argument("matmul: the output overlaps an operand in memory");
-    const GemmEpilogue epilogue{options.bias ? options.bias->data() : nullptr, options.activation,
-                                options.negative_slope};
-    gemm(options.transpose_a, options.transpose_b, product.m, product.n, product.k, options.alpha, a.data(),
-         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue);
+    multiply(a, b, c, options, product);
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
     const ProductShape product = check_operands(a, b, options);
+    // A new tensor: the right shape, overlapping nothing, nothing in it to accumulate.
     Tensor c(Shape{product.m, product.n});
     MatmulOptions write_only = options;
     write_only.beta = 0.0f;
-    matmul(a, b, c, write_only);
+    multiply(a, b, c, write_only, product);
     return c;
 }
 

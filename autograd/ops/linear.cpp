@@ -59,12 +59,11 @@ Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activati
         "linear", y, {&x, &kernel, &bias},
         [x = x.value(), kernel = kernel.value(), z = keep_preactivation ? z : Tensor(), y, activation,
          negative_slope](Node& self) {
-            const Tensor& g = self.gradient();  // dY, [batch, out]
-            Tensor dz = g;
+            self.gradient();    // dY, [batch, out]
+            Tensor dz = self.grad;  // dZ overwrites dY in place: this node's gradient is dropped after its backward
             if (activation != Activation::linear) {
-                dz = Tensor(g.shape());
                 const Tensor& input = z.defined() ? z : y;
-                unary_backward(unary_op_of(activation), input, y, g, dz, false, negative_slope);
+                unary_backward(unary_op_of(activation), input, y, dz, dz, false, negative_slope);
             }
             if (self.parent_needs_grad(1)) {  // dKernel = xᵀ · dZ
                 auto target = self.gradient_target(1);

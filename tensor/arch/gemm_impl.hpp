@@ -36,6 +36,8 @@ constexpr std::int64_t lanes = Vector::size;
 constexpr std::int64_t tile_rows = lanes == 16 ? 8 : 6;  // mr
 constexpr std::int64_t tile_columns = 2 * lanes;         // nr
 constexpr std::int64_t tile_vectors = tile_columns / lanes;
+// kc (see the table below), also walked by the small-product kernels so they round as the GEMM does.
+constexpr std::int64_t k_block = 256;
 
 // x * y + z, fused where the instruction set has FMA. xsimd 8.1's avx512 fma is the generic x * y + z
 // (it relies on the compiler contracting it), so AVX-512 calls the intrinsic directly.
@@ -231,13 +233,19 @@ void finish_tile(float* tile, std::int64_t ldc, const float* bias, Activation ac
     }
 }
 
+}  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE
+
+#include "tensor/arch/gemm_small_impl.hpp"
+
+namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
+
 // Blocking, for Zen 5 (48 KB L1d, 1 MB L2 per core): a kc x nr sliver of B (32 KB at kc = 256 on
 // avx512) stays in L1 while the mc x kc block of A streams from L2.
 extern const GemmKernels gemm_table;
 const GemmKernels gemm_table = {
     .mr = tile_rows,
     .nr = tile_columns,
-    .kc = 256,
+    .kc = k_block,
     .mc = 256,
     .nc = 1024,
     .multiply_columns = multiply_columns,
@@ -245,6 +253,9 @@ const GemmKernels gemm_table = {
     .pack_rows = pack_rows,
     .pack_columns = pack_columns,
     .finish_tile = finish_tile,
+    .row_times_matrix = row_times_matrix,
+    .row_times_transposed = row_times_transposed,
+    .outer_product = outer_product,
 };
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE

@@ -34,6 +34,27 @@ using PackPanel = void (*)(const float* source, std::int64_t stride, std::int64_
 using FinishTile = void (*)(float* tile, std::int64_t ldc, const float* bias, Activation activation,
                             float negative_slope);
 
+// Products whose register tile would be mostly padding: one row of C (m == 1) or k == 1. Each applies
+// alpha, beta and the epilogue (bias of n values or none, then the activation) as finish_tile does,
+// runs on the calling thread and allocates nothing. tensor/matmul_small.cpp chooses between them.
+//
+// row (1 x n) = alpha * x · B + beta * row, B read as k rows of n (b[p * ldb + j]), x[p * x_stride].
+// Walks k in blocks of kc, rounding exactly as the micro-kernel does, so a row computed here is
+// bitwise the row the GEMM computes in a larger product.
+using RowTimesMatrix = void (*)(std::int64_t n, std::int64_t k, float alpha, const float* x, std::int64_t x_stride,
+                                const float* b, std::int64_t ldb, float beta, float* row, const float* bias,
+                                Activation activation, float negative_slope);
+// row (1 x n) = alpha * x · Bᵀ + beta * row, B stored n x k (b[j * ldb + p]), x contiguous: n dot
+// products of length k, summed across the vector lanes (so rounded unlike the GEMM).
+using RowTimesTransposed = void (*)(std::int64_t n, std::int64_t k, float alpha, const float* x, const float* b,
+                                    std::int64_t ldb, float beta, float* row, const float* bias, Activation activation,
+                                    float negative_slope);
+// C (m x n) = alpha * a ⊗ b + beta * C, the product with k == 1: a[i * a_stride], b contiguous. Rounds
+// as the micro-kernel does with kc == 1.
+using OuterProduct = void (*)(std::int64_t m, std::int64_t n, float alpha, const float* a, std::int64_t a_stride,
+                              const float* b, float beta, float* c, std::int64_t ldc, const float* bias,
+                              Activation activation, float negative_slope);
+
 struct GemmKernels {
     std::int64_t mr;  // rows of the register tile
     std::int64_t nr;  // columns of the register tile, a multiple of the vector width
@@ -45,6 +66,9 @@ struct GemmKernels {
     PackPanel pack_rows;
     PackPanel pack_columns;
     FinishTile finish_tile;
+    RowTimesMatrix row_times_matrix;
+    RowTimesTransposed row_times_transposed;
+    OuterProduct outer_product;
 };
 
 // The table of one instruction set (which this CPU must be able to run), and of the active one.

@@ -63,6 +63,8 @@ std::vector<OpCase> all_cases() {
         {"linear", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::tanh); }},
         {"linear", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::softplus); }},
         {"linear", {{{4, 3}}, {{3, 5}}}, [](V v) { return linear(v[0], v[1], Var(), Activation::linear); }},
+        // Batch 1: one-row products and the k = 1 weight gradient (tensor/matmul_small.cpp).
+        {"linear", {{{1, 19}}, {{19, 21}}, {{21}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::tanh); }},
         // relu and leaky_relu: the pre-activations must stay away from 0, so the inputs are tiny
         // perturbations around a point whose products are known to be far from 0.
         {"linear", {{{2, 2}, positive}, {{2, 3}, positive}, {{3}}},

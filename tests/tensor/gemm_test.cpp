@@ -12,48 +12,13 @@
 #include "tensor/matmul.hpp"
 #include "tensor/matmul_reference.hpp"
 #include "tests/support.hpp"
+#include "tests/tensor/gemm_test_support.hpp"
 
 namespace smallnet {
 namespace {
 
-struct Case {
-    std::int64_t m, n, k;
-    bool transpose_a = false;
-    bool transpose_b = false;
-    float alpha = 1.0f;
-    float beta = 0.0f;
-    std::int64_t padding = 0;  // extra elements at the end of every row of A, B and C
-    GemmEpilogue epilogue = {};
-    bool nan_in_c = false;  // fill C with NaN (only meaningful with beta == 0)
-};
-
-// Runs one case through gemm() and reference::gemm() on the same inputs and compares them. Products
-// of values in [-1, 1] summed over k grow like sqrt(k), so the tolerance does too.
-void check_against_reference(const Case& c, std::uint64_t seed) {
-    const std::int64_t a_rows = c.transpose_a ? c.k : c.m, a_columns = c.transpose_a ? c.m : c.k;
-    const std::int64_t b_rows = c.transpose_b ? c.n : c.k, b_columns = c.transpose_b ? c.k : c.n;
-    const std::int64_t lda = a_columns + c.padding, ldb = b_columns + c.padding, ldc = c.n + c.padding;
-    const Tensor a = testing::random_tensor({a_rows, lda}, seed, -1.0f, 1.0f);
-    const Tensor b = testing::random_tensor({b_rows, ldb}, seed + 1, -1.0f, 1.0f);
-    Tensor c_fast = testing::random_tensor({c.m, ldc}, seed + 2, -1.0f, 1.0f);
-    if (c.nan_in_c) c_fast.fill(std::numeric_limits<float>::quiet_NaN());
-    Tensor c_reference = c_fast.clone();
-
-    gemm(c.transpose_a, c.transpose_b, c.m, c.n, c.k, c.alpha, a.data(), std::max<std::int64_t>(lda, 1), b.data(),
-         std::max<std::int64_t>(ldb, 1), c.beta, c_fast.data(), std::max<std::int64_t>(ldc, 1), c.epilogue);
-    reference::gemm(c.transpose_a, c.transpose_b, c.m, c.n, c.k, c.alpha, a.data(), std::max<std::int64_t>(lda, 1),
-                    b.data(), std::max<std::int64_t>(ldb, 1), c.beta, c_reference.data(),
-                    std::max<std::int64_t>(ldc, 1), c.epilogue);
-
-    std::vector<double> expected(c_reference.values().begin(), c_reference.values().end());
-    const double tolerance = 1e-5 * (1.0 + std::sqrt(static_cast<double>(c.k)));
-    CAPTURE(c.m);
-    CAPTURE(c.n);
-    CAPTURE(c.k);
-    CAPTURE(c.transpose_a);
-    CAPTURE(c.transpose_b);
-    CHECK_CLOSE(testing::compare(c_fast, expected, tolerance, 1e-4));
-}
+using testing::Case;
+using testing::check_against_reference;
 
 // The shapes of one training step of the MNIST autoencoder 784-128-32-128-784 at batch 256.
 struct TrainingProduct {

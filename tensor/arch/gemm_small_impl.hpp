@@ -1,0 +1,273 @@
+// The small-product kernels of one instruction set (RowTimesMatrix, RowTimesTransposed, OuterProduct in
+// tensor/arch/gemm_kernels.hpp). Included by gemm_impl.hpp, after the micro-kernel and the epilogue
+// functions they share, inside the same per-set namespace.
+//
+// At batch 1 a dense layer's products are x · W (m = 1), dZ · Wᵀ (m = 1) and xᵀ · dZ (k = 1). The GEMM
+// would compute each as whole mr x nr register tiles, 7 of every 8 rows of them padding; these kernels
+// stream the weights once instead, at the speed of the cache they sit in (784 x 128 floats, 400 KB,
+// fit in L2).
+
+#if !defined(SMALLNET_ARCH_NAMESPACE)
+#error "gemm_small_impl.hpp is included by gemm_impl.hpp"
+#endif
+
+namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
+#ifndef PF
+#define PF 16
+#endif
+
+// The first `count` (< lanes) floats at `source` in a vector, zeros after them: edges are computed by
+// the same vector instructions as the rest, without reading past the end of a row.
+inline Vector load_first(const float* source, std::int64_t count) {
+    alignas(64) float values[lanes] = {};
+    for (std::int64_t j = 0; j < count; ++j) values[j] = source[j];
+    return Vector::load_aligned(values);
+}
+
+inline void store_first(Vector vector, float* destination, std::int64_t count) {
+    alignas(64) float values[lanes];
+    vector.store_aligned(values);
+    for (std::int64_t j = 0; j < count; ++j) destination[j] = values[j];
+}
+
+// A vector of `count` floats from `source`: all lanes, or the first `count` when `partial`.
+template <bool partial>
+inline Vector load_some(const float* source, std::int64_t count) {
+    if constexpr (partial) return load_first(source, count);
+    else return Vector::load_unaligned(source);
+}
+
+template <bool partial>
+inline void store_some(Vector vector, float* destination, std::int64_t count) {
+    if constexpr (partial) store_first(vector, destination, count);
+    else vector.store_unaligned(destination);
+}
+
+// x * y, rounded on its own. g++ (default -ffp-contract=fast) would otherwise fuse it with the bias
+// add that follows into one multiply-add, while the GEMM stores the product to C before its epilogue
+// adds the bias: the empty asm makes the product a value the compiler cannot look through.
+inline Vector multiply_rounded(Vector x, Vector y) {
+    typename Vector::register_type product = x * y;
+    asm("" : "+v"(product));
+    return Vector(product);
+}
+
+// The micro-kernel's last step for one vector of C: alpha * sum, plus beta * old unless beta == 0
+// (then C is only written). Same operations in the same order, so the same rounding.
+inline Vector scale_sum(Vector sum, float alpha, float beta, Vector old) {
+    if (beta == 0.0f) return multiply_rounded(sum, Vector(alpha));
+    return multiply_add(sum, Vector(alpha), old * Vector(beta));
+}
+
+// Calls body(function) with the epilogue function of `activation` (the functors of gemm_impl.hpp), so
+// the kernels are compiled once per activation and the choice is made once per call.
+template <class Body>
+inline void with_activation(Activation activation, float negative_slope, Body&& body) {
+    switch (activation) {
+        case Activation::linear: body(Identity{}); return;
+        case Activation::relu: body(Relu{}); return;
+        case Activation::leaky_relu: body(LeakyRelu{Vector(negative_slope)}); return;
+        case Activation::sigmoid: body(Sigmoid{}); return;
+        case Activation::tanh: body(Tanh{}); return;
+        case Activation::softplus: body(Softplus{}); return;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// row = x · B: `vectors` vectors of columns kept in registers through all of k, which is walked in the
+// GEMM's k blocks so each element is rounded as the micro-kernel rounds it. b, row and bias point at
+// the first column; `columns` matters only when `partial` (one vector, fewer than lanes columns).
+template <int vectors, bool partial, class Function>
+inline void row_columns(std::int64_t columns, std::int64_t k, float alpha, const float* x, std::int64_t x_stride,
+                        const float* b, std::int64_t ldb, float beta, float* row, const float* bias,
+                        Function function) {
+    Vector out[vectors];
+    std::int64_t k_begin = 0;
+    do {
+        const std::int64_t size = k - k_begin < k_block ? k - k_begin : k_block;
+        Vector sum[vectors];
+        for (int v = 0; v < vectors; ++v) sum[v] = Vector(0.0f);
+        const float* x_at = x + k_begin * x_stride;
+        const float* b_at = b + k_begin * ldb;
+#pragma GCC unroll 4
+        for (std::int64_t p = 0; p < size; ++p) {
+            const Vector x_value(*x_at);
+            for (int v = 0; v < vectors; ++v)
+                sum[v] = multiply_add(x_value, load_some<partial>(b_at + v * lanes, columns), sum[v]);
+            x_at += x_stride;
+            b_at += ldb;
+        }
+        // Later k blocks add to what the earlier ones left, as the GEMM does with beta = 1.
+        for (int v = 0; v < vectors; ++v)
+            out[v] = k_begin == 0 ? scale_sum(sum[v], alpha, beta,
+                                              beta == 0.0f ? Vector(0.0f) : load_some<partial>(row + v * lanes, columns))
+                                  : scale_sum(sum[v], alpha, 1.0f, out[v]);
+        k_begin += size;
+    } while (k_begin < k);
+
+    for (int v = 0; v < vectors; ++v) {
+        Vector value = out[v];
+        if (bias) value += load_some<partial>(bias + v * lanes, columns);
+        store_some<partial>(function(value), row + v * lanes, columns);
+    }
+}
+
+template <class Function>
+inline void row_times_matrix_with(std::int64_t n, std::int64_t k, float alpha, const float* x, std::int64_t x_stride,
+                                  const float* b, std::int64_t ldb, float beta, float* row, const float* bias,
+                                  Function function) {
+    // 8 vectors of columns per pass over k: enough independent sums to hide the FMA latency, and the
+    // loads of B (one per FMA) are what limits the speed anyway.
+    std::int64_t j = 0;
+    const auto offset = [&](const float* pointer) { return pointer ? pointer + j : nullptr; };
+    for (; j + 8 * lanes <= n; j += 8 * lanes)
+        row_columns<8, false>(lanes, k, alpha, x, x_stride, b + j, ldb, beta, row + j, offset(bias), function);
+    if (j + 4 * lanes <= n) {
+        row_columns<4, false>(lanes, k, alpha, x, x_stride, b + j, ldb, beta, row + j, offset(bias), function);
+        j += 4 * lanes;
+    }
+    if (j + 2 * lanes <= n) {
+        row_columns<2, false>(lanes, k, alpha, x, x_stride, b + j, ldb, beta, row + j, offset(bias), function);
+        j += 2 * lanes;
+    }
+    if (j + lanes <= n) {
+        row_columns<1, false>(lanes, k, alpha, x, x_stride, b + j, ldb, beta, row + j, offset(bias), function);
+        j += lanes;
+    }
+    if (j < n) row_columns<1, true>(n - j, k, alpha, x, x_stride, b + j, ldb, beta, row + j, offset(bias), function);
+}
+
+void row_times_matrix(std::int64_t n, std::int64_t k, float alpha, const float* x, std::int64_t x_stride,
+                      const float* b, std::int64_t ldb, float beta, float* row, const float* bias, Activation activation,
+                      float negative_slope) {
+    with_activation(activation, negative_slope, [&](auto function) {
+        row_times_matrix_with(n, k, alpha, x, x_stride, b, ldb, beta, row, bias, function);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One vector whose lane r is the sum of the lanes of sums[r], for r < lanes. Written out here because
+// xsimd 8.1's haddp for AVX-512 returns the sums in the lane order 0 1 4 5 2 3 6 7 8 9 12 13 ...
+#if defined(__AVX__)
+// Eight 8-lane vectors to one: two rounds of pairwise horizontal adds leave each 128-bit half holding
+// partial sums of four rows, and adding the halves finishes them.
+inline __m256 sum_lanes_of_eight(const __m256* rows) {
+    const __m256 pairs01 = _mm256_hadd_ps(rows[0], rows[1]), pairs23 = _mm256_hadd_ps(rows[2], rows[3]);
+    const __m256 pairs45 = _mm256_hadd_ps(rows[4], rows[5]), pairs67 = _mm256_hadd_ps(rows[6], rows[7]);
+    const __m256 quads0123 = _mm256_hadd_ps(pairs01, pairs23), quads4567 = _mm256_hadd_ps(pairs45, pairs67);
+    return _mm256_add_ps(_mm256_permute2f128_ps(quads0123, quads4567, 0x20),
+                         _mm256_permute2f128_ps(quads0123, quads4567, 0x31));
+}
+#endif
+
+inline Vector sum_lanes_of(const Vector* sums) {
+#if defined(__AVX512F__)
+    __m256 halves[16];
+    for (int r = 0; r < 16; ++r) {
+        const __m512 row = sums[r];
+        halves[r] = _mm256_add_ps(_mm512_castps512_ps256(row), _mm512_extractf32x8_ps(row, 1));
+    }
+    const __m256 low = sum_lanes_of_eight(halves), high = sum_lanes_of_eight(halves + 8);
+    return Vector(_mm512_insertf32x8(_mm512_castps256_ps512(low), high, 1));
+#elif defined(__AVX__)
+    __m256 rows[8];
+    for (int r = 0; r < 8; ++r) rows[r] = sums[r];
+    return Vector(sum_lanes_of_eight(rows));
+#else
+    __m128 r0 = sums[0], r1 = sums[1], r2 = sums[2], r3 = sums[3];
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    return Vector(_mm_add_ps(_mm_add_ps(r0, r1), _mm_add_ps(r2, r3)));
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------------
+// row = x · Bᵀ: `rows` (lanes, or fewer when `partial`) rows of B at once, one sum vector each, then
+// one horizontal reduction (sum_lanes_of) puts the rows' dot products into the lanes of a single vector.
+template <bool partial, class Function>
+inline void row_dots(std::int64_t rows, std::int64_t k, float alpha, const float* x, const float* b, std::int64_t ldb,
+                     float beta, float* row, const float* bias, Function function) {
+    const std::int64_t count = partial ? rows : lanes;
+    Vector sum[lanes];
+    for (std::int64_t r = 0; r < lanes; ++r) sum[r] = Vector(0.0f);
+    std::int64_t p = 0;
+    for (; p + lanes <= k; p += lanes) {
+        const Vector x_values = Vector::load_unaligned(x + p);
+#pragma GCC unroll 16
+        for (std::int64_t r = 0; r < count; ++r)
+            sum[r] = multiply_add(Vector::load_unaligned(b + r * ldb + p), x_values, sum[r]);
+    }
+    if (p < k) {
+        const Vector x_values = load_first(x + p, k - p);
+        for (std::int64_t r = 0; r < count; ++r) sum[r] = multiply_add(load_first(b + r * ldb + p, k - p), x_values, sum[r]);
+    }
+    const Vector dots = sum_lanes_of(sum);
+    Vector value = scale_sum(dots, alpha, beta, beta == 0.0f ? Vector(0.0f) : load_some<partial>(row, rows));
+    if (bias) value += load_some<partial>(bias, rows);
+    store_some<partial>(function(value), row, rows);
+}
+
+void row_times_transposed(std::int64_t n, std::int64_t k, float alpha, const float* x, const float* b,
+                          std::int64_t ldb, float beta, float* row, const float* bias, Activation activation,
+                          float negative_slope) {
+    with_activation(activation, negative_slope, [&](auto function) {
+        std::int64_t j = 0;
+        for (; j + lanes <= n; j += lanes)
+            row_dots<false>(lanes, k, alpha, x, b + j * ldb, ldb, beta, row + j, bias ? bias + j : nullptr, function);
+        if (j < n) row_dots<true>(n - j, k, alpha, x, b + j * ldb, ldb, beta, row + j, bias ? bias + j : nullptr, function);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// C = a ⊗ b: each row of C is b scaled by one value of a. The sum starts from zero and takes one
+// multiply-add, as the micro-kernel's does with kc == 1.
+template <bool partial, class Function>
+inline void scaled_row(std::int64_t columns, Vector a_value, const float* b, float alpha, float beta, float* out,
+                       const float* bias, Function function) {
+    const Vector sum = multiply_add(a_value, load_some<partial>(b, columns), Vector(0.0f));
+    Vector value = scale_sum(sum, alpha, beta, beta == 0.0f ? Vector(0.0f) : load_some<partial>(out, columns));
+    if (bias) value += load_some<partial>(bias, columns);
+    store_some<partial>(function(value), out, columns);
+}
+
+// The rows of C, with beta == 0 (`accumulate` false) and the bias decided at compile time: at batch 1
+// a row is a few vectors (128 columns: 8 on AVX-512) and C has hundreds of rows, so the loop around
+// them must be as lean as the loop inside. Kept out of line so that each case gets its own registers.
+template <bool accumulate, bool has_bias, class Function>
+[[gnu::noinline]] void scale_rows(std::int64_t m, std::int64_t n, float alpha, const float* a, std::int64_t a_stride,
+                                  const float* b, float beta, float* c, std::int64_t ldc, const float* bias,
+                                  Function function) {
+    const Vector alpha_vector(alpha), beta_vector(beta), zero(0.0f);
+    const std::int64_t full = n / lanes * lanes;
+    for (std::int64_t i = 0; i < m; ++i) {
+        const Vector a_value(a[i * a_stride]);
+        float* out = c + i * ldc;
+#pragma GCC unroll 4
+        for (std::int64_t j = 0; j < full; j += lanes) {
+            // scale_sum's arithmetic, with its branch on beta taken once for all rows.
+            const Vector sum = multiply_add(a_value, Vector::load_unaligned(b + j), zero);
+            Vector value = accumulate ? multiply_add(sum, alpha_vector, Vector::load_unaligned(out + j) * beta_vector)
+                                      : multiply_rounded(sum, alpha_vector);
+            if constexpr (has_bias) value += Vector::load_unaligned(bias + j);
+            function(value).store_unaligned(out + j);
+        }
+        if (full < n)
+            scaled_row<true>(n - full, a_value, b + full, alpha, beta, out + full, has_bias ? bias + full : nullptr,
+                             function);
+    }
+}
+
+void outer_product(std::int64_t m, std::int64_t n, float alpha, const float* a, std::int64_t a_stride, const float* b,
+                   float beta, float* c, std::int64_t ldc, const float* bias, Activation activation,
+                   float negative_slope) {
+    with_activation(activation, negative_slope, [&](auto function) {
+        if (beta == 0.0f) {
+            if (bias) scale_rows<false, true>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+            else scale_rows<false, false>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+        } else {
+            if (bias) scale_rows<true, true>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+            else scale_rows<true, false>(m, n, alpha, a, a_stride, b, beta, c, ldc, bias, function);
+        }
+    });
+}
+
+}  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE
