@@ -31,6 +31,9 @@ public:
     Tensor to_tensor() const;
     // Rows `indices[0..count)` converted into `out`, which must be [count, columns].
     void gather_rows(const std::int64_t* indices, std::int64_t count, Tensor& out) const;
+    // Asks the memory system for rows `indices[0..count)` without waiting for them, so that a later
+    // gather_rows finds them in cache (fit does it for the next batch before computing this one).
+    void prefetch_rows(const std::int64_t* indices, std::int64_t count) const;
 
 private:
     std::shared_ptr<const std::vector<std::uint8_t>> bytes_;

@@ -55,4 +55,8 @@ Tensor Data::gather(const std::int64_t* indices, std::int64_t count, Tensor& buf
     return out;
 }
 
+void Data::prefetch(const std::int64_t* indices, std::int64_t count) const {
+    if (is_bytes_) bytes_.prefetch_rows(indices, count);
+}
+
 }  // namespace smallnet

@@ -27,6 +27,9 @@ public:
     Tensor batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const;
     // Rows indices[0..count) as floats, gathered into `buffer` (resized as needed).
     Tensor gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const;
+    // Starts fetching rows indices[0..count) of byte data into cache for a later gather (float data:
+    // nothing to do, its rows are copied, not converted, and the copy streams well).
+    void prefetch(const std::int64_t* indices, std::int64_t count) const;
 
 private:
     Tensor floats_;

@@ -4,6 +4,7 @@
 
 #include "autograd/ops/linear.hpp"
 #include "tensor/creation.hpp"
+#include "tensor/matmul.hpp"
 
 namespace smallnet {
 
@@ -47,6 +48,20 @@ std::int64_t DenseModule::build(std::int64_t input_size, const std::string& prev
 Var DenseModule::forward(const Var& x, const ForwardContext&) {
     if (!kernel_.defined()) throw std::logic_error("Dense: forward before the layer was built");
     return linear(x, kernel_, bias_, activation_, options_.negative_slope);
+}
+
+Var DenseModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) {
+    if (!kernel_.defined()) throw std::logic_error("Dense: forward before the layer was built");
+    if (loss != Loss::mean_squared_error) return Module::forward_with_loss(x, loss, target, context);
+    return linear_squared_error(x, kernel_, bias_, activation_, target, options_.negative_slope);
+}
+
+void DenseModule::predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) {
+    // softplus is applied outside the product (see linear); the other activations are in its epilogue.
+    if (!kernel_.defined() || activation_ == Activation::softplus) return Module::predict_into(x, out, context);
+    matmul(x, kernel_.value(), out,
+           {.bias = bias_.defined() ? &bias_.value() : nullptr, .activation = activation_,
+            .negative_slope = options_.negative_slope});
 }
 
 void DenseModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {

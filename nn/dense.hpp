@@ -24,6 +24,8 @@ public:
     std::string type_name() const override { return "Dense"; }
     std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
+    Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;
+    void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     std::int64_t output_size() const override { return units_; }
 

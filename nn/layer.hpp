@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autograd/var.hpp"
+#include "nn/losses.hpp"
 #include "tensor/random.hpp"
 
 namespace smallnet {
@@ -43,6 +44,12 @@ public:
     // this one, for error messages.
     virtual std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) = 0;
     virtual Var forward(const Var& x, const ForwardContext& context) = 0;
+    // The loss of forward's output against `target`. Layers that can fold the loss into the pass that
+    // makes their output (Dense with mse) override it; fit calls it on the model.
+    virtual Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context);
+    // forward's output for x, without a graph, written into `out` (rows of predict's result), so that
+    // layers that can write there directly (Dense) leave nothing to copy.
+    virtual void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context);
     virtual void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) { (void)prefix, (void)out; }
     virtual void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const;
     // The output size once built (0 before).

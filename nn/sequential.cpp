@@ -63,6 +63,20 @@ Var SequentialModule::forward(const Var& x, const ForwardContext& context) {
     return y;
 }
 
+Var SequentialModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) {
+    if (layers.empty()) return compute_loss(loss, x, target);
+    Var y = x;
+    for (std::size_t i = 0; i + 1 < layers.size(); ++i) y = layers[i].module().forward(y, context);
+    return layers.back().module().forward_with_loss(y, loss, target, context);
+}
+
+void SequentialModule::predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) {
+    if (layers.empty()) return out.copy_from(x);
+    Var y(x);
+    for (std::size_t i = 0; i + 1 < layers.size(); ++i) y = layers[i].module().forward(y, context);
+    layers.back().module().predict_into(y.value(), out, context);
+}
+
 void SequentialModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {
     for (std::size_t i = 0; i < layers.size(); ++i) layers[i].module().collect_parameters(join(prefix, child_name(i)), out);
 }

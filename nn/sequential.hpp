@@ -93,6 +93,9 @@ public:
     std::string type_name() const override { return "Sequential"; }
     std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
+    // All layers but the last through forward; the last one writes the result or folds in the loss.
+    Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;
+    void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const override;
     std::int64_t output_size() const override { return output_size_; }

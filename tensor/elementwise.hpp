@@ -132,6 +132,12 @@ double loss_sum(LossKind kind, const Tensor& prediction, const Tensor& target);
 // Gradients at kinks: absolute_error'(0) = 0; binary_cross_entropy's is 0 where p was clamped.
 void loss_gradient(LossKind kind, const Tensor& prediction, const Tensor& target, float scale, Tensor& gradient,
                    bool accumulate);
+// A model's last layer and a squared-error loss in one pass over its output y = activation(z): returns
+// the sum of (y - t)² (loss_sum's value) and writes dz = scale · d(sum)/dz to `preactivation_gradient`,
+// so the backward needs no separate loss-gradient and activation-derivative passes. The activation must
+// have a derivative that is a function of y: linear, relu, leaky_relu, sigmoid or tanh (not softplus).
+double squared_error_through_activation(Activation activation, const Tensor& output, const Tensor& target, float scale,
+                                        Tensor& preactivation_gradient, float negative_slope = 0.3f);
 
 // ---- data ---------------------------------------------------------------------------------------
 // out[i] = scale * in[i]: a batch of uint8 images to floats (scale 1/255) without a float copy of the set.

@@ -128,6 +128,24 @@ void loss_gradient(LossKind kind, const Tensor& prediction, const Tensor& target
     });
 }
 
+double squared_error_through_activation(Activation activation, const Tensor& output, const Tensor& target, float scale,
+                                        Tensor& preactivation_gradient, float negative_slope) {
+    check_loss_operands("squared_error_through_activation", output, target);
+    require_defined("squared_error_through_activation", preactivation_gradient, "gradient");
+    require_same_shape("squared_error_through_activation", output, preactivation_gradient,
+                       "output and gradient shapes differ");
+    if (activation == Activation::softplus)
+        throw std::invalid_argument("squared_error_through_activation: softplus' derivative needs the pre-activation");
+    const auto& kernels = arch::elementwise_kernels();
+    const float* y = output.data();
+    const float* t = target.data();
+    float* g = preactivation_gradient.data();
+    return detail::ordered_sum(output.numel(), loss_cost(LossKind::squared_error), [&](std::int64_t begin, std::int64_t end) {
+        return kernels.squared_error_through_activation(activation, y + begin, t + begin, scale, g + begin, end - begin,
+                                                        negative_slope);
+    });
+}
+
 void convert_u8(const std::uint8_t* in, std::int64_t count, float scale, float* out) {
     if (count < 0) throw std::invalid_argument("convert_u8: negative count " + std::to_string(count));
     const auto& kernels = arch::elementwise_kernels();

@@ -1,6 +1,7 @@
 #include "autograd/ops/linear.hpp"
 
 #include "autograd/op.hpp"
+#include "autograd/ops/linear_backward.hpp"
 #include "autograd/registry.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/matmul.hpp"
@@ -65,19 +66,23 @@ Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activati
                 const Tensor& input = z.defined() ? z : y;
                 unary_backward(unary_op_of(activation), input, y, dz, dz, false, negative_slope);
             }
-            if (self.parent_needs_grad(1)) {  // dKernel = xᵀ · dZ
-                auto target = self.gradient_target(1);
-                matmul(x, dz, target.tensor, {.transpose_a = true, .beta = target.accumulate ? 1.0f : 0.0f});
-            }
-            if (self.parent_needs_grad(2)) {  // dBias = column sums of dZ
-                auto target = self.gradient_target(2);
-                sum_to(dz, target.tensor, target.accumulate);
-            }
-            if (self.parent_needs_grad(0)) {  // dx = dZ · kernelᵀ
-                auto target = self.gradient_target(0);
-                matmul(dz, kernel, target.tensor, {.transpose_b = true, .beta = target.accumulate ? 1.0f : 0.0f});
-            }
+            linear_backward(self, x, kernel, dz);
         });
+}
+
+void linear_backward(Node& self, const Tensor& x, const Tensor& kernel, const Tensor& dz) {
+    if (self.parent_needs_grad(1)) {  // dKernel = xᵀ · dZ
+        auto target = self.gradient_target(1);
+        matmul(x, dz, target.tensor, {.transpose_a = true, .beta = target.accumulate ? 1.0f : 0.0f});
+    }
+    if (self.parent_needs_grad(2)) {  // dBias = column sums of dZ
+        auto target = self.gradient_target(2);
+        sum_to(dz, target.tensor, target.accumulate);
+    }
+    if (self.parent_needs_grad(0)) {  // dx = dZ · kernelᵀ
+        auto target = self.gradient_target(0);
+        matmul(dz, kernel, target.tensor, {.transpose_b = true, .beta = target.accumulate ? 1.0f : 0.0f});
+    }
 }
 
 }  // namespace smallnet

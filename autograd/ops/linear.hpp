@@ -15,4 +15,11 @@ Var matmul(const Var& a, const Var& b);
 Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activation = Activation::linear,
            float negative_slope = 0.3f);
 
+// mean((activation(x · kernel + bias) - target)²): a model's last dense layer and its mse loss as one
+// op. The pass that sums the loss also writes the gradient at the pre-activation, so the backward goes
+// straight to the products (no loss-gradient or activation-derivative passes over the output). The
+// value is mean_squared_error(linear(...), target)'s; softplus takes that unfused route.
+Var linear_squared_error(const Var& x, const Var& kernel, const Var& bias, Activation activation, const Tensor& target,
+                         float negative_slope = 0.3f);
+
 }  // namespace smallnet

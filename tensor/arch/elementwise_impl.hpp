@@ -25,6 +25,7 @@ const ElementwiseKernels elementwise_table = {
     .sgd = sgd,
     .loss_sum = loss_sum,
     .loss_gradient = loss_gradient,
+    .squared_error_through_activation = squared_error_through_activation,
     .convert_u8 = convert_u8,
     .box_muller = box_muller,
 };

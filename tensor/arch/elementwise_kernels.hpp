@@ -65,6 +65,11 @@ struct ElementwiseKernels {
     void (*loss_gradient)(LossKind kind, const float* prediction, const float* target, float scale, float* gradient,
                           std::int64_t n, bool accumulate);
 
+    // The squared-error sum (loss_sum's order) and, in the same pass, its gradient through an output
+    // activation whose derivative is a function of the output (not softplus).
+    double (*squared_error_through_activation)(Activation activation, const float* output, const float* target,
+                                               float scale, float* gradient, std::int64_t n, float negative_slope);
+
     void (*convert_u8)(const std::uint8_t* in, std::int64_t n, float scale, float* out);
 
     // Box-Muller on n pairs of uniforms, u1 in (0, 1] and u2 in [0, 1): with r = sqrt(-2 log u1[i]),

@@ -149,6 +149,68 @@ inline void loss_gradient(LossKind kind, const float* prediction, const float* t
     }
 }
 
+// The sum of (y - t)² in blocked_sum's order (so it equals loss_sum's), and in the same pass the
+// gradient with respect to the pre-activation, dz = (2 scale (y - t)) · derivative(y, that), with the
+// same arithmetic as loss_gradient followed by unary_backward.
+template <class Derivative>
+inline double squared_error_through(const float* output, const float* target, float scale, float* gradient,
+                                    std::int64_t n, Derivative derivative) {
+    const Batch twice(2.0f * scale);
+    const auto step = [&](Batch y, Batch t, float* out) {
+        const Batch error = y - t;
+        derivative(y, twice * error).store_unaligned(out);
+        return error * error;
+    };
+    double total = 0.0;
+    for (std::int64_t block = 0; block < n; block += sum_block) {
+        const std::int64_t end = block + sum_block < n ? block + sum_block : n;
+        Batch acc0(0.0f), acc1(0.0f), acc2(0.0f), acc3(0.0f);
+        std::int64_t i = block;
+        for (; i + 4 * lanes <= end; i += 4 * lanes) {
+            acc0 += step(Batch::load_unaligned(output + i), Batch::load_unaligned(target + i), gradient + i);
+            acc1 += step(Batch::load_unaligned(output + i + lanes), Batch::load_unaligned(target + i + lanes),
+                         gradient + i + lanes);
+            acc2 += step(Batch::load_unaligned(output + i + 2 * lanes), Batch::load_unaligned(target + i + 2 * lanes),
+                         gradient + i + 2 * lanes);
+            acc3 += step(Batch::load_unaligned(output + i + 3 * lanes), Batch::load_unaligned(target + i + 3 * lanes),
+                         gradient + i + 3 * lanes);
+        }
+        for (; i + lanes <= end; i += lanes)
+            acc0 += step(Batch::load_unaligned(output + i), Batch::load_unaligned(target + i), gradient + i);
+        if (i < end) {
+            alignas(64) float tail[lanes];
+            const Batch square = step(load_partial(output + i, end - i), load_partial(target + i, end - i), tail);
+            acc1 += xsimd::select(first_lanes(end - i), square, Batch(0.0f));
+            for (std::int64_t k = 0; k < end - i; ++k) gradient[i + k] = tail[k];
+        }
+        total += static_cast<double>(xsimd::hadd((acc0 + acc1) + (acc2 + acc3)));
+    }
+    return total;
+}
+
+inline double squared_error_through_activation(Activation activation, const float* output, const float* target,
+                                               float scale, float* gradient, std::int64_t n, float negative_slope) {
+    const Batch zero(0.0f), one(1.0f), slope(negative_slope);
+    switch (activation) {
+        case Activation::linear:
+            return squared_error_through(output, target, scale, gradient, n, [](Batch, Batch d) { return d; });
+        case Activation::relu:
+            return squared_error_through(output, target, scale, gradient, n,
+                                         [&](Batch y, Batch d) { return xsimd::select(y > zero, d, zero); });
+        case Activation::leaky_relu:
+            return squared_error_through(output, target, scale, gradient, n,
+                                         [&](Batch y, Batch d) { return xsimd::select(y > zero, d, d * slope); });
+        case Activation::sigmoid:
+            return squared_error_through(output, target, scale, gradient, n,
+                                         [&](Batch s, Batch d) { return d * (s * (one - s)); });
+        case Activation::tanh:
+            return squared_error_through(output, target, scale, gradient, n,
+                                         [&](Batch y, Batch d) { return d * (one - y * y); });
+        case Activation::softplus: break;  // refused by the caller: its derivative needs the pre-activation
+    }
+    return 0.0;
+}
+
 // One multiply per element, so the plain loop (vectorised by the compiler with this set's flags)
 // rounds exactly as a vector would: no tail buffer is needed.
 inline void convert_u8(const std::uint8_t* in, std::int64_t n, float scale, float* out) {

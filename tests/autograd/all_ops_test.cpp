@@ -69,6 +69,16 @@ std::vector<OpCase> all_cases() {
         // perturbations around a point whose products are known to be far from 0.
         {"linear", {{{2, 2}, positive}, {{2, 3}, positive}, {{3}}},
          [](V v) { return linear(v[0], v[1], v[2] + (-0.5f), Activation::relu); }},
+        {"linear_squared_error", {{{4, 3}}, {{3, 5}}, {{5}}},
+         [](V v) { return linear_squared_error(v[0], v[1], v[2], Activation::sigmoid, target_like({4, 5}, 9, 0.0f, 1.0f)); }},
+        {"linear_squared_error", {{{4, 3}}, {{3, 5}}, {{5}}},
+         [](V v) { return linear_squared_error(v[0], v[1], v[2], Activation::tanh, target_like({4, 5}, 9)); }},
+        {"linear_squared_error", {{{4, 3}}, {{3, 5}}},
+         [](V v) { return linear_squared_error(v[0], v[1], Var(), Activation::linear, target_like({4, 5}, 9)); }},
+        {"linear_squared_error", {{{2, 2}, positive}, {{2, 3}, positive}, {{3}}},
+         [](V v) {
+             return linear_squared_error(v[0], v[1], v[2] + (-0.5f), Activation::leaky_relu, target_like({2, 3}, 9), 0.1f);
+         }},
         {"relu", {{{3, 5}, far}}, [](V v) { return relu(v[0]); }},
         {"leaky_relu", {{{3, 5}, far}}, [](V v) { return leaky_relu(v[0], 0.1f); }},
         {"sigmoid", {{{3, 5}}}, [](V v) { return sigmoid(v[0]); }},
@@ -144,6 +154,42 @@ TEST_CASE("a two-layer network's loss passes gradcheck") {
     const GradcheckResult result = gradcheck(network, inputs);
     INFO(result.message);
     CHECK(result.passed);
+}
+
+TEST_CASE("linear_squared_error equals linear then mean_squared_error, in value and in every gradient") {
+    const Tensor target = target_like({7, 5}, 31, 0.0f, 1.0f);
+    for (Activation activation : {Activation::linear, Activation::relu, Activation::leaky_relu, Activation::sigmoid,
+                                  Activation::tanh, Activation::softplus}) {
+        CAPTURE(static_cast<int>(activation));
+        // An upstream gradient other than 1 (the loss scaled) must scale every gradient.
+        for (float upstream : {1.0f, 3.0f}) {
+            CAPTURE(upstream);
+            std::vector<Var> fused, plain;
+            for (std::uint64_t i = 0; i < 3; ++i) {
+                const Tensor value = make_input({i == 0 ? Shape{7, 4} : i == 1 ? Shape{4, 5} : Shape{5}}, 40 + i);
+                fused.emplace_back(value.clone(), true);
+                plain.emplace_back(value.clone(), true);
+            }
+            Var fused_loss = linear_squared_error(fused[0], fused[1], fused[2], activation, target, 0.2f) * upstream;
+            Var plain_loss = mean_squared_error(linear(plain[0], plain[1], plain[2], activation, 0.2f), target) * upstream;
+            CHECK(fused_loss.value().item() == doctest::Approx(plain_loss.value().item()).epsilon(1e-6));
+            fused_loss.backward();
+            plain_loss.backward();
+            for (std::size_t i = 0; i < 3; ++i) {
+                CAPTURE(i);
+                const Tensor& expected = plain[i].grad();
+                CHECK_CLOSE(testing::compare(fused[i].grad(), std::vector<double>(expected.data(), expected.data() + expected.numel()),
+                                             1e-6, 1e-5));
+            }
+        }
+    }
+    NoGrad inference;
+    const Var x(make_input({{7, 4}}, 50)), kernel(make_input({{4, 5}}, 51));
+    CHECK(linear_squared_error(x, kernel, Var(), Activation::sigmoid, target).value().item() ==
+          doctest::Approx(mean_squared_error(linear(x, kernel, Var(), Activation::sigmoid), target).value().item()).epsilon(1e-6));
+    CHECK_THROWS_WITH_AS(linear_squared_error(x, kernel, Var(), Activation::sigmoid, zeros({7, 4})),
+                         "linear_squared_error: shape [7, 5] and shape [7, 4]: the layer's output and the target must have one shape",
+                         std::invalid_argument);
 }
 
 }  // TEST_SUITE

@@ -67,6 +67,57 @@ TEST_CASE("the encoder alone shares the trained weights") {
     CHECK(testing::bitwise_equal(after, via_model));
 }
 
+TEST_CASE("predict writes every batch into its rows and equals the model applied to all rows at once") {
+    const Tensor x = line_data(200);
+    const std::vector<std::pair<std::string, Layer>> last_layers = {{"sigmoid Dense", Dense(3, "sigmoid")},
+                                                                     {"softplus Dense", Dense(3, "softplus")},
+                                                                     {"activation layer", ActivationLayer("tanh")}};
+    for (const auto& [name, last] : last_layers) {
+        CAPTURE(name);
+        Sequential model({Sequential({Input(4), Dense(8, "relu")}), last});
+        NoGrad scope;
+        const Tensor whole = model(Var(x)).value();
+        const Tensor batched = model.predict(x, 64);  // 200 rows: the last batch has 8
+        CHECK_CLOSE(testing::compare(batched, std::vector<double>(whole.data(), whole.data() + whole.numel()), 1e-7, 1e-6));
+    }
+}
+
+TEST_CASE("the loss fit computes (fused into the last Dense for mse) equals the loss of the model's output") {
+    const Tensor x = line_data(40);
+    const Tensor target = testing::random_tensor({40, 4}, 5, 0.0f, 1.0f);
+    struct Case {
+        std::string name;
+        Layer last;
+        Loss loss;
+    };
+    const std::vector<Case> cases = {{"sigmoid Dense, mse (fused)", Dense(4, "sigmoid"), Loss::mean_squared_error},
+                                     {"softplus Dense, mse", Dense(4, "softplus"), Loss::mean_squared_error},
+                                     {"sigmoid Dense, bce", Dense(4, "sigmoid"), Loss::binary_crossentropy},
+                                     {"activation layer, mse", ActivationLayer("sigmoid"), Loss::mean_squared_error}};
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        Sequential model({Input(4), Dense(4, "tanh"), c.last});
+        model.build(4);
+        Var via_forward = compute_loss(c.loss, model(Var(x)), target);
+        Var via_fit = model.sequential_module().forward_with_loss(Var(x), c.loss, target, {});
+        CHECK(via_fit.value().item() == doctest::Approx(via_forward.value().item()).epsilon(1e-6));
+        std::vector<Tensor> expected;
+        via_forward.backward();
+        for (const auto& p : model.parameters()) {
+            expected.push_back(p.variable->grad().clone());
+            p.variable->zero_grad();
+        }
+        via_fit.backward();
+        const auto parameters = model.parameters();
+        for (std::size_t i = 0; i < parameters.size(); ++i) {
+            CAPTURE(parameters[i].name);
+            const Tensor& e = expected[i];
+            CHECK_CLOSE(testing::compare(parameters[i].variable->grad(), std::vector<double>(e.data(), e.data() + e.numel()),
+                                         1e-6, 1e-5));
+        }
+    }
+}
+
 TEST_CASE("the same seed gives bitwise-identical losses and weights on 1 and 2 threads") {
     auto train = [](int threads) {
         Tensor weights;

@@ -201,6 +201,47 @@ TEST_CASE("loss sums and gradients match the reference on every size and instruc
     });
 }
 
+TEST_CASE("squared error through an activation: the loss sum and dz match the reference on every size and instruction set") {
+    const std::pair<Activation, UnaryOp> activations[] = {{Activation::relu, UnaryOp::relu},
+                                                          {Activation::leaky_relu, UnaryOp::leaky_relu},
+                                                          {Activation::sigmoid, UnaryOp::sigmoid},
+                                                          {Activation::tanh, UnaryOp::tanh}};
+    testing::for_each_instruction_set([&](InstructionSet) {
+        for (int which = -1; which < 4; ++which) {  // -1: linear
+            CAPTURE(which);
+            const float slope = 0.2f;
+            for (std::int64_t n : testing::sizes_with_parallel()) {
+                CAPTURE(n);
+                const Tensor z = testing::random_tensor({n}, 90 + static_cast<std::uint64_t>(n), -3.0f, 3.0f);
+                const Tensor target = testing::random_tensor({n}, 91 + static_cast<std::uint64_t>(n), 0.0f, 1.0f);
+                Tensor y(z.shape());
+                double expected = 0.0;
+                std::vector<double> gradient(static_cast<std::size_t>(n));
+                const float scale = 0.25f;
+                for (std::int64_t i = 0; i < n; ++i) {
+                    const double zi = z.data()[i];
+                    const double yi = which < 0 ? zi : reference::unary(activations[which].second, zi, slope);
+                    y.data()[i] = static_cast<float>(yi);
+                    const double derivative = which < 0 ? 1.0 : reference::unary_derivative(activations[which].second, zi, slope);
+                    const double error = static_cast<double>(y.data()[i]) - target.data()[i];
+                    expected += error * error;
+                    gradient[static_cast<std::size_t>(i)] = scale * 2.0 * error * derivative;
+                }
+                const Activation activation = which < 0 ? Activation::linear : activations[which].first;
+                Tensor dz(y.shape());
+                const double total = squared_error_through_activation(activation, y, target, scale, dz, slope);
+                CHECK(std::fabs(total - expected) <= 1e-5 * expected + 1e-12);
+                CHECK(std::fabs(total - loss_sum(LossKind::squared_error, y, target)) <= 1e-6 * expected + 1e-12);
+                CHECK_CLOSE(testing::compare(dz, gradient, 1e-6, 1e-5));
+            }
+        }
+    });
+    Tensor dz({3});
+    CHECK_THROWS_WITH_AS(squared_error_through_activation(Activation::softplus, zeros({3}), zeros({3}), 1.0f, dz),
+                         "squared_error_through_activation: softplus' derivative needs the pre-activation",
+                         std::invalid_argument);
+}
+
 TEST_CASE("losses stay finite at extreme inputs") {
     testing::for_each_instruction_set([&](InstructionSet) {
         const Tensor logits = from_buffer(std::vector<float>{-1e4f, -1e4f, 1e4f, 1e4f, 0.0f}, {5});
