@@ -11,7 +11,14 @@ thread_local std::vector<std::shared_ptr<Node>> nodes_to_release;
 thread_local bool releasing_nodes = false;
 }  // namespace
 
+namespace detail {
+std::atomic<std::int64_t> live_nodes{0};
+}  // namespace detail
+
+std::int64_t live_node_count() { return detail::live_nodes.load(std::memory_order_relaxed); }
+
 Node::~Node() {
+    detail::live_nodes.fetch_sub(1, std::memory_order_relaxed);
     for (auto& parent : parents)
         if (parent) nodes_to_release.push_back(std::move(parent));
     if (releasing_nodes) return;
