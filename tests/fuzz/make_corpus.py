@@ -118,3 +118,6 @@ for name, content in safetensors_files.items():
 write("safetensors_fuzz", "regression_shape_overflow.safetensors",
       safetensors([], header_override=b'{"w":{"dtype":"F32","shape":[1099511627776,1099511627776,0],'
                                       b'"data_offsets":[0,0]}}', pad=False))
+write("safetensors_fuzz", "regression_number_overflow.safetensors",
+      safetensors([], header_override=b'{"w":{"dtype":"F32","shape":[109951162E776,1049755813888.0],'
+                                      b'"data_ow":{"dty[0,0]}}', pad=False))

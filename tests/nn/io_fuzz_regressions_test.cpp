@@ -68,6 +68,18 @@ TEST_CASE("safetensors: a shape of [2^40, 2^40, 0] is refused, not an overflow o
     CHECK(tensors[0].second.numel() == 0);
 }
 
+TEST_CASE("safetensors: a number too large for a double in the header is a FileError, not an escaped json error") {
+    // The input libFuzzer found in CI (safetensors_fuzz, 60 s run): nlohmann's parser throws
+    // out_of_range 406 for 109951162E776, which the reader did not turn into a FileError.
+    TemporaryFolder folder;
+    const std::string header = R"({"w":{"dtype":"F32","shape":[109951162E776,1049755813888.0],"data_ow":{"dty[0,0]}})";
+    REQUIRE(header.size() == 82);
+    write_raw(folder / "big_number.safetensors", le64(header.size()) + header);
+    const std::string error = file_error_of([&] { read_safetensors(folder / "big_number.safetensors"); });
+    CHECK(error.find("big_number.safetensors: offset 8: malformed JSON header") != std::string::npos);
+    CHECK(error.find("number overflow") != std::string::npos);
+}
+
 TEST_CASE("Shape refuses dimensions whose product does not fit in 64 bits, even beside a 0") {
     const std::int64_t big = std::int64_t{1} << 40;
     CHECK_THROWS_AS(Shape({big, big, 0}), std::invalid_argument);
