@@ -2,6 +2,9 @@
 # The two set-up commands of README.md, on a fresh Debian 12 machine:
 #   ./setup.sh main   installs the packages, builds (release, -O3) and runs the main job
 #   ./setup.sh test   installs the packages, builds and runs the whole test suite
+#   ./setup.sh sanitize [seconds]   also installs clang, builds the suite with AddressSanitizer and
+#                     UndefinedBehaviorSanitizer (folder build-sanitize), runs it, then runs each
+#                     libFuzzer target of tests/fuzz for `seconds` (default 60)
 # Run as root, or as a user who may sudo (for apt-get). BUILD=<dir> changes the build folder.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -33,6 +36,19 @@ build() {
   meson compile -C "$BUILD"
 }
 
+# clang builds the sanitizer folder because libFuzzer needs it, and one folder then serves both the
+# sanitized suite and the fuzz targets (a second, g++, sanitizer build would double the build time).
+sanitize_build() {
+  local options=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+                 -Dbenchmarks=false -Dfuzz=true)
+  if [ -f "$BUILD/meson-private/coredata.dat" ]; then
+    meson setup --reconfigure "$BUILD" "${options[@]}" >/dev/null
+  else
+    CXX=clang++ meson setup "$BUILD" "${options[@]}" >/dev/null
+  fi
+  meson compile -C "$BUILD"
+}
+
 case "${1:-}" in
   main)
     install_missing "${packages[@]}"
@@ -50,8 +66,17 @@ case "${1:-}" in
     build
     meson test -C "$BUILD" --print-errorlogs
     ;;
+  sanitize)
+    BUILD=${BUILD_SANITIZE:-build-sanitize}
+    install_missing "${packages[@]}" clang libclang-rt-14-dev
+    sanitize_build
+    status=0
+    meson test -C "$BUILD" --print-errorlogs || status=1
+    tests/fuzz/run.sh "$BUILD" "${2:-60}" || status=1
+    exit "$status"
+    ;;
   *)
-    echo "usage: ./setup.sh main [app flags...] | ./setup.sh test" >&2
+    echo "usage: ./setup.sh main [app flags...] | ./setup.sh test | ./setup.sh sanitize [seconds]" >&2
     exit 2
     ;;
 esac

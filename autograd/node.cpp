@@ -20,7 +20,14 @@ ReleaseQueue& release_queue() {
 }
 }  // namespace
 
+namespace detail {
+std::atomic<std::int64_t> live_nodes{0};
+}  // namespace detail
+
+std::int64_t live_node_count() { return detail::live_nodes.load(std::memory_order_relaxed); }
+
 Node::~Node() {
+    detail::live_nodes.fetch_sub(1, std::memory_order_relaxed);
     ReleaseQueue& queue = release_queue();
     for (auto& parent : parents)
         if (parent) queue.nodes.push_back(std::move(parent));

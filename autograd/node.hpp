@@ -5,6 +5,7 @@
 // Users hold Nodes through Var (autograd/var.hpp); ops create them with make_result (autograd/op.hpp).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -12,12 +13,21 @@
 
 namespace smallnet {
 
+namespace detail {
+extern std::atomic<std::int64_t> live_nodes;
+}  // namespace detail
+
+// Nodes alive now, in all threads: how tests see that training steps free their graphs.
+std::int64_t live_node_count();
+
 class Node {
 public:
     static constexpr int max_parents = 3;
 
     Node(Tensor value, bool requires_grad, const char* op_name)
-        : value(std::move(value)), requires_grad(requires_grad), op_name(op_name) {}
+        : value(std::move(value)), requires_grad(requires_grad), op_name(op_name) {
+        detail::live_nodes.fetch_add(1, std::memory_order_relaxed);
+    }
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
     virtual ~Node();

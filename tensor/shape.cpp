@@ -9,8 +9,14 @@ void check_dims(std::span<const std::int64_t> dims) {
     if (dims.size() > static_cast<std::size_t>(Shape::max_rank))
         throw std::invalid_argument("Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of " +
                                     std::to_string(Shape::max_rank));
-    for (std::int64_t d : dims)
+    // The count of the non-zero dimensions must fit: numel() and every stride are products of them,
+    // and a shape read from a file (safetensors: [2^40, 2^40, 0]) must not make them overflow.
+    std::int64_t count = 1;
+    for (std::int64_t d : dims) {
         if (d < 0) throw std::invalid_argument("Shape: negative dimension " + std::to_string(d));
+        if (d != 0 && __builtin_mul_overflow(count, d, &count))
+            throw std::invalid_argument("Shape: dimensions whose product exceeds 2^63 - 1 elements");
+    }
 }
 }  // namespace
 

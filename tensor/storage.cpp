@@ -1,5 +1,6 @@
 #include "tensor/storage.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -64,6 +65,8 @@ StorageCache& cache() {
     return *instance;
 }
 
+std::atomic<std::int64_t> live_storages{0};
+
 std::size_t block_bytes(std::int64_t count) {
     const std::size_t data_bytes = static_cast<std::size_t>(count) * sizeof(float);
     return 64 + (data_bytes + tensor_alignment - 1) / tensor_alignment * tensor_alignment;
@@ -77,6 +80,7 @@ Storage* Storage::allocate(std::int64_t count) {
     void* block = cache().take(bytes);
     if (!block) block = std::aligned_alloc(tensor_alignment, bytes);
     if (!block) throw std::bad_alloc();
+    live_storages.fetch_add(1, std::memory_order_relaxed);
     return new (block) Storage(count);
 }
 
@@ -84,8 +88,11 @@ void Storage::release() {
     if (references_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     const std::size_t bytes = block_bytes(capacity_);
     this->~Storage();
+    live_storages.fetch_sub(1, std::memory_order_relaxed);
     if (!cache().give(this, bytes)) std::free(this);
 }
+
+std::int64_t live_storage_count() { return live_storages.load(std::memory_order_relaxed); }
 
 std::size_t storage_cache_bytes() { return cache().cached_bytes(); }
 void release_storage_cache() { cache().release_all(); }

@@ -33,6 +33,9 @@ private:
 };
 static_assert(sizeof(Storage) <= tensor_alignment, "the storage header must fit before the aligned data");
 
+// Buffers allocated and not yet released, in all threads (cached blocks do not count): how tests see
+// that repeated training steps free what they allocate.
+std::int64_t live_storage_count();
 // Bytes currently held in the storage cache (blocks freed by tensors and kept for reuse).
 std::size_t storage_cache_bytes();
 // Returns every cached block to the system.

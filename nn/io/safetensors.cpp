@@ -73,6 +73,10 @@ json parse_header(const std::filesystem::path& path, const std::string& text) {
         return json::parse(text, watch);
     } catch (const json::parse_error& e) {
         throw FileError(path, 8 + (e.byte > 0 ? e.byte - 1 : 0), std::string("malformed JSON header: ") + e.what());
+    } catch (const json::exception& e) {
+        // The parser also throws out_of_range (406) for a number beyond a double, like 1E776; it carries
+        // no position. Found by tests/fuzz/safetensors_fuzz.
+        throw FileError(path, 8, std::string("malformed JSON header: ") + e.what());
     }
 }
 
@@ -117,11 +121,16 @@ Entry parse_entry(const std::filesystem::path& path, const std::string& name, co
         dims.push_back(static_cast<std::int64_t>(d));
         empty = empty || d == 0;
     }
-    // Checked multiplication: a huge shape must be an error, not a wrapped-around small size.
-    std::uint64_t bytes = empty ? 0 : f32_bytes;
+    // Checked multiplication: a huge shape must be an error, not a wrapped-around small size. The
+    // non-zero dimensions are checked even when one is 0 (no bytes): the tensor's strides are their
+    // products, which must fit (UBSan caught [2^40, 2^40, 0] overflowing them in the fuzz target).
+    std::uint64_t bytes = f32_bytes;
     for (std::int64_t d : dims)
-        if (!empty && __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(d), &bytes))
+        if (d != 0 && __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(d), &bytes))
             throw FileError(path, where + ": shape " + shape.dump() + " holds more bytes than 2^64");
+    if (bytes > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw FileError(path, where + ": shape " + shape.dump() + " holds more than 2^63 bytes");
+    if (empty) bytes = 0;
 
     const json& offsets = field(path, name, entry, "data_offsets");
     if (!offsets.is_array() || offsets.size() != 2)

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace smallnet::testing {
 
@@ -39,13 +41,17 @@ inline std::string quoted(const std::string& s) {
     return out + "'";
 }
 
-// Runs `program arguments` (arguments already shell-quoted where needed) with stdin closed.
+// Runs `program arguments` (arguments already shell-quoted where needed) with stdin closed, and
+// `environment` (name, value) added to its environment.
 inline AppRun run_app(const std::filesystem::path& program, const std::string& arguments,
-                      const std::filesystem::path& scratch) {
+                      const std::filesystem::path& scratch,
+                      const std::vector<std::pair<std::string, std::string>>& environment = {}) {
     REQUIRE_MESSAGE(std::filesystem::exists(program), "the app is not built: " << program);
     const auto out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-    const std::string command = quoted(program.string()) + " " + arguments + " </dev/null >" + quoted(out.string()) +
-                                " 2>" + quoted(err.string());
+    std::string command;
+    for (const auto& [name, value] : environment) command += name + "=" + quoted(value) + " ";
+    command += quoted(program.string()) + " " + arguments + " </dev/null >" + quoted(out.string()) + " 2>" +
+               quoted(err.string());
     const int status = std::system(command.c_str());
     AppRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

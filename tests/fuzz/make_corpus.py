@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of the fuzz targets into corpus/<target>/: small valid files and one of each
+kind of damage the readers must refuse. Run it again after changing it; the files are committed."""
+
+import gzip
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def idx(dims, payload=None, element_type=0x08, magic=b"\0\0"):
+    count = 1
+    for d in dims:
+        count *= d
+    if payload is None:
+        payload = bytes(i * 37 % 256 for i in range(count))
+    return magic + bytes([element_type, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload
+
+
+def safetensors(tensors, metadata=None, header_override=None, length_override=None, pad=True):
+    header, data, offset = {}, b"", 0
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, shape, values in tensors:
+        raw = struct.pack("<%df" % len(values), *values)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        data += raw
+        offset += len(raw)
+    text = header_override if header_override is not None else json.dumps(header, separators=(",", ":")).encode()
+    if pad:
+        text += b" " * (-len(text) % 8)
+    length = len(text) if length_override is None else length_override
+    return struct.pack("<Q", length) + text + data
+
+
+def write(target, name, content):
+    folder = os.path.join(HERE, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(content)
+
+
+idx_files = {
+    "valid_1d": idx([10]),
+    "valid_2d": idx([3, 5]),
+    "valid_3d_images": idx([2, 4, 4]),
+    "valid_4d": idx([1, 2, 2, 3]),
+    "empty": b"",
+    "short_header": b"\0\0\x08",
+    "bad_magic": idx([4], magic=b"\x12\x34"),
+    "float_elements": idx([2], payload=b"\0" * 8, element_type=0x0D),
+    "zero_dimensions": b"\0\0\x08\0",
+    "five_dimensions": idx([1, 1, 1, 1, 1]),
+    "zero_dimension": idx([0, 3], payload=b""),
+    "huge_dimensions": idx([0xFFFFFFFF, 0xFFFFFFFF], payload=b"\1\2\3"),
+    "truncated_dims": idx([3, 5])[:9],
+    "truncated_payload": idx([3, 5])[:-4],
+    "trailing_bytes": idx([3, 5]) + b"\xAA\xBB",
+}
+for name, content in idx_files.items():
+    write("idx_fuzz", name + ".idx", content)
+valid_gz = gzip.compress(idx([3, 5]), mtime=0)
+write("idx_fuzz", "valid_2d.idx.gz", valid_gz)
+write("idx_fuzz", "valid_3d_images.idx.gz", gzip.compress(idx([2, 4, 4]), mtime=0))
+write("idx_fuzz", "truncated.idx.gz", valid_gz[:-6])
+write("idx_fuzz", "bad_crc.idx.gz", valid_gz[:-8] + bytes([valid_gz[-8] ^ 1]) + valid_gz[-7:])
+write("idx_fuzz", "corrupt_deflate.idx.gz", valid_gz[:12] + b"\xFF\xFF" + valid_gz[14:])
+write("idx_fuzz", "gzip_of_garbage.gz", gzip.compress(b"not an idx file", mtime=0))
+write("idx_fuzz", "gzip_magic_only.gz", b"\x1f\x8b")
+
+# idx_gzip_fuzz: a control byte (damage: 0 none, 1 cut, 2 flip a byte, 3 append 2 bytes), a 2-byte
+# position, then the uncompressed file.
+for name, content in idx_files.items():
+    write("idx_gzip_fuzz", name + ".intact", b"\0\0\0" + content)
+write("idx_gzip_fuzz", "valid_2d.cut", b"\1\0\x10" + idx_files["valid_2d"])
+write("idx_gzip_fuzz", "valid_2d.flipped", b"\2\0\x05" + idx_files["valid_2d"])
+write("idx_gzip_fuzz", "valid_2d.appended", b"\3\x1f\x8b" + idx_files["valid_2d"])
+
+two = [("encoder.0.kernel", [2, 3], [0.5, -1, 2, 3, 4.25, -0.0]), ("encoder.0.bias", [3], [1, 2, 3])]
+safetensors_files = {
+    "valid_two_tensors": safetensors(two),
+    "valid_with_metadata": safetensors(two, metadata={"epoch": "3", "loss": "0.25"}),
+    "valid_scalar_and_empty": safetensors([("s", [], [7.0]), ("e", [0, 4], [])]),
+    "valid_unpadded": safetensors([("w", [2], [1, 2])], pad=False),
+    "empty": b"",
+    "short_length": b"\x08\0\0",
+    "length_past_end": safetensors(two, length_override=1 << 20),
+    "length_over_limit": safetensors(two, length_override=1 << 40),
+    "malformed_json": safetensors(two, header_override=b'{"w":{"dtype":"F32",'),
+    "not_an_object": safetensors([], header_override=b"[1, 2, 3]"),
+    "duplicate_names": safetensors([("w", [1], [1])],
+                                   header_override=b'{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},'
+                                                   b'"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'),
+    "dtype_f16": safetensors([("w", [2], [1, 2])],
+                             header_override=b'{"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}'),
+    "unknown_dtype": safetensors([("w", [2], [1, 2])],
+                                 header_override=b'{"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}'),
+    "offsets_past_end": safetensors([("w", [2], [1, 2])],
+                                    header_override=b'{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}'),
+    "overlapping": safetensors([("a", [1], [1]), ("b", [1], [2])],
+                               header_override=b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},'
+                                               b'"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'),
+    "gap": safetensors([("a", [1], [1]), ("b", [1], [2])],
+                       header_override=b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},'
+                                       b'"b":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}'),
+    "shape_mismatch": safetensors([("w", [2], [1, 2])],
+                                  header_override=b'{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}'),
+    "negative_shape": safetensors([("w", [2], [1, 2])],
+                                  header_override=b'{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}'),
+    "metadata_not_strings": safetensors([("w", [1], [1])], metadata={"epoch": 3}),
+}
+for name, content in safetensors_files.items():
+    write("safetensors_fuzz", name + ".safetensors", content)
+
+# Regression inputs (tests/nn/io_fuzz_regressions_test.cpp), kept so the fuzzer starts from them.
+write("safetensors_fuzz", "regression_shape_overflow.safetensors",
+      safetensors([], header_override=b'{"w":{"dtype":"F32","shape":[1099511627776,1099511627776,0],'
+                                      b'"data_offsets":[0,0]}}', pad=False))
+write("safetensors_fuzz", "regression_number_overflow.safetensors",
+      safetensors([], header_override=b'{"w":{"dtype":"F32","shape":[109951162E776,1049755813888.0],'
+                                      b'"data_ow":{"dty[0,0]}}', pad=False))
