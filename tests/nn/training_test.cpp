@@ -72,7 +72,10 @@ TEST_CASE("predict writes every batch into its rows and equals the model applied
     const std::vector<std::pair<std::string, Layer>> last_layers = {{"sigmoid Dense", Dense(3, "sigmoid")},
                                                                      {"softplus Dense", Dense(3, "softplus")},
                                                                      {"activation layer", ActivationLayer("tanh")}};
-    for (const auto& [name, last] : last_layers) {
+    for (const auto& entry : last_layers) {
+        // A plain reference, not a structured binding: clang 14 cannot capture those in CAPTURE's lambda.
+        const std::string& name = entry.first;
+        const Layer& last = entry.second;
         CAPTURE(name);
         Sequential model({Sequential({Input(4), Dense(8, "relu")}), last});
         NoGrad scope;
