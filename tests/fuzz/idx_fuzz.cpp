@@ -9,22 +9,10 @@
 
 #include "nn/io/file_error.hpp"
 #include "nn/io/idx.hpp"
+#include "tests/fuzz/idx_bytes.hpp"
 #include "tests/fuzz/memory_file.hpp"
 
 using namespace smallnet;
-
-namespace {
-
-// What an accepted raw file must have been: its header rebuilt from the dims, then the payload.
-std::vector<std::uint8_t> serialized(const IdxArray& array) {
-    std::vector<std::uint8_t> file = {0, 0, 0x08, static_cast<std::uint8_t>(array.dims.size())};
-    for (std::int64_t dim : array.dims)
-        for (int shift = 24; shift >= 0; shift -= 8) file.push_back(static_cast<std::uint8_t>(dim >> shift));
-    file.insert(file.end(), array.bytes.begin(), array.bytes.end());
-    return file;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static fuzzing::MemoryFile file;
@@ -37,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const bool gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
     if (gzip) return 0;  // the gzip target checks decompressed contents
-    const std::vector<std::uint8_t> expected = serialized(array);
+    const std::vector<std::uint8_t> expected = fuzzing::serialized(array);
     if (expected.size() != size || std::memcmp(expected.data(), data, size) != 0) std::abort();
     return 0;
 }

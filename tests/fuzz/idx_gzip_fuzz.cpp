@@ -12,6 +12,7 @@
 
 #include "nn/io/file_error.hpp"
 #include "nn/io/idx.hpp"
+#include "tests/fuzz/idx_bytes.hpp"
 #include "tests/fuzz/memory_file.hpp"
 
 using namespace smallnet;
@@ -35,14 +36,6 @@ std::vector<std::uint8_t> gzip(const std::uint8_t* data, std::size_t size) {
     if (deflate(&stream, Z_FINISH) != Z_STREAM_END) std::abort();
     out.resize(stream.total_out);
     return out;
-}
-
-std::vector<std::uint8_t> serialized(const IdxArray& array) {
-    std::vector<std::uint8_t> file = {0, 0, 0x08, static_cast<std::uint8_t>(array.dims.size())};
-    for (std::int64_t dim : array.dims)
-        for (int shift = 24; shift >= 0; shift -= 8) file.push_back(static_cast<std::uint8_t>(dim >> shift));
-    file.insert(file.end(), array.bytes.begin(), array.bytes.end());
-    return file;
 }
 
 }  // namespace
@@ -74,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Whatever was accepted must be exactly what was compressed: a damaged stream may only be accepted
     // when the damage changed nothing the reader relies on (a flipped bit in the gzip header's OS byte,
     // for one, or garbage after the stream, which zlib ignores as gzip(1) does).
-    const std::vector<std::uint8_t> read_back = serialized(array);
+    const std::vector<std::uint8_t> read_back = fuzzing::serialized(array);
     if (read_back.size() != contents_size || std::memcmp(read_back.data(), contents, contents_size) != 0) std::abort();
     return 0;
 }
