@@ -150,8 +150,18 @@ void convert_u8(const std::uint8_t* in, std::int64_t count, float scale, float* 
     if (count < 0) throw std::invalid_argument("convert_u8: negative count " + std::to_string(count));
     const auto& kernels = arch::elementwise_kernels();
     detail::for_each_piece(count, detail::cost_memory_bound, [&](std::int64_t begin, std::int64_t end) {
-        kernels.convert_u8(in + begin, end - begin, scale, out + begin);
+        kernels.convert_u8(in + begin, end - begin, scale, out + begin, false);
     });
+}
+
+void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std::int64_t* indices, std::int64_t count,
+                     float scale, float* out) {
+    if (count < 0 || row_bytes < 0)
+        throw std::invalid_argument("convert_u8_rows: negative count " + std::to_string(count) + " or row size " +
+                                    std::to_string(row_bytes));
+    const auto& kernels = arch::elementwise_kernels();
+    for (std::int64_t i = 0; i < count; ++i)
+        kernels.convert_u8(rows + indices[i] * row_bytes, row_bytes, scale, out + i * row_bytes, true);
 }
 
 }  // namespace smallnet

@@ -70,7 +70,8 @@ struct ElementwiseKernels {
     double (*squared_error_through_activation)(Activation activation, const float* output, const float* target,
                                                float scale, float* gradient, std::int64_t n, float negative_slope);
 
-    void (*convert_u8)(const std::uint8_t* in, std::int64_t n, float scale, float* out);
+    // `stream`: write out with streaming stores (see store_streaming in elementwise_common_impl.hpp).
+    void (*convert_u8)(const std::uint8_t* in, std::int64_t n, float scale, float* out, bool stream);
 
     // Box-Muller on n pairs of uniforms, u1 in (0, 1] and u2 in [0, 1): with r = sqrt(-2 log u1[i]),
     // z0[i] = r cos(2 pi u2[i]) and z1[i] = r sin(2 pi u2[i]), two independent standard normals.

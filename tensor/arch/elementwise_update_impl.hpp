@@ -2,6 +2,8 @@
 // Fused one-pass kernels for one instruction set: optimizer updates (every buffer read and written
 // once per step), losses with their gradients, and the uint8 image conversion.
 
+#include <cstring>
+
 #include "tensor/arch/elementwise_math_impl.hpp"
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
@@ -16,13 +18,18 @@ inline void axpy(float alpha, const float* x, float* y, std::int64_t n) {
 template <class Step>
 inline void update_four(float* p, const float* g, float* m, float* v, std::int64_t n, Step step) {
     std::int64_t i = 0;
+    // The parameters were just read by every thread's GEMMs: stream them out (store_streaming says
+    // why). The moments are this kernel's alone and stay in cache for the next step.
+    const bool stream = vector_aligned(p);
     for (; i + lanes <= n; i += lanes) {
         Batch pv = Batch::load_unaligned(p + i), mv = Batch::load_unaligned(m + i), vv = Batch::load_unaligned(v + i);
         step(pv, Batch::load_unaligned(g + i), mv, vv);
-        pv.store_unaligned(p + i);
+        if (stream) store_streaming(pv, p + i);
+        else pv.store_unaligned(p + i);
         mv.store_unaligned(m + i);
         vv.store_unaligned(v + i);
     }
+    if (stream) finish_streaming();
     if (i < n) {
         const std::int64_t rest = n - i;
         Batch pv = load_partial(p + i, rest), mv = load_partial(m + i, rest), vv = load_partial(v + i, rest);
@@ -213,8 +220,30 @@ inline double squared_error_through_activation(Activation activation, const floa
 
 // One multiply per element, so the plain loop (vectorised by the compiler with this set's flags)
 // rounds exactly as a vector would: no tail buffer is needed.
-inline void convert_u8(const std::uint8_t* in, std::int64_t n, float scale, float* out) {
-    for (std::int64_t i = 0; i < n; ++i) out[i] = scale * static_cast<float>(in[i]);
+// `lanes` bytes at in, as floats (exactly: every uint8 is a float).
+inline Batch widen_u8(const std::uint8_t* in) {
+#if defined(__AVX512F__)
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in))));
+#elif defined(__AVX2__)
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(in))));
+#else
+    std::int32_t four;
+    std::memcpy(&four, in, sizeof four);
+    const __m128i zero = _mm_setzero_si128();
+    return _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(four), zero), zero));
+#endif
+}
+
+inline void convert_u8(const std::uint8_t* in, std::int64_t n, float scale, float* out, bool stream) {
+    const Batch factor(scale);
+    std::int64_t i = 0;
+    if (stream && vector_aligned(out)) {
+        for (; i + lanes <= n; i += lanes) store_streaming(factor * widen_u8(in + i), out + i);
+        finish_streaming();
+    } else {
+        for (; i + lanes <= n; i += lanes) (factor * widen_u8(in + i)).store_unaligned(out + i);
+    }
+    for (; i < n; ++i) out[i] = scale * static_cast<float>(in[i]);
 }
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE

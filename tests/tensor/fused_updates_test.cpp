@@ -286,11 +286,43 @@ TEST_CASE("convert_u8 scales bytes to floats") {
         for (std::int64_t n : testing::sizes_with_parallel()) {
             std::vector<std::uint8_t> bytes(static_cast<std::size_t>(n));
             for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
-            std::vector<float> out(bytes.size());
-            convert_u8(bytes.data(), n, 1.0f / 255.0f, out.data());
+            // Into a tensor's aligned storage (streamed out) and one float past it (plain stores).
+            Tensor out(Shape{n + 1});
+            for (std::int64_t offset : {0, 1}) {
+                CAPTURE(n);
+                CAPTURE(offset);
+                out.fill(-1.0f);
+                convert_u8(bytes.data(), n, 1.0f / 255.0f, out.data() + offset);
+                bool exact = true;
+                for (std::size_t i = 0; i < bytes.size(); ++i)
+                    exact &= out.data()[offset + static_cast<std::int64_t>(i)] == (1.0f / 255.0f) * static_cast<float>(bytes[i]);
+                CHECK(exact);
+                CHECK(out.data()[offset == 0 ? n : 0] == -1.0f);  // nothing written outside
+            }
+        }
+    });
+}
+
+TEST_CASE("convert_u8_rows gathers rows of bytes as floats") {
+    testing::for_each_instruction_set([&](InstructionSet) {
+        for (std::int64_t width : {0, 1, 3, 16, 17, 255, 257, 784}) {
+            const std::int64_t rows = 7;
+            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(rows * width));
+            for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
+            const std::vector<std::int64_t> indices = {6, 0, 3, 3, 1};
+            const std::int64_t count = static_cast<std::int64_t>(indices.size());
+            // Rows of 16 floats and their multiples start aligned (streamed); others do not.
+            Tensor out(Shape{count * width + 1});
+            out.fill(-1.0f);
+            convert_u8_rows(bytes.data(), width, indices.data(), count, 0.5f, out.data());
+            CAPTURE(width);
             bool exact = true;
-            for (std::size_t i = 0; i < bytes.size(); ++i) exact &= out[i] == (1.0f / 255.0f) * static_cast<float>(bytes[i]);
+            for (std::int64_t i = 0; i < count; ++i)
+                for (std::int64_t j = 0; j < width; ++j)
+                    exact &= out.data()[i * width + j] ==
+                             0.5f * static_cast<float>(bytes[static_cast<std::size_t>(indices[static_cast<std::size_t>(i)] * width + j)]);
             CHECK(exact);
+            CHECK(out.data()[count * width] == -1.0f);  // nothing written past the rows
         }
     });
 }
