@@ -218,8 +218,6 @@ inline double squared_error_through_activation(Activation activation, const floa
     return 0.0;
 }
 
-// One multiply per element, so the plain loop (vectorised by the compiler with this set's flags)
-// rounds exactly as a vector would: no tail buffer is needed.
 // `lanes` bytes at in, as floats (exactly: every uint8 is a float).
 inline Batch widen_u8(const std::uint8_t* in) {
 #if defined(__AVX512F__)
@@ -234,6 +232,7 @@ inline Batch widen_u8(const std::uint8_t* in) {
 #endif
 }
 
+// One multiply per element, so the scalar tail rounds exactly as a vector lane would: no tail buffer.
 inline void convert_u8(const std::uint8_t* in, std::int64_t n, float scale, float* out, bool stream) {
     const Batch factor(scale);
     std::int64_t i = 0;

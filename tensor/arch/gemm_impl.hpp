@@ -24,6 +24,7 @@
 #include <immintrin.h>
 
 #include "tensor/arch/gemm_kernels.hpp"
+#include "tensor/arch/sigmoid_impl.hpp"
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
 
@@ -195,11 +196,7 @@ struct LeakyRelu {
     Vector operator()(Vector x) const { return xsimd::select(x > Vector(0.0f), x, x * slope); }
 };
 struct Sigmoid {
-    // exp(88) is still finite in float, so clamping keeps 1 / (1 + exp(-x)) finite for any x.
-    Vector operator()(Vector x) const {
-        const Vector clamped = xsimd::min(xsimd::max(x, Vector(-88.0f)), Vector(88.0f));
-        return Vector(1.0f) / (Vector(1.0f) + xsimd::exp(-clamped));
-    }
+    Vector operator()(Vector x) const { return sigmoid_of(x); }  // the element-wise sigmoid's
 };
 struct Tanh {
     Vector operator()(Vector x) const { return xsimd::tanh(x); }

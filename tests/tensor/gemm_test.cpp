@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/arch/gemm_kernels.hpp"
+#include "tensor/elementwise.hpp"
 #include "tensor/matmul.hpp"
 #include "tensor/matmul_reference.hpp"
 #include "tests/support.hpp"
@@ -99,6 +100,24 @@ TEST_SUITE("tensor.gemm") {
                         c.epilogue = {bias_values, activation, 0.1f};
                         check_against_reference(c, ++seed);
                     }
+        });
+    }
+
+    TEST_CASE("the sigmoid epilogue gives the element-wise sigmoid's bits") {
+        // Both run sigmoid_of (tensor/arch/sigmoid_impl.hpp): a layer's fused activation and a separate
+        // sigmoid op must not differ in the last bit. m = 1 takes the one-row kernels, m = 37 the GEMM.
+        testing::for_each_instruction_set([&](InstructionSet) {
+            for (std::int64_t m : {1, 37}) {
+                CAPTURE(m);
+                const Tensor a = testing::random_tensor({m, 300}, 11, -3.0f, 3.0f), b = testing::random_tensor({300, 70}, 12);
+                Tensor z = zeros({m, 70}), fused = zeros({m, 70}), separate = zeros({m, 70});
+                matmul(a, b, z);
+                activate(Activation::sigmoid, z, separate);
+                matmul(a, b, fused, {.activation = Activation::sigmoid});
+                bool identical = true;
+                for (std::int64_t i = 0; i < z.numel(); ++i) identical &= fused.data()[i] == separate.data()[i];
+                CHECK(identical);
+            }
         });
     }
 
