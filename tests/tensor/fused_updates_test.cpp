@@ -286,7 +286,7 @@ TEST_CASE("convert_u8 scales bytes to floats") {
         for (std::int64_t n : testing::sizes_with_parallel()) {
             std::vector<std::uint8_t> bytes(static_cast<std::size_t>(n));
             for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
-            // Into a tensor's aligned storage (streamed out) and one float past it (plain stores).
+            // Into a tensor's aligned storage and one float past it (unaligned vector stores).
             Tensor out(Shape{n + 1});
             for (std::int64_t offset : {0, 1}) {
                 CAPTURE(n);
