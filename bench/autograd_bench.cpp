@@ -74,9 +74,9 @@ void BM_direct_gemms(benchmark::State& state) {
         for (int layer = 0; layer < 4; ++layer)
             matmul(activations[layer], w.kernels[layer].value(), activations[layer + 1],
                    {.bias = &w.biases[layer].value(), .activation = layer == 3 ? Activation::sigmoid : Activation::relu});
-        for (int layer = 3; layer >= 0; --layer) {
-            matmul(activations[layer], deltas[layer], kernel_grads[layer], {.transpose_a = true});
+        for (int layer = 3; layer >= 0; --layer) {  // in linear_backward's order: dx, then dKernel
             if (layer > 0) matmul(deltas[layer], w.kernels[layer].value(), deltas[layer - 1], {.transpose_b = true});
+            matmul(activations[layer], deltas[layer], kernel_grads[layer], {.transpose_a = true});
         }
         benchmark::DoNotOptimize(kernel_grads[0].data());
     }

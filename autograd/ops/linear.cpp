@@ -71,6 +71,12 @@ Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activati
 }
 
 void linear_backward(Node& self, const Tensor& x, const Tensor& kernel, const Tensor& dz) {
+    // dx first: the forward pass has just read the kernel, and writing dKernel (as large) would push
+    // it out of the cache before dx reads it again.
+    if (self.parent_needs_grad(0)) {  // dx = dZ · kernelᵀ
+        auto target = self.gradient_target(0);
+        matmul(dz, kernel, target.tensor, {.transpose_b = true, .beta = target.accumulate ? 1.0f : 0.0f});
+    }
     if (self.parent_needs_grad(1)) {  // dKernel = xᵀ · dZ
         auto target = self.gradient_target(1);
         matmul(x, dz, target.tensor, {.transpose_a = true, .beta = target.accumulate ? 1.0f : 0.0f});
@@ -78,10 +84,6 @@ void linear_backward(Node& self, const Tensor& x, const Tensor& kernel, const Te
     if (self.parent_needs_grad(2)) {  // dBias = column sums of dZ
         auto target = self.gradient_target(2);
         sum_to(dz, target.tensor, target.accumulate);
-    }
-    if (self.parent_needs_grad(0)) {  // dx = dZ · kernelᵀ
-        auto target = self.gradient_target(0);
-        matmul(dz, kernel, target.tensor, {.transpose_b = true, .beta = target.accumulate ? 1.0f : 0.0f});
     }
 }
 

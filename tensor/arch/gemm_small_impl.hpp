@@ -149,62 +149,34 @@ void row_times_matrix(std::int64_t n, std::int64_t k, float alpha, const float* 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// One vector whose lane r is the sum of the lanes of sums[r], for r < lanes. Written out here because
-// xsimd 8.1's haddp for AVX-512 returns the sums in the lane order 0 1 4 5 2 3 6 7 8 9 12 13 ...
-#if defined(__AVX__)
-// Eight 8-lane vectors to one: two rounds of pairwise horizontal adds leave each 128-bit half holding
-// partial sums of four rows, and adding the halves finishes them.
-inline __m256 sum_lanes_of_eight(const __m256* rows) {
-    const __m256 pairs01 = _mm256_hadd_ps(rows[0], rows[1]), pairs23 = _mm256_hadd_ps(rows[2], rows[3]);
-    const __m256 pairs45 = _mm256_hadd_ps(rows[4], rows[5]), pairs67 = _mm256_hadd_ps(rows[6], rows[7]);
-    const __m256 quads0123 = _mm256_hadd_ps(pairs01, pairs23), quads4567 = _mm256_hadd_ps(pairs45, pairs67);
-    return _mm256_add_ps(_mm256_permute2f128_ps(quads0123, quads4567, 0x20),
-                         _mm256_permute2f128_ps(quads0123, quads4567, 0x31));
-}
-#endif
-
-inline Vector sum_lanes_of(const Vector* sums) {
-#if defined(__AVX512F__)
-    __m256 halves[16];
-    for (int r = 0; r < 16; ++r) {
-        const __m512 row = sums[r];
-        halves[r] = _mm256_add_ps(_mm512_castps512_ps256(row), _mm512_extractf32x8_ps(row, 1));
+// The dot product of x with one row of B (k floats): four sums over consecutive vectors, so the row is
+// read as one sequential stream and the multiply-adds do not wait on each other, then added and
+// reduced. Reading 16 rows at once with a sum each (one stream per row) took 4.0 us for the 128 x 784
+// dZ · Wᵀ of the MNIST model against 2.4 us row by row (scratch timing, B in L2).
+inline float row_dot(const float* x, const float* b_row, std::int64_t k) {
+    Vector sum0(0.0f), sum1(0.0f), sum2(0.0f), sum3(0.0f);
+    std::int64_t p = 0;
+    for (; p + 4 * lanes <= k; p += 4 * lanes) {
+        sum0 = multiply_add(Vector::load_unaligned(b_row + p), Vector::load_unaligned(x + p), sum0);
+        sum1 = multiply_add(Vector::load_unaligned(b_row + p + lanes), Vector::load_unaligned(x + p + lanes), sum1);
+        sum2 = multiply_add(Vector::load_unaligned(b_row + p + 2 * lanes), Vector::load_unaligned(x + p + 2 * lanes), sum2);
+        sum3 = multiply_add(Vector::load_unaligned(b_row + p + 3 * lanes), Vector::load_unaligned(x + p + 3 * lanes), sum3);
     }
-    const __m256 low = sum_lanes_of_eight(halves), high = sum_lanes_of_eight(halves + 8);
-    return Vector(_mm512_insertf32x8(_mm512_castps256_ps512(low), high, 1));
-#elif defined(__AVX__)
-    __m256 rows[8];
-    for (int r = 0; r < 8; ++r) rows[r] = sums[r];
-    return Vector(sum_lanes_of_eight(rows));
-#else
-    __m128 r0 = sums[0], r1 = sums[1], r2 = sums[2], r3 = sums[3];
-    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-    return Vector(_mm_add_ps(_mm_add_ps(r0, r1), _mm_add_ps(r2, r3)));
-#endif
+    for (; p + lanes <= k; p += lanes)
+        sum0 = multiply_add(Vector::load_unaligned(b_row + p), Vector::load_unaligned(x + p), sum0);
+    if (p < k) sum1 = multiply_add(load_first(b_row + p, k - p), load_first(x + p, k - p), sum1);
+    return xsimd::hadd((sum0 + sum1) + (sum2 + sum3));
 }
 
-// ---------------------------------------------------------------------------------------------------
-// row = x · Bᵀ: `rows` (lanes, or fewer when `partial`) rows of B at once, one sum vector each, then
-// one horizontal reduction (sum_lanes_of) puts the rows' dot products into the lanes of a single vector.
+// row = x · Bᵀ for `rows` (lanes, or fewer when `partial`) rows of B: their dot products gathered in
+// one vector, which then gets the epilogue as every other kernel's output does.
 template <bool partial, class Function>
 inline void row_dots(std::int64_t rows, std::int64_t k, float alpha, const float* x, const float* b, std::int64_t ldb,
                      float beta, float* row, const float* bias, Function function) {
-    const std::int64_t count = partial ? rows : lanes;
-    Vector sum[lanes];
-    for (std::int64_t r = 0; r < lanes; ++r) sum[r] = Vector(0.0f);
-    std::int64_t p = 0;
-    for (; p + lanes <= k; p += lanes) {
-        const Vector x_values = Vector::load_unaligned(x + p);
-#pragma GCC unroll 16
-        for (std::int64_t r = 0; r < count; ++r)
-            sum[r] = multiply_add(Vector::load_unaligned(b + r * ldb + p), x_values, sum[r]);
-    }
-    if (p < k) {
-        const Vector x_values = load_first(x + p, k - p);
-        for (std::int64_t r = 0; r < count; ++r) sum[r] = multiply_add(load_first(b + r * ldb + p, k - p), x_values, sum[r]);
-    }
-    const Vector dots = sum_lanes_of(sum);
-    Vector value = scale_sum(dots, alpha, beta, beta == 0.0f ? Vector(0.0f) : load_some<partial>(row, rows));
+    alignas(64) float dots[lanes] = {};
+    for (std::int64_t r = 0; r < (partial ? rows : lanes); ++r) dots[r] = row_dot(x, b + r * ldb, k);
+    Vector value = scale_sum(Vector::load_aligned(dots), alpha, beta,
+                             beta == 0.0f ? Vector(0.0f) : load_some<partial>(row, rows));
     if (bias) value += load_some<partial>(bias, rows);
     store_some<partial>(function(value), row, rows);
 }
