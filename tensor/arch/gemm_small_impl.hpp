@@ -12,9 +12,6 @@
 #endif
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
-#ifndef PF
-#define PF 16
-#endif
 
 // The first `count` (< lanes) floats at `source` in a vector, zeros after them: edges are computed by
 // the same vector instructions as the rest, without reading past the end of a row.
@@ -154,16 +151,18 @@ void row_times_matrix(std::int64_t n, std::int64_t k, float alpha, const float* 
 // reduced. Reading 16 rows at once with a sum each (one stream per row) took 4.0 us for the 128 x 784
 // dZ · Wᵀ of the MNIST model against 2.4 us row by row (scratch timing, B in L2).
 inline float row_dot(const float* x, const float* b_row, std::int64_t k) {
+    const auto add_product = [&](std::int64_t at, Vector sum) {
+        return multiply_add(Vector::load_unaligned(b_row + at), Vector::load_unaligned(x + at), sum);
+    };
     Vector sum0(0.0f), sum1(0.0f), sum2(0.0f), sum3(0.0f);
     std::int64_t p = 0;
     for (; p + 4 * lanes <= k; p += 4 * lanes) {
-        sum0 = multiply_add(Vector::load_unaligned(b_row + p), Vector::load_unaligned(x + p), sum0);
-        sum1 = multiply_add(Vector::load_unaligned(b_row + p + lanes), Vector::load_unaligned(x + p + lanes), sum1);
-        sum2 = multiply_add(Vector::load_unaligned(b_row + p + 2 * lanes), Vector::load_unaligned(x + p + 2 * lanes), sum2);
-        sum3 = multiply_add(Vector::load_unaligned(b_row + p + 3 * lanes), Vector::load_unaligned(x + p + 3 * lanes), sum3);
+        sum0 = add_product(p, sum0);
+        sum1 = add_product(p + lanes, sum1);
+        sum2 = add_product(p + 2 * lanes, sum2);
+        sum3 = add_product(p + 3 * lanes, sum3);
     }
-    for (; p + lanes <= k; p += lanes)
-        sum0 = multiply_add(Vector::load_unaligned(b_row + p), Vector::load_unaligned(x + p), sum0);
+    for (; p + lanes <= k; p += lanes) sum0 = add_product(p, sum0);
     if (p < k) sum1 = multiply_add(load_first(b_row + p, k - p), load_first(x + p, k - p), sum1);
     return xsimd::hadd((sum0 + sum1) + (sum2 + sum3));
 }
