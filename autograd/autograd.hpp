@@ -3,8 +3,10 @@
 
 #include "autograd/gradcheck.hpp"
 #include "autograd/ops/arithmetic.hpp"
+#include "autograd/ops/conv.hpp"
 #include "autograd/ops/linear.hpp"
 #include "autograd/ops/losses.hpp"
+#include "autograd/ops/pooling.hpp"
 #include "autograd/ops/reduce.hpp"
 #include "autograd/ops/unary.hpp"
 #include "autograd/ops/view.hpp"

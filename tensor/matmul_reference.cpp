@@ -9,8 +9,6 @@
 
 namespace smallnet::reference {
 
-namespace {
-
 double activate(double x, Activation activation, double negative_slope) {
     switch (activation) {
         case Activation::linear: return x;
@@ -24,8 +22,6 @@ double activate(double x, Activation activation, double negative_slope) {
     }
     return x;
 }
-
-}  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc,

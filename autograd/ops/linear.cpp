@@ -1,6 +1,7 @@
 #include "autograd/ops/linear.hpp"
 
 #include "autograd/op.hpp"
+#include "autograd/ops/activation_backward.hpp"
 #include "autograd/ops/linear_backward.hpp"
 #include "autograd/registry.hpp"
 #include "tensor/elementwise.hpp"
@@ -24,30 +25,12 @@ Var matmul(const Var& a, const Var& b) {
                        });
 }
 
-namespace {
-
-// The derivative of each activation can be read from its output y, except softplus' (see below).
-UnaryOp unary_op_of(Activation activation) {
-    switch (activation) {
-        case Activation::relu: return UnaryOp::relu;
-        case Activation::leaky_relu: return UnaryOp::leaky_relu;
-        case Activation::sigmoid: return UnaryOp::sigmoid;
-        case Activation::tanh: return UnaryOp::tanh;
-        case Activation::softplus: return UnaryOp::softplus;
-        case Activation::linear: break;
-    }
-    return UnaryOp::neg;  // not reached: linear has no unary op
-}
-
-}  // namespace
-
 SMALLNET_REGISTER_OP("linear");
 Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activation, float negative_slope) {
     const Tensor* bias_value = bias.defined() ? &bias.value() : nullptr;
     // softplus' derivative needs the pre-activation z, so z is kept and activated separately; for the
-    // others, relu/leaky_relu'(z) is decided by y's sign (y > 0 exactly when z > 0) and
-    // sigmoid'/tanh' are functions of y, so only y is kept.
-    const bool keep_preactivation = activation == Activation::softplus;
+    // others only y is kept (see activation_needs_preactivation).
+    const bool keep_preactivation = activation_needs_preactivation(activation);
     Tensor z = matmul(x.value(), kernel.value(),
                       {.bias = bias_value, .activation = keep_preactivation ? Activation::linear : activation,
                        .negative_slope = negative_slope});
@@ -62,10 +45,7 @@ Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activati
          negative_slope](Node& self) {
             self.gradient();    // dY, [batch, out]
             Tensor dz = self.grad;  // dZ overwrites dY in place: this node's gradient is dropped after its backward
-            if (activation != Activation::linear) {
-                const Tensor& input = z.defined() ? z : y;
-                unary_backward(unary_op_of(activation), input, y, dz, dz, false, negative_slope);
-            }
+            activation_backward_in_place(activation, z, y, dz, negative_slope);
             linear_backward(self, x, kernel, dz);
         });
 }

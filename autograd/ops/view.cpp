@@ -6,9 +6,10 @@
 
 namespace smallnet {
 
-SMALLNET_REGISTER_OP("reshape");
-Var reshape(const Var& x, const Shape& shape) {
-    return make_result("reshape", x.value().reshape(shape), {&x}, [input_shape = x.shape()](Node& self) {
+namespace {
+// A view of x with another shape; the gradient flows back reshaped.
+Var view_as(const char* op, const Var& x, const Shape& shape) {
+    return make_result(op, x.value().reshape(shape), {&x}, [input_shape = x.shape()](Node& self) {
         auto target = self.gradient_target(0);
         const Tensor g = self.gradient().reshape(input_shape);
         if (target.accumulate) {
@@ -17,6 +18,17 @@ Var reshape(const Var& x, const Shape& shape) {
             target.tensor.copy_from(g);
         }
     });
+}
+}  // namespace
+
+SMALLNET_REGISTER_OP("reshape");
+Var reshape(const Var& x, const Shape& shape) { return view_as("reshape", x, shape); }
+
+SMALLNET_REGISTER_OP("flatten");
+Var flatten(const Var& x) {
+    if (x.shape().rank() < 1) throw_shape_error("flatten", x.shape(), "a scalar has no batch axis");
+    const std::int64_t batch = x.shape()[0];
+    return view_as("flatten", x, Shape{batch, batch == 0 ? 0 : x.shape().numel() / batch});
 }
 
 SMALLNET_REGISTER_OP("rows");

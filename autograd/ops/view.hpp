@@ -9,6 +9,8 @@
 namespace smallnet {
 
 Var reshape(const Var& x, const Shape& shape);
+// [batch, ...] -> [batch, product of the rest] (Keras' Flatten).
+Var flatten(const Var& x);
 // Rows [begin, end) along axis 0.
 Var rows(const Var& x, std::int64_t begin, std::int64_t end);
 

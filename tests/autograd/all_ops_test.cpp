@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <set>
 #include <string>
 
@@ -13,7 +14,9 @@ using namespace smallnet;
 
 namespace {
 
-enum class Domain { any, away_from_zero, positive };
+// distinct: values spread evenly over [-2, 2] in a random order, so that no two are closer than the
+// finite-difference step could bridge (max_pool2d's maximum must not change hands).
+enum class Domain { any, away_from_zero, positive, distinct };
 
 struct InputSpec {
     Shape shape;
@@ -32,8 +35,17 @@ Tensor make_input(const InputSpec& spec, std::uint64_t seed) {
         if (spec.domain == Domain::away_from_zero) v = std::copysign(std::fabs(v) * 0.5f + 0.2f, v);
         if (spec.domain == Domain::positive) v = std::fabs(v) * 0.5f + 0.3f;
     }
+    if (spec.domain == Domain::distinct) {
+        std::vector<std::int64_t> order(static_cast<std::size_t>(t.numel()));
+        std::iota(order.begin(), order.end(), std::int64_t{0});
+        std::sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return t.data()[a] < t.data()[b]; });
+        const float spacing = 4.0f / static_cast<float>(std::max<std::int64_t>(t.numel() - 1, 1));
+        for (std::size_t rank = 0; rank < order.size(); ++rank) t.data()[order[rank]] = -2.0f + spacing * static_cast<float>(rank);
+    }
     return t;
 }
+
+Domain distinct_domain() { return Domain::distinct; }
 
 Tensor target_like(const Shape& shape, std::uint64_t seed, float low = -1.0f, float high = 1.0f) {
     return testing::random_tensor(shape, seed, low, high);
@@ -43,6 +55,10 @@ std::vector<OpCase> all_cases() {
     using V = const std::vector<Var>&;
     const Domain far = Domain::away_from_zero;
     const Domain positive = Domain::positive;
+    const Domain distinct = Domain::distinct;
+    const auto conv = [](std::int64_t stride, Padding padding, Activation activation = Activation::linear) {
+        return Conv2dOptions{.stride_height = stride, .stride_width = stride, .padding = padding, .activation = activation};
+    };
     return {
         {"add", {{{2, 3}}, {{2, 3}}}, [](V v) { return v[0] + v[1]; }},
         {"add", {{{2, 3}}, {{3}}}, [](V v) { return v[0] + v[1]; }},
@@ -79,6 +95,30 @@ std::vector<OpCase> all_cases() {
          [](V v) {
              return linear_squared_error(v[0], v[1], v[2] + (-0.5f), Activation::leaky_relu, target_like({2, 3}, 9), 0.1f);
          }},
+        // Convolutions: 1, 3 and 17 channels, odd sizes, strides 1 and 2 with both paddings, 1x1 and
+        // non-square kernels, batch 1, every fused activation.
+        {"conv2d", {{{2, 5, 7, 3}}, {{3, 3, 3, 2}}, {{2}}},
+         [=](V v) { return conv2d(v[0], v[1], v[2], conv(1, Padding::same, Activation::tanh)); }},
+        {"conv2d", {{{1, 6, 5, 1}}, {{3, 3, 1, 4}}, {{4}}},
+         [=](V v) { return conv2d(v[0], v[1], v[2], conv(2, Padding::valid, Activation::sigmoid)); }},
+        {"conv2d", {{{1, 7, 7, 2}}, {{3, 2, 2, 3}}}, [=](V v) { return conv2d(v[0], v[1], Var(), conv(2, Padding::same)); }},
+        {"conv2d", {{{1, 3, 4, 17}}, {{1, 1, 17, 3}}, {{3}}},
+         [=](V v) { return conv2d(v[0], v[1], v[2], conv(1, Padding::valid, Activation::softplus)); }},
+        {"conv2d", {{{1, 4, 4, 2}, positive}, {{3, 3, 2, 2}, positive}, {{2}}},  // relu away from 0 (see linear)
+         [=](V v) { return conv2d(v[0], v[1], v[2] + (-0.5f), conv(1, Padding::valid, Activation::relu)); }},
+        {"conv2d_transpose", {{{2, 3, 4, 3}}, {{3, 3, 2, 3}}, {{2}}},
+         [=](V v) { return conv2d_transpose(v[0], v[1], v[2], conv(2, Padding::same, Activation::tanh)); }},
+        {"conv2d_transpose", {{{1, 3, 3, 1}}, {{3, 3, 4, 1}}}, [=](V v) { return conv2d_transpose(v[0], v[1], Var(), conv(2, Padding::valid)); }},
+        {"conv2d_transpose", {{{1, 4, 3, 17}}, {{1, 1, 3, 17}}, {{3}}},
+         [=](V v) { return conv2d_transpose(v[0], v[1], v[2], conv(1, Padding::same)); }},
+        {"conv2d_transpose", {{{1, 3, 3, 2}}, {{2, 2, 3, 2}}, {{3}}},
+         [=](V v) { return conv2d_transpose(v[0], v[1], v[2], conv(2, Padding::valid, Activation::softplus)); }},
+        {"max_pool2d", {{{2, 5, 7, 3}, distinct}}, [](V v) { return max_pool2d(v[0], 2, 2, {.padding = Padding::same}); }},
+        {"max_pool2d", {{{1, 7, 5, 17}, distinct}},
+         [](V v) { return max_pool2d(v[0], 3, 3, {.stride_height = 2, .stride_width = 2}); }},
+        {"upsampling2d", {{{2, 3, 4, 3}}}, [](V v) { return upsampling2d(v[0], 2, 2); }},
+        {"upsampling2d", {{{1, 2, 3, 1}}}, [](V v) { return upsampling2d(v[0], 3, 1); }},
+        {"flatten", {{{2, 3, 4, 5}}}, [](V v) { return flatten(v[0]); }},
         {"relu", {{{3, 5}, far}}, [](V v) { return relu(v[0]); }},
         {"leaky_relu", {{{3, 5}, far}}, [](V v) { return leaky_relu(v[0], 0.1f); }},
         {"sigmoid", {{{3, 5}}}, [](V v) { return sigmoid(v[0]); }},
@@ -151,6 +191,24 @@ TEST_CASE("a two-layer network's loss passes gradcheck") {
     };
     const std::vector<Tensor> inputs = {make_input({{6, 4}}, 1), make_input({{4, 8}}, 2), make_input({{8}}, 3),
                                         make_input({{8, 2}}, 4), make_input({{2}}, 5)};
+    const GradcheckResult result = gradcheck(network, inputs);
+    INFO(result.message);
+    CHECK(result.passed);
+}
+
+TEST_CASE("a small convolutional autoencoder's loss passes gradcheck") {
+    const Tensor target = target_like({2, 5, 6, 1}, 78, 0.0f, 1.0f);
+    auto network = [&](const std::vector<Var>& v) {
+        const Conv2dOptions same{.padding = Padding::same, .activation = Activation::tanh};
+        Var code = max_pool2d(conv2d(v[0], v[1], v[2], same), 2, 2, {.padding = Padding::same});  // [2, 3, 3, 4]
+        Var up = conv2d_transpose(code, v[3], v[4], {.stride_height = 2, .stride_width = 2, .padding = Padding::same,
+                                                     .activation = Activation::tanh});  // [2, 6, 6, 3]
+        Var cropped = conv2d(upsampling2d(up, 1, 1), v[5], v[6], {.padding = Padding::valid, .activation = Activation::sigmoid});
+        return binary_cross_entropy(cropped, target);  // [2, 5, 6, 1] from a 2x1 kernel
+    };
+    const std::vector<Tensor> inputs = {make_input({{2, 5, 6, 1}, distinct_domain()}, 1), make_input({{3, 3, 1, 4}}, 2),
+                                        make_input({{4}}, 3), make_input({{3, 3, 3, 4}}, 4), make_input({{3}}, 5),
+                                        make_input({{2, 1, 3, 1}}, 6), make_input({{1}}, 7)};
     const GradcheckResult result = gradcheck(network, inputs);
     INFO(result.message);
     CHECK(result.passed);
