@@ -1,5 +1,6 @@
 #include "nn/data.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -8,22 +9,45 @@
 
 namespace smallnet {
 
-Data::Data(Tensor samples) : floats_(std::move(samples)) {
-    if (floats_.rank() != 2)
-        throw_shape_error("Data", floats_.shape(), "samples must be a rank-2 tensor [samples, features]");
+Data::Data(Tensor samples) {
+    if (!samples.defined() || samples.rank() < 2)
+        throw_shape_error("Data", samples.shape(), "samples must be a tensor of rank 2 or more [samples, ...]");
+    const Shape& shape = samples.shape();
+    sample_shape_ = Shape(std::span<const std::int64_t>(shape.begin() + 1, shape.end()));
+    floats_ = samples.reshape(Shape{shape[0], sample_shape_.numel()});
 }
 
-Data::Data(ByteMatrix samples) : bytes_(std::move(samples)), is_bytes_(true) {}
+Data::Data(ByteMatrix samples) : bytes_(std::move(samples)), is_bytes_(true), sample_shape_{bytes_.columns()} {}
+
+Data Data::reshape_samples(const Shape& sample_shape) const {
+    if (sample_shape.rank() == 0 || sample_shape.numel() != columns())
+        throw std::invalid_argument("Data::reshape_samples: samples of shape " + sample_shape_.to_string() +
+                                    " cannot be seen as " + sample_shape.to_string() + ": the value counts differ");
+    Data reshaped = *this;
+    reshaped.sample_shape_ = sample_shape;
+    return reshaped;
+}
+
+Tensor Data::shaped(const Tensor& flat) const {
+    if (sample_shape_.rank() == 1) return flat;
+    std::int64_t dims[Shape::max_rank + 1];
+    dims[0] = flat.size(0);
+    std::copy(sample_shape_.begin(), sample_shape_.end(), dims + 1);
+    return flat.reshape(Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(sample_shape_.rank()) + 1)));
+}
 
 std::int64_t Data::rows() const { return is_bytes_ ? bytes_.rows() : (floats_.defined() ? floats_.size(0) : 0); }
 std::int64_t Data::columns() const { return is_bytes_ ? bytes_.columns() : (floats_.defined() ? floats_.size(1) : 0); }
 
 Data Data::slice(std::int64_t begin, std::int64_t end) const {
-    return is_bytes_ ? Data(bytes_.row_range(begin, end)) : Data(floats_.rows(begin, end));
+    Data part = *this;
+    if (is_bytes_) part.bytes_ = bytes_.row_range(begin, end);
+    else part.floats_ = floats_.rows(begin, end);
+    return part;
 }
 
 bool Data::same_as(const Data& other) const {
-    if (is_bytes_ != other.is_bytes_ || rows() != other.rows() || columns() != other.columns()) return false;
+    if (is_bytes_ != other.is_bytes_ || rows() != other.rows() || sample_shape_ != other.sample_shape_) return false;
     return is_bytes_ ? bytes_.data() == other.bytes_.data() && bytes_.scale() == other.bytes_.scale()
                      : floats_.data() == other.floats_.data();
 }
@@ -36,23 +60,23 @@ Tensor& sized(Tensor& buffer, std::int64_t rows, std::int64_t columns) {
 }  // namespace
 
 Tensor Data::batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const {
-    if (!is_bytes_) return floats_.rows(begin, end);
+    if (!is_bytes_) return shaped(floats_.rows(begin, end));
     Tensor& out = sized(buffer, end - begin, columns());
     const ByteMatrix part = bytes_.row_range(begin, end);
     convert_u8(part.data(), part.rows() * part.columns(), part.scale(), out.data());
-    return out;
+    return shaped(out);
 }
 
 Tensor Data::gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const {
     Tensor& out = sized(buffer, count, columns());
     if (is_bytes_) {
         bytes_.gather_rows(indices, count, out);
-        return out;
+        return shaped(out);
     }
     const std::int64_t width = columns();
     for (std::int64_t i = 0; i < count; ++i)
         std::memcpy(out.data() + i * width, floats_.data() + indices[i] * width, static_cast<std::size_t>(width) * sizeof(float));
-    return out;
+    return shaped(out);
 }
 
 void Data::prefetch(const std::int64_t* indices, std::int64_t count) const {

@@ -1,6 +1,8 @@
 #pragma once
-// Data: what fit, evaluate and predict read: a float tensor [samples, features], or a ByteMatrix of
-// scaled bytes (images) converted batch by batch. Batches of unshuffled float data are views.
+// Data: what fit, evaluate and predict read: a float tensor [samples, ...sample shape], or a
+// ByteMatrix of scaled bytes (images, one per row) converted batch by batch. Every sample has a shape
+// ([784], or [28, 28, 1] for an image with its channels last); reshape_samples changes it without
+// copying. Batches of unshuffled float data are views.
 
 #include <cstdint>
 
@@ -12,29 +14,42 @@ namespace smallnet {
 class Data {
 public:
     Data() = default;
+    // samples: rank 2 or more, the samples along axis 0.
     Data(Tensor samples);
+    // Samples of shape [columns].
     Data(ByteMatrix samples);
 
     bool empty() const { return rows() == 0; }
     std::int64_t rows() const;
+    // The values per sample.
     std::int64_t columns() const;
+    const Shape& sample_shape() const { return sample_shape_; }
+    // The same samples seen with another shape of as many values (flat MNIST images as [28, 28, 1],
+    // as Keras code does with np.reshape); shares the values. Throws std::invalid_argument, naming
+    // both shapes, when the counts differ.
+    Data reshape_samples(const Shape& sample_shape) const;
     // Rows [begin, end) as a data set of its own (a view).
     Data slice(std::int64_t begin, std::int64_t end) const;
     // Whether both are the same samples (then an autoencoder's input batch is also its target).
     bool same_as(const Data& other) const;
 
-    // Rows [begin, end) as floats: a view of float data, or converted into `buffer` (resized as needed).
+    // Rows [begin, end) as floats, [end - begin, ...sample shape]: a view of float data, or converted
+    // into `buffer` (resized as needed) and returned as a view of it.
     Tensor batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const;
-    // Rows indices[0..count) as floats, gathered into `buffer` (resized as needed).
+    // Rows indices[0..count) as floats, gathered into `buffer` (resized as needed), shaped likewise.
     Tensor gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const;
     // Starts fetching rows indices[0..count) of byte data into cache for a later gather (float data:
     // nothing to do, its rows are copied, not converted, and the copy streams well).
     void prefetch(const std::int64_t* indices, std::int64_t count) const;
 
 private:
-    Tensor floats_;
+    // [count, ...sample shape], a view of `flat` (a batch tensor as the model sees it).
+    Tensor shaped(const Tensor& flat) const;
+
+    Tensor floats_;  // [rows, columns]
     ByteMatrix bytes_;
     bool is_bytes_ = false;
+    Shape sample_shape_;
 };
 
 }  // namespace smallnet

@@ -1,15 +1,16 @@
 #pragma once
 // Dense: a fully connected layer, activation(x · kernel + bias), kernel [in, out], bias [out].
-// Keras' defaults: kernel initialised Glorot-uniform, bias zeros.
+// Keras' defaults: kernel initialised Glorot-uniform, bias zeros. As in Keras, a sample of rank above
+// 1 is transformed along its last axis ([h, w, in] -> [h, w, out]); Flatten first for the usual
+// image classifier.
 
 #include <string_view>
 
+#include "nn/initializers.hpp"
 #include "nn/layer.hpp"
 #include "tensor/activation.hpp"
 
 namespace smallnet {
-
-enum class Initializer { glorot_uniform, he_uniform, he_normal, zeros };
 
 struct DenseOptions {
     Initializer kernel_initializer = Initializer::glorot_uniform;
@@ -22,12 +23,12 @@ class DenseModule final : public Module {
 public:
     DenseModule(std::int64_t units, Activation activation, DenseOptions options);
     std::string type_name() const override { return "Dense"; }
-    std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) override;
+    Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
     Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;
     void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
-    std::int64_t output_size() const override { return units_; }
+    Shape output_shape() const override { return output_shape_; }
 
     const Var& kernel() const { return kernel_; }
     const Var& bias() const { return bias_; }
@@ -38,6 +39,7 @@ private:
     DenseOptions options_;
     Var kernel_;
     Var bias_;
+    Shape output_shape_;
 };
 
 class Dense : public Layer {

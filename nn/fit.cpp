@@ -1,4 +1,5 @@
 // Sequential's training and inference loops: fit, evaluate, predict.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -27,15 +28,35 @@ void check_fit_arguments(const Data& x, const Data& y, const FitOptions& options
     if (options.verbose < 0 || options.verbose > 2) throw std::invalid_argument("fit: verbose must be 0, 1 or 2");
 }
 
-// Builds the model for x if needed and checks that y fits its output.
+// What to tell a user whose data has the right values in the wrong shape.
+std::string reshape_hint(const Shape& have, const Shape& want) {
+    return have.numel() == want.numel() ? " (the same number of values: Data::reshape_samples(" + want.to_string() +
+                                              ") gives them that shape without copying)"
+                                        : "";
+}
+
+// Builds the model for x if needed and checks that x fits its input and y its output.
 void prepare(Sequential& model, const Data& x, const Data& y, std::uint64_t seed, const char* what) {
-    if (!model.built()) model.build(x.columns(), seed);
-    else if (x.columns() != model.input_size())
-        throw std::invalid_argument(std::string(what) + ": the model takes " + std::to_string(model.input_size()) +
-                                    " features, but x has " + std::to_string(x.columns()));
-    if (!y.empty() && y.columns() != model.output_size())
-        throw std::invalid_argument(std::string(what) + ": the model outputs " + std::to_string(model.output_size()) +
-                                    " values per sample, but y has " + std::to_string(y.columns()));
+    if (model.input_shape().rank() != 0 && x.sample_shape() != model.input_shape())
+        throw std::invalid_argument(std::string(what) + ": the model takes samples of shape " +
+                                    batch_shape_string(model.input_shape()) + ", but x has " +
+                                    batch_shape_string(x.sample_shape()) +
+                                    reshape_hint(x.sample_shape(), model.input_shape()));
+    if (!model.built()) model.build(x.sample_shape(), seed);
+    if (!y.empty() && y.sample_shape() != model.output_shape())
+        throw std::invalid_argument(std::string(what) + ": the model outputs samples of shape " +
+                                    batch_shape_string(model.output_shape()) + ", but y has " +
+                                    batch_shape_string(y.sample_shape()) +
+                                    reshape_hint(y.sample_shape(), model.output_shape()));
+}
+
+// [rows, ...sample]
+Shape batch_shape(std::int64_t rows, const Shape& sample) {
+    std::int64_t dims[Shape::max_rank];
+    if (sample.rank() + 1 > Shape::max_rank) throw_shape_error("predict", sample, "the output has too many axes");
+    dims[0] = rows;
+    std::copy(sample.begin(), sample.end(), dims + 1);
+    return Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(sample.rank()) + 1));
 }
 
 }  // namespace
@@ -159,7 +180,7 @@ Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
     SequentialModule& m = sequential_module();
     NoGrad inference;
     const ForwardContext context{false, nullptr};
-    Tensor output(Shape{x.rows(), output_size()});
+    Tensor output(batch_shape(x.rows(), output_shape()));
     Tensor input_buffer;
     for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
         const std::int64_t end = std::min(x.rows(), begin + batch_size);

@@ -34,15 +34,20 @@ struct SummaryRow {
 };
 
 // The interface every kind of layer implements.
+//
+// Shapes: a layer sees samples, each of a shape of its own (the batch axis excluded): [784] for a
+// flat image, [28, 28, 1] for an image with its channels last (Keras' default). Tensors carry the
+// batch first: [batch, 28, 28, 1].
 class Module {
 public:
     virtual ~Module() = default;
-    // "Dense", "Dropout", "Sequential", ...
+    // "Dense", "Conv2D", "Sequential", ...
     virtual std::string type_name() const = 0;
-    // Prepares the layer for inputs of `input_size` features and returns its output size: creates the
-    // parameters on first use; later, checks the size still fits. `previous` names the layer that feeds
-    // this one, for error messages.
-    virtual std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) = 0;
+    // Prepares the layer for samples of `input_shape` and returns the shape of its output samples:
+    // creates the parameters on first use; later, checks the shape still fits. `previous` names the
+    // layer that feeds this one and its output ("'encoder.0' (Conv2D, output (None, 28, 28, 16))"),
+    // so that a shape that does not fit is reported with both layers and both shapes.
+    virtual Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) = 0;
     virtual Var forward(const Var& x, const ForwardContext& context) = 0;
     // The loss of forward's output against `target`. Layers that can fold the loss into the pass that
     // makes their output (Dense with mse) override it; fit calls it on the model.
@@ -52,9 +57,14 @@ public:
     virtual void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context);
     virtual void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) { (void)prefix, (void)out; }
     virtual void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const;
-    // The output size once built (0 before).
-    virtual std::int64_t output_size() const = 0;
+    // The shape of one output sample once built (rank 0 before).
+    virtual Shape output_shape() const = 0;
+    // Its element count (0 before the layer is built).
+    std::int64_t output_size() const;
 };
+
+// Keras' notation for a batch of samples of `sample_shape`: "(None, 14, 14, 16)".
+std::string batch_shape_string(const Shape& sample_shape);
 
 class Layer {
 public:

@@ -18,7 +18,7 @@ SequentialModule::SequentialModule(std::vector<Layer> layers_, std::string name_
         if (!layers[i].shared_module()) throw std::invalid_argument("Sequential: layer " + std::to_string(i) + " is empty");
         if (is_input(layers[i])) {
             if (i != 0) throw std::invalid_argument("Sequential: an Input layer must come first");
-            input_size = layers[i].module().output_size();
+            input_shape = layers[i].module().output_shape();
         }
     }
 }
@@ -37,24 +37,26 @@ namespace {
 std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
 }  // namespace
 
-std::int64_t SequentialModule::build(std::int64_t size, const std::string& previous, Generator& generator) {
-    if (input_size != 0 && size != input_size)
-        throw std::invalid_argument("Sequential '" + name + "' takes " + std::to_string(input_size) +
-                                    " features, but " + previous + " gives it " + std::to_string(size));
-    input_size = size;
+Shape SequentialModule::build(const Shape& shape_in, const std::string& previous, Generator& generator) {
+    if (input_shape.rank() != 0 && shape_in != input_shape)
+        throw std::invalid_argument((name.empty() ? "Sequential" : "Sequential '" + name + "'") + " takes samples of shape " +
+                                    batch_shape_string(input_shape) +
+                                    ", but " + previous + " gives it " + batch_shape_string(shape_in));
+    input_shape = shape_in;
+    Shape shape = shape_in;
     std::string feeding = previous;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         Module& child = layers[i].module();
         const std::string child_label = join(name, child_name(i));
         try {
-            size = child.build(size, feeding, generator);
+            shape = child.build(shape, feeding, generator);
         } catch (const std::invalid_argument& error) {
-            throw std::invalid_argument("layer '" + child_label + "': " + error.what());
+            throw std::invalid_argument("layer '" + child_label + "' (" + child.type_name() + "): " + error.what());
         }
-        feeding = "'" + child_label + "' (" + child.type_name() + ", " + std::to_string(size) + " outputs)";
+        feeding = "'" + child_label + "' (" + child.type_name() + ", output " + batch_shape_string(shape) + ")";
     }
-    output_size_ = size;
-    return size;
+    output_shape_ = shape;
+    return shape;
 }
 
 Var SequentialModule::forward(const Var& x, const ForwardContext& context) {
@@ -95,22 +97,27 @@ SequentialModule& Sequential::sequential_module() const { return static_cast<Seq
 
 void Sequential::add(Layer layer) {
     auto& m = sequential_module();
-    if (m.output_size_ != 0) throw std::logic_error("Sequential::add: the model is already built");
+    if (m.output_shape_.rank() != 0) throw std::logic_error("Sequential::add: the model is already built");
     if (is_input(layer)) {
         if (!m.layers.empty()) throw std::invalid_argument("Sequential: an Input layer must come first");
-        m.input_size = layer.module().output_size();
+        m.input_shape = layer.module().output_shape();
     }
     m.layers.push_back(std::move(layer));
 }
 
 const std::string& Sequential::name() const { return sequential_module().name; }
-bool Sequential::built() const { return sequential_module().output_size_ != 0; }
-std::int64_t Sequential::input_size() const { return sequential_module().input_size; }
-std::int64_t Sequential::output_size() const { return sequential_module().output_size_; }
+bool Sequential::built() const { return sequential_module().output_shape_.rank() != 0; }
+Shape Sequential::input_shape() const { return sequential_module().input_shape; }
+Shape Sequential::output_shape() const { return sequential_module().output_shape_; }
+std::int64_t Sequential::input_size() const {
+    const Shape& shape = sequential_module().input_shape;
+    return shape.rank() == 0 ? 0 : shape.numel();
+}
+std::int64_t Sequential::output_size() const { return sequential_module().output_size(); }
 
-void Sequential::build(std::int64_t input_size, std::uint64_t seed) {
+void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
     Generator generator(seed);
-    sequential_module().build(input_size, "the data (" + std::to_string(input_size) + " features)", generator);
+    sequential_module().build(input_shape, "the data", generator);
 }
 
 void Sequential::compile(const Optimizer& optimizer, Loss loss) {
@@ -120,7 +127,10 @@ void Sequential::compile(const Optimizer& optimizer, Loss loss) {
 }
 
 Var Sequential::operator()(const Var& x, bool training) {
-    if (!built()) build(x.shape()[x.shape().rank() - 1]);
+    if (!built()) {
+        if (x.shape().rank() < 2) throw_shape_error("Sequential", x.shape(), "the input must be a batch: [batch, ...]");
+        build(Shape(std::span<const std::int64_t>(x.shape().begin() + 1, x.shape().end())));
+    }
     ForwardContext context{training, nullptr};
     return sequential_module().forward(x, context);
 }

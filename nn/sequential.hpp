@@ -54,10 +54,15 @@ public:
 
     void add(Layer layer);
     const std::string& name() const;
-    // Creates the weights for inputs of `input_size` features (fit and predict do it when needed;
-    // an Input layer first makes it happen at construction). `seed` seeds the initialisers.
-    void build(std::int64_t input_size, std::uint64_t seed = 0);
+    // Creates the weights for samples of `input_shape` ([784], or [28, 28, 1] for images with their
+    // channels last); fit and predict do it when needed. `seed` seeds the initialisers.
+    void build(const Shape& input_shape, std::uint64_t seed = 0);
+    void build(std::int64_t input_size, std::uint64_t seed = 0) { build(Shape{input_size}, seed); }
     bool built() const;
+    // The shape of one input sample (set by an Input layer or by build; rank 0 before) and of one
+    // output sample (rank 0 before build), and their element counts.
+    Shape input_shape() const;
+    Shape output_shape() const;
     std::int64_t input_size() const;
     std::int64_t output_size() const;
 
@@ -67,7 +72,7 @@ public:
     History fit(const Data& x, const Data& y, const FitOptions& options = {});
     // The mean loss over all elements of x's predictions against y, in batches, without a graph.
     double evaluate(const Data& x, const Data& y, std::int64_t batch_size = 256);
-    // The outputs for x, [rows, output_size], in batches, without a graph.
+    // The outputs for x, [rows, ...output_shape()], in batches, without a graph.
     Tensor predict(const Data& x, std::int64_t batch_size = 256);
     // The model on one batch as a Var (records a graph unless inside NoGrad).
     Var operator()(const Var& x, bool training = false);
@@ -91,19 +96,19 @@ class SequentialModule final : public Module {
 public:
     SequentialModule(std::vector<Layer> layers, std::string name);
     std::string type_name() const override { return "Sequential"; }
-    std::int64_t build(std::int64_t input_size, const std::string& previous, Generator& generator) override;
+    Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
     // All layers but the last through forward; the last one writes the result or folds in the loss.
     Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;
     void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const override;
-    std::int64_t output_size() const override { return output_size_; }
+    Shape output_shape() const override { return output_shape_; }
 
     std::vector<Layer> layers;
     std::string name;
-    std::int64_t input_size = 0;  // set by an Input layer or by the first build
-    std::int64_t output_size_ = 0;
+    Shape input_shape;   // set by an Input layer or by the first build (rank 0 before)
+    Shape output_shape_;  // set by build
 
     // Set by compile.
     std::unique_ptr<Optimizer> optimizer;

@@ -11,31 +11,36 @@ namespace smallnet {
 
 namespace {
 
-// The common part of layers that keep the feature count.
+// The common part of layers whose output has their input's shape.
 class ShapePreservingModule : public Module {
 public:
-    std::int64_t build(std::int64_t input_size, const std::string&, Generator&) override {
-        size_ = input_size;
-        return size_;
+    Shape build(const Shape& input_shape, const std::string&, Generator&) override {
+        shape_ = input_shape;
+        return shape_;
     }
-    std::int64_t output_size() const override { return size_; }
+    Shape output_shape() const override { return shape_; }
 
 protected:
-    std::int64_t size_ = 0;
+    Shape shape_;
 };
 
 class InputModule final : public ShapePreservingModule {
 public:
-    explicit InputModule(std::int64_t features) {
-        if (features < 1) throw std::invalid_argument("Input: features must be positive, got " + std::to_string(features));
-        size_ = features;
+    explicit InputModule(const Shape& shape) {
+        if (shape.rank() == 0 || shape.numel() < 1)
+            throw std::invalid_argument("Input: the sample shape must have positive dimensions, got " + shape.to_string());
+        shape_ = shape;
     }
     std::string type_name() const override { return "InputLayer"; }
-    std::int64_t build(std::int64_t input_size, const std::string& previous, Generator&) override {
-        if (input_size != size_)
-            throw std::invalid_argument("Input(" + std::to_string(size_) + ") receives " + std::to_string(input_size) +
-                                        " features from " + previous);
-        return size_;
+    Shape build(const Shape& input_shape, const std::string& previous, Generator&) override {
+        if (input_shape != shape_)
+            throw std::invalid_argument("Input expects samples of shape " + batch_shape_string(shape_) + ", but " + previous +
+                                        " gives it " + batch_shape_string(input_shape) +
+                                        (input_shape.numel() == shape_.numel()
+                                             ? " (the same values in another shape: Data::reshape_samples or a Reshape layer "
+                                               "changes it without copying)"
+                                             : ""));
+        return shape_;
     }
     Var forward(const Var& x, const ForwardContext&) override { return x; }
 };
@@ -118,7 +123,9 @@ private:
 
 }  // namespace
 
-Input::Input(std::int64_t features) : Layer(std::make_shared<InputModule>(features)) {}
+Input::Input(std::int64_t features) : Input(Shape{features}) {}
+Input::Input(std::initializer_list<std::int64_t> shape) : Input(Shape(shape)) {}
+Input::Input(const Shape& shape) : Layer(std::make_shared<InputModule>(shape)) {}
 ActivationLayer::ActivationLayer(Activation activation, float negative_slope)
     : Layer(std::make_shared<ActivationModule>(activation, negative_slope)) {}
 ActivationLayer::ActivationLayer(std::string_view activation) : ActivationLayer(parse_activation(activation)) {}

@@ -1,8 +1,9 @@
 #pragma once
-// Layers without weights: Input (declares the feature count), activations, Dropout, and the noise
+// Layers without weights: Input (declares the sample shape), activations, Dropout, and the noise
 // layers for denoising autoencoders (GaussianNoise, SaltAndPepper). Dropout and the noise layers act
 // only while training; in predict and evaluate they pass their input through.
 
+#include <initializer_list>
 #include <string_view>
 
 #include "nn/layer.hpp"
@@ -10,10 +11,13 @@
 
 namespace smallnet {
 
-// Declares that the model takes `features` inputs (Keras' Input(shape=(features,))).
+// Declares the shape of the model's samples: Input(784) (Keras' Input(shape=(784,))) or
+// Input({28, 28, 1}) for images with their channels last.
 class Input : public Layer {
 public:
     explicit Input(std::int64_t features);
+    Input(std::initializer_list<std::int64_t> shape);
+    explicit Input(const Shape& shape);
 };
 
 // activation(x) as a layer of its own.

@@ -60,24 +60,24 @@ void check_fans(const char* what, std::int64_t fan_in, std::int64_t fan_out) {
 }
 }  // namespace
 
-Tensor glorot_uniform(std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
+Tensor glorot_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
     check_fans("glorot_uniform", fan_in, fan_out);
     const float limit = static_cast<float>(std::sqrt(6.0 / static_cast<double>(fan_in + fan_out)));
-    return uniform(Shape{fan_in, fan_out}, -limit, limit, generator);
+    return uniform(shape, -limit, limit, generator);
 }
 
-Tensor he_uniform(std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
+Tensor he_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
     check_fans("he_uniform", fan_in, fan_out);
     const float limit = static_cast<float>(std::sqrt(6.0 / static_cast<double>(fan_in)));
-    return uniform(Shape{fan_in, fan_out}, -limit, limit, generator);
+    return uniform(shape, -limit, limit, generator);
 }
 
-Tensor he_normal(std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
+Tensor he_normal(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
     check_fans("he_normal", fan_in, fan_out);
     // Keras divides by 0.8796..., the stddev of a unit normal truncated at two stddevs, so the
     // truncated distribution has the intended spread.
     const float stddev = static_cast<float>(std::sqrt(2.0 / static_cast<double>(fan_in)) / 0.87962566103423978);
-    Tensor t(Shape{fan_in, fan_out});
+    Tensor t(shape);
     float* p = t.data();
     for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
         float z;
@@ -85,6 +85,21 @@ Tensor he_normal(std::int64_t fan_in, std::int64_t fan_out, Generator& generator
         p[i] = stddev * z;
     }
     return t;
+}
+
+Tensor glorot_uniform(std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
+    check_fans("glorot_uniform", fan_in, fan_out);
+    return glorot_uniform(Shape{fan_in, fan_out}, fan_in, fan_out, generator);
+}
+
+Tensor he_uniform(std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
+    check_fans("he_uniform", fan_in, fan_out);
+    return he_uniform(Shape{fan_in, fan_out}, fan_in, fan_out, generator);
+}
+
+Tensor he_normal(std::int64_t fan_in, std::int64_t fan_out, Generator& generator) {
+    check_fans("he_normal", fan_in, fan_out);
+    return he_normal(Shape{fan_in, fan_out}, fan_in, fan_out, generator);
 }
 
 }  // namespace smallnet

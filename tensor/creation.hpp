@@ -28,5 +28,11 @@ Tensor glorot_uniform(std::int64_t fan_in, std::int64_t fan_out, Generator& gene
 Tensor he_uniform(std::int64_t fan_in, std::int64_t fan_out, Generator& generator);
 // Keras' he_normal: normal with stddev sqrt(2 / fan_in), truncated (redrawn) beyond two stddevs.
 Tensor he_normal(std::int64_t fan_in, std::int64_t fan_out, Generator& generator);
+// The same for a kernel of any shape whose fans are given (a convolution's [kh, kw, in, out] has fans
+// kh * kw * in and kh * kw * out); values are drawn in the same order, so the [fan_in, fan_out] forms
+// above equal these with shape {fan_in, fan_out}.
+Tensor glorot_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out, Generator& generator);
+Tensor he_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out, Generator& generator);
+Tensor he_normal(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out, Generator& generator);
 
 }  // namespace smallnet

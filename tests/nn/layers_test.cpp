@@ -47,15 +47,15 @@ TEST_CASE("a Dense whose input size does not fit the previous layer is refused, 
     encoder.build(784);
     Sequential wrong({Input(100), encoder}, "wrong");
     CHECK_THROWS_WITH_AS(wrong.build(100),
-                         "layer 'wrong.encoder': Sequential 'encoder' takes 784 features, but 'wrong.input' "
-                         "(InputLayer, 100 outputs) gives it 100",
+                         "layer 'wrong.encoder' (Sequential): Sequential 'encoder' takes samples of shape (None, 784), "
+                         "but 'wrong.input' (InputLayer, output (None, 100)) gives it (None, 100)",
                          std::invalid_argument);
     Sequential decoder({Dense(10)}, "decoder");
     decoder.build(64);
     Sequential chained({encoder, decoder}, "chained");
     CHECK_THROWS_WITH_AS(chained.build(784),
-                         "layer 'chained.decoder': Sequential 'decoder' takes 64 features, but 'chained.encoder' "
-                         "(Sequential, 32 outputs) gives it 32",
+                         "layer 'chained.decoder' (Sequential): Sequential 'decoder' takes samples of shape (None, 64), "
+                         "but 'chained.encoder' (Sequential, output (None, 32)) gives it (None, 32)",
                          std::invalid_argument);
     // A Dense shared between two models is checked against its kernel.
     Dense shared(10);
@@ -63,8 +63,8 @@ TEST_CASE("a Dense whose input size does not fit the previous layer is refused, 
     first.build(64);
     Sequential second({Input(784), encoder, shared}, "second");
     CHECK_THROWS_WITH_AS(second.build(784),
-                         "layer 'second.1': Dense(10) was built for 64 inputs, but 'second.encoder' (Sequential, 32 "
-                         "outputs) gives it 32",
+                         "layer 'second.1' (Dense): Dense(10) was built for 64 inputs, but 'second.encoder' "
+                         "(Sequential, output (None, 32)) gives it (None, 32)",
                          std::invalid_argument);
     CHECK_THROWS_AS(Dense(0), std::invalid_argument);
     CHECK_THROWS_WITH_AS(Dense(3, "swish"), "unknown activation 'swish' (expected linear, relu, leaky_relu, sigmoid, tanh or softplus)",
@@ -85,7 +85,7 @@ TEST_CASE("Dropout and the noise layers act in training only") {
     Generator generator(1);
     const ForwardContext training{true, &generator}, inference{false, nullptr};
     Dropout dropout(0.25f);
-    dropout.module().build(40, "x", generator);
+    dropout.module().build(Shape{40}, "x", generator);
     const Tensor dropped = dropout.module().forward(Var(x), training).value();
     int zeros_seen = 0;
     for (float v : dropped.values()) {

@@ -222,7 +222,7 @@ TEST_CASE("a NaN loss stops training with the epoch and step; bad arguments are 
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(model.fit(good, good.rows(0, 10)), "fit: x has 20 samples but y has 10", std::invalid_argument);
     CHECK_THROWS_WITH_AS(model.fit(zeros(Shape{5, 3}), zeros(Shape{5, 3})),
-                         "fit: the model takes 4 features, but x has 3", std::invalid_argument);
+                         "fit: the model takes samples of shape (None, 4), but x has (None, 3)", std::invalid_argument);
     Sequential uncompiled = small_autoencoder();
     CHECK_THROWS_AS(uncompiled.fit(good, good), std::logic_error);
     CHECK_THROWS_WITH_AS(model.compile(Adam(), "hinge"), "unknown loss 'hinge' (expected mse, mae, bce or bce_from_logits)",

@@ -1,0 +1,86 @@
+#include "nn/conv.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "autograd/ops/conv.hpp"
+
+namespace smallnet {
+
+ConvolutionModule::ConvolutionModule(bool transposed, std::int64_t filters, Size2D kernel_size, Activation activation,
+                                     Conv2DOptions options)
+    : transposed_(transposed), filters_(filters), kernel_size_(kernel_size), activation_(activation), options_(options) {
+    const std::string name = type_name();
+    if (filters < 1) throw std::invalid_argument(name + ": filters must be positive, got " + std::to_string(filters));
+    if (kernel_size.height < 1 || kernel_size.width < 1)
+        throw std::invalid_argument(name + ": the kernel size must be positive, got " + std::to_string(kernel_size.height) +
+                                    "x" + std::to_string(kernel_size.width));
+    if (options.strides.height < 1 || options.strides.width < 1)
+        throw std::invalid_argument(name + ": strides must be positive, got " + std::to_string(options.strides.height) +
+                                    "x" + std::to_string(options.strides.width));
+}
+
+Shape ConvolutionModule::build(const Shape& input_shape, const std::string& previous, Generator& generator) {
+    const std::string name = type_name() + "(" + std::to_string(filters_) + ")";
+    if (input_shape.rank() != 3)
+        throw std::invalid_argument(name + " needs samples of shape (height, width, channels), but " + previous +
+                                    " gives it " + batch_shape_string(input_shape) + " (a Reshape layer can make them so)");
+    const std::int64_t channels = input_shape[2];
+    const Shape one_image{1, input_shape[0], input_shape[1], channels};
+    Conv2dGeometry g;
+    try {
+        g = transposed_ ? Conv2dGeometry::transposed(one_image, filters_, kernel_size_.height, kernel_size_.width,
+                                                     options_.strides.height, options_.strides.width, options_.padding)
+                        : Conv2dGeometry::convolution(one_image, filters_, kernel_size_.height, kernel_size_.width,
+                                                      options_.strides.height, options_.strides.width, options_.padding);
+    } catch (const std::invalid_argument& error) {
+        throw std::invalid_argument(name + ": " + previous + " gives it " + batch_shape_string(input_shape) + ": " +
+                                    error.what());
+    }
+    // Keras' layouts: [kh, kw, in, filters] and, transposed, [kh, kw, filters, in].
+    const Shape kernel_shape = transposed_ ? Shape{kernel_size_.height, kernel_size_.width, filters_, channels}
+                                           : Shape{kernel_size_.height, kernel_size_.width, channels, filters_};
+    if (kernel_.defined()) {
+        if (kernel_.shape() != kernel_shape)
+            throw std::invalid_argument(name + " was built for " + std::to_string(kernel_.shape()[transposed_ ? 3 : 2]) +
+                                        " input channels, but " + previous + " gives it " + batch_shape_string(input_shape));
+    } else {
+        const std::int64_t receptive_field = kernel_size_.height * kernel_size_.width;
+        kernel_ = Var(initial_values(options_.kernel_initializer, kernel_shape, kernel_shape[2] * receptive_field,
+                                     kernel_shape[3] * receptive_field, generator),
+                      true);
+        if (options_.use_bias)
+            bias_ = Var(initial_values(options_.bias_initializer, Shape{filters_}, 1, filters_, generator), true);
+    }
+    output_shape_ = transposed_ ? Shape{g.in_height, g.in_width, filters_} : Shape{g.out_height, g.out_width, filters_};
+    return output_shape_;
+}
+
+Var ConvolutionModule::forward(const Var& x, const ForwardContext&) {
+    if (!kernel_.defined()) throw std::logic_error(type_name() + ": forward before the layer was built");
+    const Conv2dOptions o{.stride_height = options_.strides.height, .stride_width = options_.strides.width,
+                          .padding = options_.padding, .activation = activation_, .negative_slope = options_.negative_slope};
+    return transposed_ ? conv2d_transpose(x, kernel_, bias_, o) : conv2d(x, kernel_, bias_, o);
+}
+
+void ConvolutionModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {
+    if (kernel_.defined()) out.push_back({prefix + ".kernel", &kernel_});
+    if (bias_.defined()) out.push_back({prefix + ".bias", &bias_});
+}
+
+Conv2D::Conv2D(std::int64_t filters, Size2D kernel_size, Activation activation, Conv2DOptions options)
+    : Layer(std::make_shared<ConvolutionModule>(false, filters, kernel_size, activation, options)) {}
+Conv2D::Conv2D(std::int64_t filters, Size2D kernel_size, std::string_view activation, Conv2DOptions options)
+    : Conv2D(filters, kernel_size, parse_activation(activation), options) {}
+const Var& Conv2D::kernel() const { return static_cast<ConvolutionModule&>(module()).kernel(); }
+const Var& Conv2D::bias() const { return static_cast<ConvolutionModule&>(module()).bias(); }
+
+Conv2DTranspose::Conv2DTranspose(std::int64_t filters, Size2D kernel_size, Activation activation, Conv2DOptions options)
+    : Layer(std::make_shared<ConvolutionModule>(true, filters, kernel_size, activation, options)) {}
+Conv2DTranspose::Conv2DTranspose(std::int64_t filters, Size2D kernel_size, std::string_view activation,
+                                 Conv2DOptions options)
+    : Conv2DTranspose(filters, kernel_size, parse_activation(activation), options) {}
+const Var& Conv2DTranspose::kernel() const { return static_cast<ConvolutionModule&>(module()).kernel(); }
+const Var& Conv2DTranspose::bias() const { return static_cast<ConvolutionModule&>(module()).bias(); }
+
+}  // namespace smallnet
