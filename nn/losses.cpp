@@ -45,4 +45,9 @@ LossKind loss_kind(Loss loss) {
     throw std::logic_error("loss_kind: unknown loss");
 }
 
+double mean_loss(Loss loss, const Tensor& prediction, const Tensor& target) {
+    if (prediction.numel() == 0) throw_shape_error("mean_loss", prediction.shape(), "there are no elements to average");
+    return loss_sum(loss_kind(loss), prediction, target) / static_cast<double>(prediction.numel());
+}
+
 }  // namespace smallnet

@@ -23,5 +23,8 @@ std::string_view loss_name(Loss loss);
 Var compute_loss(Loss loss, const Var& prediction, const Tensor& target);
 // The fused kernel that sums this loss (for evaluate, without a graph).
 LossKind loss_kind(Loss loss);
+// The loss of `prediction` against `target` (the same shape), the mean over all elements, without a
+// graph (as keras.losses.* then a mean): to score any reconstruction, a PCA's too.
+double mean_loss(Loss loss, const Tensor& prediction, const Tensor& target);
 
 }  // namespace smallnet

@@ -113,10 +113,69 @@ TEST_CASE("ae_mnist denoise and anomaly write their pictures and report PSNR and
     std::filesystem::remove_all(scratch);
 }
 
+TEST_CASE("ae_mnist conv trains the Keras blog's model and compares it with the dense autoencoder and PCA") {
+    const auto scratch = scratch_folder("ae_mnist_conv");
+    const auto data = scratch / "data", out = scratch / "conv";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const AppRun run = run_app(app, "conv --data " + quoted(data.string()) + " --epochs 2 --batch-size 32 --seed 3 --out " +
+                                        quoted(out.string()), scratch);
+    INFO(run.out);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("(None, 4, 4, 8)") != std::string::npos);  // the summary
+    CHECK(run.out.find("Total params: 4385") != std::string::npos);
+    CHECK(run.out.find("every model coding an image in 128 numbers") != std::string::npos);
+    CHECK(run.out.find("conv autoencoder (4x4x8 code)") != std::string::npos);
+    CHECK(run.out.find("dense autoencoder") != std::string::npos);
+    CHECK(run.out.find("PCA (128 components)") != std::string::npos);
+    const NamedTensors weights = load_safetensors(out / "weights.safetensors");
+    REQUIRE(weights.size() == 14);
+    CHECK(weights[0].first == "encoder.0.kernel");
+    CHECK(weights[0].second.shape() == Shape{3, 3, 1, 16});
+    CHECK(load_npy(out / "codes.npy").shape() == Shape{100, 4, 4, 8});
+    CHECK(count_lines(read_text(out / "history.csv")) == 3);
+    CHECK(read_png_info(out / "reconstructions.png").height == (2 * (28 + 2) + 2) * 2);
+    CHECK(read_png_info(out / "loss.png").width == 800);
+
+    const AppRun denoise = run_app(app, "denoise --model conv --data " + quoted(data.string()) +
+                                            " --epochs 1 --batch-size 32 --out " + quoted((scratch / "denoise").string()),
+                                   scratch);
+    INFO(denoise.out);
+    INFO(denoise.err);
+    REQUIRE(denoise.exit_code == 0);
+    CHECK(denoise.out.find("(None, 28, 28, 32)") != std::string::npos);  // the second Conv2DTranspose
+    CHECK(denoise.out.find("PSNR") != std::string::npos);
+    CHECK(load_safetensors(scratch / "denoise" / "weights.safetensors")[4].second.shape() == Shape{3, 3, 32, 32});
+    CHECK(read_png_info(scratch / "denoise" / "denoised.png").height == (3 * (28 + 2) + 2) * 2);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist conv: the same seed gives bitwise-identical weights at 1, 2 and 3 threads") {
+    const auto scratch = scratch_folder("ae_mnist_conv_threads");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 2048, 64);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    std::vector<std::string> weights;
+    for (const int threads : {1, 2, 3}) {
+        CAPTURE(threads);
+        const auto out = scratch / ("threads" + std::to_string(threads));
+        const AppRun run = run_app(app, "conv --data " + quoted(data.string()) + " --limit 2048 --epochs 1 --seed 11 --threads " +
+                                            std::to_string(threads) + " --out " + quoted(out.string()), scratch);
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        weights.push_back(read_text(out / "weights.safetensors"));
+        CHECK(weights.back().size() > 4385 * 4);
+    }
+    CHECK(weights[0] == weights[1]);
+    CHECK(weights[0] == weights[2]);
+    std::filesystem::remove_all(scratch);
+}
+
 TEST_CASE("ae_mnist: help, usage errors (exit 2) and run-time errors (exit 1)") {
     const auto scratch = scratch_folder("ae_mnist_cli");
     const auto app = app_path("AE_MNIST", "ae_mnist");
-    for (const char* command : {"--help", "denoise --help", "anomaly --help", "encode --help"}) {
+    for (const char* command : {"--help", "conv --help", "denoise --help", "anomaly --help", "encode --help"}) {
         CAPTURE(command);
         const AppRun help = run_app(app, command, scratch);
         CHECK(help.exit_code == 0);
@@ -127,6 +186,13 @@ TEST_CASE("ae_mnist: help, usage errors (exit 2) and run-time errors (exit 1)") 
     CHECK(run_app(app, "anomaly --anomaly-class 12", scratch).exit_code == 2);
     CHECK(run_app(app, "encode", scratch).exit_code == 2);  // --weights is required
     CHECK(run_app(app, "frobnicate", scratch).exit_code == 2);
+    CHECK(run_app(app, "conv --epochs 0", scratch).exit_code == 2);
+    CHECK(run_app(app, "conv --loss hinge", scratch).exit_code == 2);
+    CHECK(run_app(app, "denoise --model resnet", scratch).exit_code == 2);
+    const AppRun fixed_code = run_app(app, "--bottleneck 16 conv", scratch);
+    CHECK(fixed_code.exit_code == 2);
+    CHECK(fixed_code.err.find("--bottleneck does not apply to the conv models") != std::string::npos);
+    CHECK(run_app(app, "denoise --model conv --bottleneck 16", scratch).exit_code == 2);
 
     const AppRun missing = run_app(app, "--data " + quoted((scratch / "nowhere").string()) + " --out " +
                                             quoted((scratch / "out").string()), scratch);
