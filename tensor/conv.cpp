@@ -1,24 +1,26 @@
-// Convolution: Keras' size arithmetic, and the three passes on top of the GEMM.
+// Convolution: Keras' size arithmetic, and the three passes split between threads.
 //
-// Each image is one task. Its patches are copied into a per-thread buffer (im2col: row p holds the
-// kernel_h x kernel_w x in_channels values output pixel p sees, zeros outside the image), and then
-//   forward:        y[P, out] = col[P, K] · kernel[K, out], bias and activation in the GEMM's epilogue
-//   backward input: col[P, K] = dy[P, out] · kernel[K, out]ᵀ, added back to the pixels it came from
-//   backward kernel: kernel[K, out] += col[P, K]ᵀ · dy[P, out]
-// with P = out_height · out_width and K = kernel_h · kernel_w · in_channels.
+// The arithmetic is in the per-instruction-set kernels (tensor/arch/conv_kernels.hpp explains the two
+// implicit GEMMs); this file plans each call (tensor/arch/conv_plan.hpp: term offsets and the kernel
+// packed once per call), then runs one task per image, each with a per-thread scratch buffer for the
+// image's padded copy:
+//   forward, backward input: the image's products write its output pixels, so images are independent;
+//   backward kernel: images are summed in groups of a fixed size, each group into its own partial
+//   gradient, then the groups in order, so the rounding does not depend on the thread count.
 
 #include "tensor/conv.hpp"
 
 #include <algorithm>
-#include <cstring>
-#include <new>
+#include <array>
+#include <memory>
 #include <stdexcept>
 #include <string>
-#include <tbb/task_arena.h>
+#include <vector>
 
-#include "tensor/arch/elementwise_kernels.hpp"
-#include "tensor/matmul.hpp"
+#include "tensor/arch/conv_kernels.hpp"
+#include "tensor/arch/conv_plan.hpp"
 #include "tensor/parallel.hpp"
+#include "tensor/tensor.hpp"
 
 namespace smallnet {
 
@@ -107,95 +109,80 @@ double Conv2dGeometry::flops() const {
 
 namespace {
 
-// A 64-byte-aligned float buffer per thread that grows to the largest size asked for, so that a steady
-// stream of convolutions allocates nothing. A task holds it only inside tbb::this_task_arena::isolate,
-// so the thread cannot pick up another image's task (which would reuse it) while the GEMM waits.
-class ThreadBuffer {
-public:
-    ~ThreadBuffer() { release(); }
-    float* reserve(std::int64_t count) {
-        if (count > capacity_) {
-            release();
-            data_ = static_cast<float*>(::operator new(static_cast<std::size_t>(count) * sizeof(float), std::align_val_t{64}));
-            capacity_ = count;
-        }
-        return data_;
-    }
+std::int64_t image_in(const Conv2dGeometry& g) { return g.in_height * g.in_width * g.in_channels; }
+std::int64_t image_out(const Conv2dGeometry& g) { return g.out_height * g.out_width * g.out_channels; }
 
-private:
-    void release() {
-        if (data_) ::operator delete(data_, std::align_val_t{64});
-        data_ = nullptr;
-        capacity_ = 0;
-    }
-    float* data_ = nullptr;
-    std::int64_t capacity_ = 0;
+// A thread's scratch for the image kernels, and the layout whose zero padding it holds: the kernels
+// write only an image's interior, so the next image of the same layout on this thread can skip
+// zeroing the padding. A task never waits for another task while holding it, so a thread cannot
+// start a second image that would share it.
+using ScratchTag = std::array<std::int64_t, 20>;
+
+struct ImageScratch {
+    arch::AlignedFloats buffer;
+    ScratchTag tag{};
 };
 
-float* patch_buffer(std::int64_t count) {
-    thread_local ThreadBuffer buffer;
-    return buffer.reserve(std::max<std::int64_t>(count, 1));
+float* image_scratch(const ScratchTag& tag, std::int64_t floats, bool& clear) {
+    thread_local ImageScratch scratch;
+    bool fresh = false;
+    float* data = scratch.buffer.reserve(floats, &fresh);
+    clear = fresh || scratch.tag != tag;
+    scratch.tag = tag;
+    return data;
 }
 
-std::int64_t patch_width(const Conv2dGeometry& g) { return g.kernel_height * g.kernel_width * g.in_channels; }
-std::int64_t pixels_out(const Conv2dGeometry& g) { return g.out_height * g.out_width; }
-std::int64_t image_in(const Conv2dGeometry& g) { return g.in_height * g.in_width * g.in_channels; }
-std::int64_t image_out(const Conv2dGeometry& g) { return pixels_out(g) * g.out_channels; }
-
-// col[p, (dy, dx, ci)] = x[oy * sh + dy - pt, ox * sw + dx - pl, ci], 0 outside the image.
-void image_to_columns(const Conv2dGeometry& g, const float* x, float* col) {
-    const std::int64_t channels = g.in_channels;
-    for (std::int64_t oy = 0; oy < g.out_height; ++oy)
-        for (std::int64_t ox = 0; ox < g.out_width; ++ox) {
-            float* row = col + (oy * g.out_width + ox) * patch_width(g);
-            for (std::int64_t dy = 0; dy < g.kernel_height; ++dy) {
-                const std::int64_t iy = oy * g.stride_height + dy - g.pad_top;
-                for (std::int64_t dx = 0; dx < g.kernel_width; ++dx, row += channels) {
-                    const std::int64_t ix = ox * g.stride_width + dx - g.pad_left;
-                    if (iy < 0 || iy >= g.in_height || ix < 0 || ix >= g.in_width)
-                        std::fill(row, row + channels, 0.0f);
-                    else
-                        std::memcpy(row, x + (iy * g.in_width + ix) * channels, static_cast<std::size_t>(channels) * sizeof(float));
-                }
-            }
-        }
+ScratchTag tag_of(const arch::PlanarLayout& l) {
+    return {1, l.height, l.width, l.channels, l.stride_rows, l.stride_columns, l.pad_top, l.pad_left, l.rows,
+            l.columns, l.plane_size, l.slack};
 }
 
-// The transpose of image_to_columns: each patch value is added back to its pixel.
-void columns_to_image(const Conv2dGeometry& g, const float* col, float* x) {
-    const std::int64_t channels = g.in_channels;
-    for (std::int64_t oy = 0; oy < g.out_height; ++oy)
-        for (std::int64_t ox = 0; ox < g.out_width; ++ox) {
-            const float* row = col + (oy * g.out_width + ox) * patch_width(g);
-            for (std::int64_t dy = 0; dy < g.kernel_height; ++dy) {
-                const std::int64_t iy = oy * g.stride_height + dy - g.pad_top;
-                for (std::int64_t dx = 0; dx < g.kernel_width; ++dx, row += channels) {
-                    const std::int64_t ix = ox * g.stride_width + dx - g.pad_left;
-                    if (iy < 0 || iy >= g.in_height || ix < 0 || ix >= g.in_width) continue;
-                    float* pixel = x + (iy * g.in_width + ix) * channels;
-                    for (std::int64_t c = 0; c < channels; ++c) pixel[c] += row[c];
-                }
-            }
-        }
+ScratchTag tag_of(const arch::GradientShape& s, const arch::GradientTiling& t) {
+    return {2, s.in_height, s.in_width, s.in_channels, s.out_height, s.out_width, s.kernel_height, s.kernel_width,
+            s.stride_rows, s.stride_columns, s.pad_top, s.pad_left, s.padded_rows, s.padded_columns, t.run_padded};
 }
 
-UnaryOp unary_op_of(Activation activation) {
-    switch (activation) {
-        case Activation::relu: return UnaryOp::relu;
-        case Activation::leaky_relu: return UnaryOp::leaky_relu;
-        case Activation::sigmoid: return UnaryOp::sigmoid;
-        case Activation::tanh: return UnaryOp::tanh;
-        case Activation::softplus: return UnaryOp::softplus;
-        case Activation::linear: break;
+// Per-call storage of the calling thread, one per nesting level: while it waits for its tasks the
+// thread may run another call's task that plans a convolution of its own.
+template <class Storage>
+class CallStorage {
+public:
+    CallStorage() {
+        if (depth() == stack().size()) stack().push_back(std::make_unique<Storage>());
+        storage_ = stack()[depth()++].get();
     }
-    return UnaryOp::neg;  // not reached
-}
+    ~CallStorage() { --depth(); }
+    CallStorage(const CallStorage&) = delete;
+    CallStorage& operator=(const CallStorage&) = delete;
+    Storage& operator*() { return *storage_; }
+    Storage* operator->() { return storage_; }
 
-// Runs body(image) for every image, a task per image.
-template <class Body>
-void for_each_image(std::int64_t images, Body body) {
+private:
+    static std::vector<std::unique_ptr<Storage>>& stack() {
+        thread_local std::vector<std::unique_ptr<Storage>> storages;
+        return storages;
+    }
+    static std::size_t& depth() {
+        thread_local std::size_t level = 0;
+        return level;
+    }
+    Storage* storage_;
+};
+
+// Runs the plan's products on every image, a task per image.
+void run_products(const arch::ProductPlan& plan, const arch::ConvKernels& kernels, std::int64_t images,
+                  const float* input, std::int64_t input_size, float* output, std::int64_t output_size,
+                  const arch::ProductOutput& out) {
+    const ScratchTag tag = tag_of(plan.layout);
+    const std::int64_t scratch_floats = plan.layout.floats() + 16 + kernels.product_scratch;
     detail::parallel_for(0, images, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t n = begin; n < end; ++n) tbb::this_task_arena::isolate([&] { body(n); });
+        for (std::int64_t n = begin; n < end; ++n) {
+            bool clear = false;
+            float* scratch = image_scratch(tag, scratch_floats, clear);
+            kernels.planar_image(plan.layout, input + n * input_size, plan.products.data(),
+                                 static_cast<std::int64_t>(plan.products.size()), plan.tiling, out,
+                                 output + n * output_size, scratch, clear);
+        }
     });
 }
 
@@ -203,14 +190,13 @@ void for_each_image(std::int64_t images, Body body) {
 
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* kernel, float* y,
                     const ConvEpilogue& epilogue) {
-    const std::int64_t k = patch_width(g), p = pixels_out(g);
-    const GemmEpilogue gemm_epilogue{epilogue.bias, epilogue.activation, epilogue.negative_slope};
-    for_each_image(g.batch, [&](std::int64_t n) {
-        float* col = patch_buffer(p * k);
-        image_to_columns(g, x + n * image_in(g), col);
-        gemm(false, false, p, g.out_channels, k, 1.0f, col, k, kernel, g.out_channels, 0.0f, y + n * image_out(g),
-             g.out_channels, gemm_epilogue);
-    });
+    if (g.batch == 0) return;
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    CallStorage<arch::ProductPlan> plan;
+    plan->forward(g, kernel, kernels);
+    const arch::ProductOutput out{g.out_height, g.out_width, g.out_channels, false,
+                                  epilogue.bias, epilogue.activation, epilogue.negative_slope};
+    run_products(*plan, kernels, g.batch, x, image_in(g), y, image_out(g), out);
 }
 
 void conv2d_backward_input(const Conv2dGeometry& g, const float* dy, const float* kernel, float* dx, bool accumulate,
@@ -218,56 +204,82 @@ void conv2d_backward_input(const Conv2dGeometry& g, const float* dy, const float
     const bool has_epilogue = epilogue.bias || epilogue.activation != Activation::linear;
     if (accumulate && has_epilogue)
         throw std::invalid_argument("conv2d_backward_input: an epilogue cannot be applied to an accumulated gradient");
-    const std::int64_t k = patch_width(g), p = pixels_out(g);
-    for_each_image(g.batch, [&](std::int64_t n) {
-        float* col = patch_buffer(p * k);
-        gemm(false, true, p, k, g.out_channels, 1.0f, dy + n * image_out(g), g.out_channels, kernel, g.out_channels,
-             0.0f, col, k);
-        float* image = dx + n * image_in(g);
-        if (!accumulate) std::fill(image, image + image_in(g), 0.0f);
-        columns_to_image(g, col, image);
-        if (epilogue.bias)
-            for (std::int64_t i = 0; i < image_in(g); i += g.in_channels)
-                for (std::int64_t c = 0; c < g.in_channels; ++c) image[i + c] += epilogue.bias[c];
-        if (epilogue.activation != Activation::linear)
-            arch::elementwise_kernels().unary(unary_op_of(epilogue.activation), image, image, image_in(g),
-                                              epilogue.negative_slope);
-    });
+    if (g.batch == 0) return;
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    CallStorage<arch::ProductPlan> plan;
+    plan->backward_input(g, kernel, kernels);
+    const arch::ProductOutput out{g.in_height, g.in_width, g.in_channels, accumulate,
+                                  epilogue.bias, epilogue.activation, epilogue.negative_slope};
+    run_products(*plan, kernels, g.batch, dy, image_out(g), dx, image_in(g), out);
 }
 
 namespace {
+
 // Images summed together before the groups' sums are added: fixed, so that the rounding does not
 // depend on the thread count.
-constexpr std::int64_t kernel_gradient_group = 4;
+constexpr std::int64_t kernel_gradient_group = 8;
+
+struct GradientStorage {
+    arch::AlignedFloats partials;
+    std::vector<float> row;
+};
+
 }  // namespace
 
 void conv2d_backward_kernel(const Conv2dGeometry& g, const float* x, const float* dy, float* dkernel, bool accumulate) {
-    const std::int64_t k = patch_width(g), p = pixels_out(g), kernel_size = k * g.out_channels;
-    const std::int64_t groups = (g.batch + kernel_gradient_group - 1) / kernel_gradient_group;
-    thread_local ThreadBuffer partial_buffer;  // on the calling thread, which waits for the tasks
-    float* partials = partial_buffer.reserve(std::max<std::int64_t>(groups * kernel_size, 1));
-    detail::parallel_for(0, groups, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t group = begin; group < end; ++group)
-            tbb::this_task_arena::isolate([&] {
-                float* partial = partials + group * kernel_size;
-                const std::int64_t first = group * kernel_gradient_group;
-                const std::int64_t last = std::min(g.batch, first + kernel_gradient_group);
-                for (std::int64_t n = first; n < last; ++n) {
-                    float* col = patch_buffer(p * k);
-                    image_to_columns(g, x + n * image_in(g), col);
-                    gemm(true, false, k, g.out_channels, p, 1.0f, col, k, dy + n * image_out(g), g.out_channels,
-                         n == first ? 0.0f : 1.0f, partial, g.out_channels);
-                }
-            });
-    });
-    if (groups == 0) {
+    const std::int64_t kernel_size = g.kernel_height * g.kernel_width * g.in_channels * g.out_channels;
+    if (g.batch == 0) {
         if (!accumulate) std::fill(dkernel, dkernel + kernel_size, 0.0f);
         return;
     }
-    for (std::int64_t i = 0; i < kernel_size; ++i) {
-        float total = accumulate ? dkernel[i] + partials[i] : partials[i];
-        for (std::int64_t group = 1; group < groups; ++group) total += partials[group * kernel_size + i];
-        dkernel[i] = total;
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    const arch::GradientShape shape = arch::gradient_shape(g);
+    const arch::GradientTiling tiling = kernels.gradient_tiling(shape);
+    const ScratchTag tag = tag_of(shape, tiling);
+    const std::int64_t scratch_floats = kernels.gradient_scratch(shape, tiling);
+    const std::int64_t partial_floats = (tiling.partial_floats(g.kernel_height) + 15) / 16 * 16;
+    const std::int64_t groups = (g.batch + kernel_gradient_group - 1) / kernel_gradient_group;
+    CallStorage<GradientStorage> storage;
+    float* partials = storage->partials.reserve(groups * partial_floats);
+
+    detail::parallel_for(0, groups, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t group = begin; group < end; ++group) {
+            const std::int64_t first = group * kernel_gradient_group;
+            const std::int64_t last = std::min(g.batch, first + kernel_gradient_group);
+            for (std::int64_t n = first; n < last; ++n) {
+                bool clear = false;
+                float* scratch = image_scratch(tag, scratch_floats, clear);
+                kernels.gradient_image(shape, tiling, x + n * image_in(g), dy + n * image_out(g),
+                                       partials + group * partial_floats, n == first, scratch, clear);
+            }
+        }
+    });
+
+    // dkernel[dy][dx][ci][co] = (dkernel +) the groups' partials in order. A partial row is a run of
+    // contiguous values in the tiling's layout: output channels (channel vectors) or the kernel row's
+    // (dx, ci) run (run vectors).
+    const std::int64_t run = g.kernel_width * g.in_channels, channels = g.out_channels;
+    const std::int64_t rows = g.kernel_height * (tiling.run_vectors ? channels : run);
+    const std::int64_t length = tiling.run_vectors ? run : channels;
+    storage->row.resize(static_cast<std::size_t>(length));
+    float* total = storage->row.data();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t dy_row = r / (tiling.run_vectors ? channels : run);
+        const std::int64_t within = r % (tiling.run_vectors ? channels : run);  // co or t
+        const std::int64_t offset = tiling.run_vectors
+                                        ? (dy_row * tiling.channels_padded + within) * tiling.run_padded
+                                        : (dy_row * tiling.run_padded + within) * tiling.channels_padded;
+        // Where element j of the row goes in dkernel.
+        const std::int64_t start = tiling.run_vectors ? dy_row * run * channels + within : (dy_row * run + within) * channels;
+        const std::int64_t step = tiling.run_vectors ? channels : 1;
+        const float* partial = partials + offset;
+        for (std::int64_t j = 0; j < length; ++j)
+            total[j] = accumulate ? dkernel[start + j * step] + partial[j] : partial[j];
+        for (std::int64_t group = 1; group < groups; ++group) {
+            const float* more = partials + group * partial_floats + offset;
+            for (std::int64_t j = 0; j < length; ++j) total[j] += more[j];
+        }
+        for (std::int64_t j = 0; j < length; ++j) dkernel[start + j * step] = total[j];
     }
 }
 

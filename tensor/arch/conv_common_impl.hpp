@@ -1,0 +1,105 @@
+#pragma once
+// What the convolution kernels of one instruction set share: the vector type, the register budget,
+// multiply-add, loads and stores of part of a vector, and the epilogue functions. Included by
+// conv_impl.hpp inside one instruction set's translation unit; everything sits in that set's
+// namespace, in `conv` so that no name meets the GEMM's (tensor/arch/README.md).
+
+#include <cstdint>
+#include <immintrin.h>
+#include <xsimd/xsimd.hpp>
+
+#include "tensor/activation.hpp"
+#include "tensor/arch/sigmoid_impl.hpp"
+
+namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
+
+using Arch = SMALLNET_ARCH;
+using Vector = xsimd::batch<float, Arch>;
+constexpr std::int64_t lanes = Vector::size;
+// Vector registers a tile's sums may take: of 32 (AVX-512) or 16, the rest hold the loaded operands.
+constexpr std::int64_t accumulators = lanes == 16 ? 24 : 12;
+
+// x * y + z, fused where the instruction set has FMA (xsimd 8.1's avx512 fma is the generic x * y + z).
+inline Vector multiply_add(Vector x, Vector y, Vector z) {
+#if defined(__AVX512F__)
+    return Vector(_mm512_fmadd_ps(x, y, z));
+#else
+    return xsimd::fma(x, y, z);
+#endif
+}
+
+// The first `count` floats at `source` (count <= lanes), zeros after them; and the store back.
+inline Vector load_first(const float* source, std::int64_t count) {
+    if (count == lanes) return Vector::load_unaligned(source);
+    alignas(64) float values[lanes] = {};
+    for (std::int64_t j = 0; j < count; ++j) values[j] = source[j];
+    return Vector::load_aligned(values);
+}
+
+inline void store_first(Vector vector, float* destination, std::int64_t count) {
+    if (count == lanes) {
+        vector.store_unaligned(destination);
+        return;
+    }
+    alignas(64) float values[lanes];
+    vector.store_aligned(values);
+    for (std::int64_t j = 0; j < count; ++j) destination[j] = values[j];
+}
+
+// count floats (any count) set to 0.
+inline void fill_zero(float* destination, std::int64_t count) {
+    std::int64_t i = 0;
+    for (; i + lanes <= count; i += lanes) Vector(0.0f).store_unaligned(destination + i);
+    for (; i < count; ++i) destination[i] = 0.0f;
+}
+
+inline void copy_floats(const float* source, float* destination, std::int64_t count) {
+    std::int64_t i = 0;
+    for (; i + lanes <= count; i += lanes) Vector::load_unaligned(source + i).store_unaligned(destination + i);
+    for (; i < count; ++i) destination[i] = source[i];
+}
+
+// The activations, as tensor/activation.hpp defines them (the GEMM epilogue's formulas).
+struct Identity {
+    Vector operator()(Vector x) const { return x; }
+};
+struct Relu {
+    Vector operator()(Vector x) const { return xsimd::max(x, Vector(0.0f)); }
+};
+struct LeakyRelu {
+    Vector slope;
+    Vector operator()(Vector x) const { return xsimd::select(x > Vector(0.0f), x, x * slope); }
+};
+struct Sigmoid {
+    Vector operator()(Vector x) const { return sigmoid_of(x); }
+};
+struct Tanh {
+    Vector operator()(Vector x) const { return xsimd::tanh(x); }
+};
+struct Softplus {
+    Vector operator()(Vector x) const {
+        return xsimd::max(x, Vector(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+    }
+};
+
+// Calls body(function) with the function of `activation`, so the loop is compiled once per activation.
+template <class Body>
+inline void with_activation(Activation activation, float negative_slope, Body body) {
+    switch (activation) {
+        case Activation::linear: body(Identity{}); return;
+        case Activation::relu: body(Relu{}); return;
+        case Activation::leaky_relu: body(LeakyRelu{Vector(negative_slope)}); return;
+        case Activation::sigmoid: body(Sigmoid{}); return;
+        case Activation::tanh: body(Tanh{}); return;
+        case Activation::softplus: body(Softplus{}); return;
+    }
+}
+
+// std::min would be one weak symbol for every instruction set's files (tensor/arch/README.md).
+constexpr std::int64_t smaller(std::int64_t a, std::int64_t b) { return a < b ? a : b; }
+
+constexpr std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
+    return (value + multiple - 1) / multiple * multiple;
+}
+
+}  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv

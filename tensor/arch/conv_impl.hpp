@@ -1,0 +1,32 @@
+// The convolution kernels of one instruction set, gathered into that set's table. Compiled only by
+// tensor/arch/conv_<set>.cpp, which defines SMALLNET_ARCH and SMALLNET_ARCH_NAMESPACE; all the code
+// sits in that set's namespace (see tensor/arch/README.md for why).
+
+#if !defined(SMALLNET_ARCH) || !defined(SMALLNET_ARCH_NAMESPACE)
+#error "conv_impl.hpp is included by conv_<set>.cpp after defining SMALLNET_ARCH and SMALLNET_ARCH_NAMESPACE"
+#endif
+
+// GCC 12's _mm512_undefined_ps() (`__m512 __Y = __Y;`), inlined into xsimd's exp and friends, trips
+// -W(maybe-)uninitialized: a false positive fixed in GCC 13 (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include "tensor/arch/conv_gradient_impl.hpp"
+#include "tensor/arch/conv_planar_impl.hpp"
+
+namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
+
+extern const ConvKernels conv_table;
+const ConvKernels conv_table = {
+    .product_tiling = conv::product_tiling,
+    .product_scratch = conv::product_scratch,
+    .planar_image = conv::planar_image,
+    .gradient_tiling = conv::gradient_tiling,
+    .gradient_scratch = conv::gradient_scratch,
+    .gradient_image = conv::gradient_image,
+};
+
+}  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE
+
+#pragma GCC diagnostic pop

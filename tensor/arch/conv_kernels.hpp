@@ -1,0 +1,131 @@
+#pragma once
+// ConvKernels: the per-instruction-set pieces of the convolutions (tensor/conv.cpp drives them), as a
+// table of plain function pointers over plain structs, so the driver compiles once for the baseline.
+//
+// Two implicit GEMMs, each on a per-image copy of the image it reads, so no im2col matrix is built:
+//
+// Products (forward, and backward-input, a forward convolution of dy with the kernel flipped): the
+// image is copied into zero-padded channel planes (PlanarLayout; a stride-s convolution splits them
+// into s x s phase planes, so every tap is a unit-stride shift within one plane). An output position
+// j of a plane's raster (row u, column v at j = u * columns + v; columns >= the output width, so the
+// last columns of each row are computed and dropped) is
+//     out[j][c] = sum over k < depth of planes[offsets[k] + j] * weights[k][c]
+// and the micro-kernel holds a tile of positions x channels in registers, either
+//   - channel vectors: a few positions x a few vectors of output channels, the plane values
+//     broadcast (good when there are 16 or more output channels), or
+//   - pixel vectors: a few output channels x a few vectors of positions loaded straight from the
+//     planes, the weights broadcast (1 to 8 output channels, where a channel vector would be empty).
+// The tile is then written to the NHWC output with the bias, the activation or the accumulation.
+//
+// Kernel gradients: dkernel[dy][dx, ci][co] = sum over output pixels p of x[p's patch row dy][dx, ci]
+// * dy[p][co]. For a kernel row dy, the kw x in_channels values a patch reads form one contiguous run
+// of the zero-padded NHWC image (GradientShape), so the micro-kernel again holds a tile in registers
+// and sums over all the image's pixels:
+//   - channel vectors: a few run values (broadcast) x vectors of output channels (dy loaded), or
+//   - run vectors: vectors of run values (x loaded) x a few output channels (dy broadcast).
+
+#include <cstdint>
+
+#include "tensor/activation.hpp"
+#include "tensor/simd.hpp"
+
+namespace smallnet::arch {
+
+// An NHWC image (height x width x channels) as zero-padded phase planes. Padded pixel (py, px) is
+// image pixel (py - pad_top, px - pad_left), 0 outside the image; plane (a, b, c), at index
+// (a * stride_columns + b) * channels + c, holds at u * columns + v the channel c of padded pixel
+// (u * stride_rows + a, v * stride_columns + b). Planes are plane_size floats apart; `slack` zeros
+// follow the last one, so that a tile may read past the last position.
+struct PlanarLayout {
+    std::int64_t height, width, channels;
+    std::int64_t stride_rows, stride_columns;
+    std::int64_t pad_top, pad_left;
+    std::int64_t rows, columns;
+    std::int64_t plane_size;
+    std::int64_t slack;
+    std::int64_t planes() const { return stride_rows * stride_columns * channels; }
+    std::int64_t floats() const { return planes() * plane_size + slack; }
+};
+
+// One product over the planes into an output grid of out_rows x out_columns: grid (u, v) is raster
+// position u * layout.columns + v and lands on output pixel (row0 + u * row_step, column0 + v *
+// column_step).
+// A stride-s backward-input pass has s x s of them (one per phase of the output), sharing the planes.
+struct PlanarProduct {
+    std::int64_t depth;            // terms per output value (0: the output is the bias alone)
+    const std::int64_t* offsets;   // [depth]: where term k reads, relative to the output's position
+    const float* weights;          // [channel blocks][depth][block], zero past the output channels
+    std::int64_t out_rows, out_columns;
+    std::int64_t row0, column0, row_step, column_step;
+};
+
+// The NHWC image a product writes (height x width x channels), and how.
+struct ProductOutput {
+    std::int64_t height, width, channels;
+    bool accumulate;  // += (no bias, no activation); otherwise =
+    const float* bias;
+    Activation activation;
+    float negative_slope;
+};
+
+// How a product's output channels are tiled: `block` channels per weight block (the packed
+// weights' last dimension), as channel vectors or pixel vectors.
+struct ProductTiling {
+    bool pixel_vectors;
+    std::int64_t block;
+};
+
+// The kernel gradient of one image. x is copied into a zero-padded NHWC image of padded_rows x
+// padded_columns pixels (image pixel (iy, ix) at (iy + pad_top, ix + pad_left)); output pixel
+// (oy, ox)'s kernel row dy reads the run of kernel_width * in_channels floats at padded pixel
+// (oy * stride_rows + dy, ox * stride_columns).
+struct GradientShape {
+    std::int64_t in_height, in_width, in_channels;
+    std::int64_t out_height, out_width, out_channels;
+    std::int64_t kernel_height, kernel_width, stride_rows, stride_columns;
+    std::int64_t pad_top, pad_left;
+    std::int64_t padded_rows, padded_columns;
+};
+
+// The layout of one group's partial kernel gradient, chosen by the instruction set:
+//   channel vectors: partial[dy][t][co] at (dy * run_padded + t) * channels_padded + co
+//   run vectors:     partial[dy][co][t] at (dy * channels_padded + co) * run_padded + t
+// where t = dx * in_channels + ci. Entries past the run or the channels hold garbage.
+struct GradientTiling {
+    bool run_vectors;
+    std::int64_t rows;          // kernel rows a tile holds
+    std::int64_t run_block;     // run values a tile holds (a multiple of the vector width for run vectors)
+    std::int64_t channel_block; // output channels a tile holds
+    std::int64_t run_padded, channels_padded;
+    std::int64_t partial_floats(std::int64_t kernel_height) const { return kernel_height * run_padded * channels_padded; }
+};
+
+struct ConvKernels {
+    ProductTiling (*product_tiling)(std::int64_t out_channels);
+    // Floats of scratch space planar_image needs beyond layout.floats() (its tiles).
+    std::int64_t product_scratch;
+    // Copies `image` into the planes at `scratch`, then runs the products into `output` (one image).
+    // The planes' padding is zeroed only when `clear`: a thread that copies image after image of
+    // one layout writes the same interior each time, so the zeros around it stay.
+    void (*planar_image)(const PlanarLayout& layout, const float* image, const PlanarProduct* products,
+                         std::int64_t product_count, const ProductTiling& tiling, const ProductOutput& out,
+                         float* output, float* scratch, bool clear);
+
+    GradientTiling (*gradient_tiling)(const GradientShape& shape);
+    // Floats of scratch space gradient_image needs for `shape`.
+    std::int64_t (*gradient_scratch)(const GradientShape& shape, const GradientTiling& tiling);
+    // partial (= when `first`, else +=) the kernel gradient of one image, in the tiling's layout.
+    // `clear` as for planar_image: the padded copy of x keeps its zero border between images.
+    void (*gradient_image)(const GradientShape& shape, const GradientTiling& tiling, const float* x, const float* dy,
+                           float* partial, bool first, float* scratch, bool clear);
+};
+
+namespace avx512 { extern const ConvKernels conv_table; }
+namespace avx2 { extern const ConvKernels conv_table; }
+namespace sse2 { extern const ConvKernels conv_table; }
+
+// The table of one instruction set (which this CPU must be able to run), and of the active one.
+const ConvKernels& conv_kernels(InstructionSet set);
+const ConvKernels& conv_kernels();
+
+}  // namespace smallnet::arch
