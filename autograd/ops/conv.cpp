@@ -34,10 +34,24 @@ Tensor preactivation_gradient(Node& self, Activation activation, const Tensor& z
     return dz;
 }
 
+// dBias = the sum of dz over the batch and the pixels. With few channels, sum_to's column sums would
+// walk a mostly empty vector per pixel, so dz is summed as rows of 64 values (several pixels each),
+// then the 64 sums are folded into the channels (in a fixed order: the same for any thread count).
 void bias_gradient(Node& self, const Tensor& dz) {
     if (!self.parent_needs_grad(2)) return;
     auto target = self.gradient_target(2);
-    sum_to(dz, target.tensor, target.accumulate);
+    constexpr std::int64_t width = 64;
+    const std::int64_t channels = dz.size(-1);
+    if (width % channels != 0 || dz.numel() % width != 0 || dz.numel() == 0)
+        return sum_to(dz, target.tensor, target.accumulate);
+    Tensor sums(Shape{width});
+    sum_to(dz.reshape({-1, width}), sums, false);
+    float* out = target.tensor.data();
+    for (std::int64_t c = 0; c < channels; ++c) {
+        double total = 0.0;
+        for (std::int64_t k = c; k < width; k += channels) total += sums.data()[k];
+        out[c] = static_cast<float>(target.accumulate ? out[c] + total : total);
+    }
 }
 
 // The output and, when the activation's derivative needs it, the pre-activation (see linear).

@@ -104,6 +104,10 @@ std::vector<OpCase> all_cases() {
         {"conv2d", {{{1, 7, 7, 2}}, {{3, 2, 2, 3}}}, [=](V v) { return conv2d(v[0], v[1], Var(), conv(2, Padding::same)); }},
         {"conv2d", {{{1, 3, 4, 17}}, {{1, 1, 17, 3}}, {{3}}},
          [=](V v) { return conv2d(v[0], v[1], v[2], conv(1, Padding::valid, Activation::softplus)); }},
+        // Outputs of a multiple of 64 values: the bias gradient is summed as rows of 64 values.
+        {"conv2d", {{{2, 4, 4, 3}}, {{3, 3, 3, 2}}, {{2}}}, [=](V v) { return conv2d(v[0], v[1], v[2], conv(1, Padding::same)); }},
+        {"conv2d_transpose", {{{1, 2, 2, 3}}, {{3, 3, 4, 3}}, {{4}}},
+         [=](V v) { return conv2d_transpose(v[0], v[1], v[2], conv(2, Padding::same, Activation::sigmoid)); }},
         {"conv2d", {{{1, 4, 4, 2}, positive}, {{3, 3, 2, 2}, positive}, {{2}}},  // relu away from 0 (see linear)
          [=](V v) { return conv2d(v[0], v[1], v[2] + (-0.5f), conv(1, Padding::valid, Activation::relu)); }},
         {"conv2d_transpose", {{{2, 3, 4, 3}}, {{3, 3, 2, 3}}, {{2}}},
