@@ -138,6 +138,15 @@ TEST_CASE("ae_mnist conv trains the Keras blog's model and compares it with the 
     CHECK(read_png_info(out / "reconstructions.png").height == (2 * (28 + 2) + 2) * 2);
     CHECK(read_png_info(out / "loss.png").width == 800);
 
+    // encode rebuilds the conv model from the weight file; a code [4, 4, 8] is 128 columns of codes.csv.
+    const AppRun encode = run_app(app, "encode --data " + quoted(data.string()) + " --weights " +
+                                           quoted((out / "weights.safetensors").string()) + " --out " +
+                                           quoted((scratch / "codes").string()), scratch);
+    INFO(encode.err);
+    REQUIRE(encode.exit_code == 0);
+    CHECK(load_npy(scratch / "codes" / "codes.npy").shape() == Shape{100, 4, 4, 8});
+    CHECK(read_text(scratch / "codes" / "codes.csv").find(",code128\n") != std::string::npos);
+
     const AppRun denoise = run_app(app, "denoise --model conv --data " + quoted(data.string()) +
                                             " --epochs 1 --batch-size 32 --out " + quoted((scratch / "denoise").string()),
                                    scratch);
