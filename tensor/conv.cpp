@@ -169,6 +169,14 @@ private:
     Storage* storage_;
 };
 
+// Asks for an image's floats to be brought into L2 (a hint, nothing waits for it): the next image a
+// thread will copy is fetched while it computes this one. Its first-touch loads otherwise stall the
+// copy into the planes, which then takes a third of a 32-channel layer's time.
+void prefetch_image(const float* image, std::int64_t floats) {
+    const char* bytes = reinterpret_cast<const char*>(image);
+    for (std::int64_t offset = 0; offset < floats * 4; offset += 64) __builtin_prefetch(bytes + offset, 0, 2);
+}
+
 // Runs the plan's products on every image, a task per image.
 void run_products(const arch::ProductPlan& plan, const arch::ConvKernels& kernels, std::int64_t images,
                   const float* input, std::int64_t input_size, float* output, std::int64_t output_size,
@@ -177,6 +185,7 @@ void run_products(const arch::ProductPlan& plan, const arch::ConvKernels& kernel
     const std::int64_t scratch_floats = plan.layout.floats() + 16 + kernels.product_scratch;
     detail::parallel_for(0, images, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t n = begin; n < end; ++n) {
+            if (n + 1 < end) prefetch_image(input + (n + 1) * input_size, input_size);
             bool clear = false;
             float* scratch = image_scratch(tag, scratch_floats, clear);
             kernels.planar_image(plan.layout, input + n * input_size, plan.products.data(),
@@ -247,6 +256,10 @@ void conv2d_backward_kernel(const Conv2dGeometry& g, const float* x, const float
             const std::int64_t first = group * kernel_gradient_group;
             const std::int64_t last = std::min(g.batch, first + kernel_gradient_group);
             for (std::int64_t n = first; n < last; ++n) {
+                if (n + 1 < g.batch) {
+                    prefetch_image(x + (n + 1) * image_in(g), image_in(g));
+                    prefetch_image(dy + (n + 1) * image_out(g), image_out(g));
+                }
                 bool clear = false;
                 float* scratch = image_scratch(tag, scratch_floats, clear);
                 kernels.gradient_image(shape, tiling, x + n * image_in(g), dy + n * image_out(g),

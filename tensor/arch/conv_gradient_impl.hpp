@@ -48,8 +48,11 @@ template <std::int64_t ROWS, std::int64_t RUN, std::int64_t NV>
 void gradient_channel_tile(const GradientTileArguments& g) {
     const GradientShape& s = *g.shape;
     Vector sum[ROWS][RUN][NV];
+#pragma GCC unroll 32
     for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
         for (std::int64_t t = 0; t < RUN; ++t)
+#pragma GCC unroll 32
             for (std::int64_t v = 0; v < NV; ++v) sum[row][t][v] = Vector(0.0f);
     const std::int64_t row_floats = s.padded_columns * s.in_channels;
     const std::int64_t step = s.stride_columns * s.in_channels;
@@ -58,18 +61,25 @@ void gradient_channel_tile(const GradientTileArguments& g) {
         const float* dy = g.dy + oy * s.out_width * g.dy_stride + g.c0;
         for (std::int64_t ox = 0; ox < s.out_width; ++ox, x += step, dy += g.dy_stride) {
             Vector gradient[NV];
+#pragma GCC unroll 32
             for (std::int64_t v = 0; v < NV; ++v) gradient[v] = Vector::load_unaligned(dy + v * lanes);
+#pragma GCC unroll 32
             for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
                 for (std::int64_t t = 0; t < RUN; ++t) {
                     const Vector value(x[row * row_floats + t]);
+#pragma GCC unroll 32
                     for (std::int64_t v = 0; v < NV; ++v)
                         sum[row][t][v] = multiply_add(value, gradient[v], sum[row][t][v]);
                 }
         }
     }
     const GradientTiling& tiling = *g.tiling;
+#pragma GCC unroll 32
     for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
         for (std::int64_t t = 0; t < RUN; ++t)
+#pragma GCC unroll 32
             for (std::int64_t v = 0; v < NV; ++v)
                 add_or_store(sum[row][t][v],
                              g.partial + ((g.row0 + row) * tiling.run_padded + g.t0 + t) * tiling.channels_padded +
@@ -82,8 +92,11 @@ template <std::int64_t ROWS, std::int64_t NVR, std::int64_t CB>
 void gradient_run_tile(const GradientTileArguments& g) {
     const GradientShape& s = *g.shape;
     Vector sum[ROWS][NVR][CB];
+#pragma GCC unroll 32
     for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NVR; ++v)
+#pragma GCC unroll 32
             for (std::int64_t c = 0; c < CB; ++c) sum[row][v][c] = Vector(0.0f);
     const std::int64_t row_floats = s.padded_columns * s.in_channels;
     const std::int64_t step = s.stride_columns * s.in_channels;
@@ -92,20 +105,28 @@ void gradient_run_tile(const GradientTileArguments& g) {
         const float* dy = g.dy + oy * s.out_width * g.dy_stride + g.c0;
         for (std::int64_t ox = 0; ox < s.out_width; ++ox, x += step, dy += g.dy_stride) {
             Vector value[ROWS][NVR];
+#pragma GCC unroll 32
             for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
                 for (std::int64_t v = 0; v < NVR; ++v)
                     value[row][v] = Vector::load_unaligned(x + row * row_floats + v * lanes);
+#pragma GCC unroll 32
             for (std::int64_t c = 0; c < CB; ++c) {
                 const Vector gradient(dy[c]);
+#pragma GCC unroll 32
                 for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
                     for (std::int64_t v = 0; v < NVR; ++v)
                         sum[row][v][c] = multiply_add(value[row][v], gradient, sum[row][v][c]);
             }
         }
     }
     const GradientTiling& tiling = *g.tiling;
+#pragma GCC unroll 32
     for (std::int64_t row = 0; row < ROWS; ++row)
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NVR; ++v)
+#pragma GCC unroll 32
             for (std::int64_t c = 0; c < CB; ++c)
                 add_or_store(sum[row][v][c],
                              g.partial + ((g.row0 + row) * tiling.channels_padded + g.c0 + c) * tiling.run_padded +

@@ -51,10 +51,14 @@ struct PlanarLayout {
 // position u * layout.columns + v and lands on output pixel (row0 + u * row_step, column0 + v *
 // column_step).
 // A stride-s backward-input pass has s x s of them (one per phase of the output), sharing the planes.
+// The terms come in groups of group_size taps of one kernel row that read consecutive plane values
+// (term g of a group reads g floats after the group's offset): a channel tile then broadcasts each
+// plane value once for up to group_size outputs of a row.
 struct PlanarProduct {
-    std::int64_t depth;            // terms per output value (0: the output is the bias alone)
-    const std::int64_t* offsets;   // [depth]: where term k reads, relative to the output's position
-    const float* weights;          // [channel blocks][depth][block], zero past the output channels
+    std::int64_t groups;           // 0: the output is the bias alone
+    std::int64_t group_size;
+    const std::int64_t* offsets;   // [groups]: where a group reads, relative to the output's position
+    const float* weights;          // [channel blocks][groups * group_size][block], zero past the channels
     std::int64_t out_rows, out_columns;
     std::int64_t row0, column0, row_step, column_step;
 };
@@ -69,10 +73,12 @@ struct ProductOutput {
 };
 
 // How a product's output channels are tiled: `block` channels per weight block (the packed
-// weights' last dimension), as channel vectors or pixel vectors.
+// weights' last dimension), as channel vectors or pixel vectors; and the largest group of terms the
+// tile takes (1 for pixel vectors, whose loads gain nothing from it).
 struct ProductTiling {
     bool pixel_vectors;
     std::int64_t block;
+    std::int64_t max_group;
 };
 
 // The kernel gradient of one image. x is copied into a zero-padded NHWC image of padded_rows x

@@ -68,69 +68,83 @@ void ProductPlan::forward(const Conv2dGeometry& g, const float* kernel, const Co
     layout.slack = plane_slack;
     tiling = kernels.product_tiling(out);
 
-    // Term k = (dy, dx, ci) in the kernel's own order: tap (dy, dx) of output (u, v) is padded pixel
-    // (u * sr + dy, v * sc + dx), in phase plane (dy % sr, dx % sc) at (u + dy / sr, v + dx / sc).
-    const std::int64_t depth = kh * kw * in;
-    offsets.resize(static_cast<std::size_t>(depth));
+    // Tap (dy, dx) of output (u, v) is padded pixel (u * sr + dy, v * sc + dx): phase plane
+    // (dy % sr, dx % sc) at (u + dy / sr, v + dx / sc). With a column stride of 1 a kernel row's
+    // taps read consecutive values: one group per (dy, ci), term g being tap dx = g.
+    const std::int64_t group_size = sc == 1 && kw <= tiling.max_group ? kw : 1;
+    const std::int64_t groups = kh * kw * in / group_size;
+    offsets.resize(static_cast<std::size_t>(groups));
+    // tap_of_term[k]: the kernel row (dy, dx, ci) of term k, for the packing.
+    term_rows.resize(static_cast<std::size_t>(groups * group_size));
+    std::int64_t group = 0;
     for (std::int64_t dy = 0; dy < kh; ++dy)
-        for (std::int64_t dx = 0; dx < kw; ++dx)
-            for (std::int64_t ci = 0; ci < in; ++ci) {
+        for (std::int64_t dx = 0; dx < kw; dx += group_size)
+            for (std::int64_t ci = 0; ci < in; ++ci, ++group) {
                 const std::int64_t plane = ((dy % sr) * sc + dx % sc) * in + ci;
-                offsets[static_cast<std::size_t>((dy * kw + dx) * in + ci)] =
-                    plane * layout.plane_size + (dy / sr) * layout.columns + dx / sc;
+                offsets[static_cast<std::size_t>(group)] = plane * layout.plane_size + (dy / sr) * layout.columns + dx / sc;
+                for (std::int64_t term = 0; term < group_size; ++term)
+                    term_rows[static_cast<std::size_t>(group * group_size + term)] = (dy * kw + dx + term) * in + ci;
             }
+    const std::int64_t depth = groups * group_size;
     float* packed = weights.reserve(packed_size(depth, out, tiling.block));
-    pack(packed, depth, out, tiling.block, [&](std::int64_t k, std::int64_t co) { return kernel[k * out + co]; });
-    products.assign(1, PlanarProduct{depth, offsets.data(), packed, g.out_height, g.out_width, 0, 0, 1, 1});
+    pack(packed, depth, out, tiling.block,
+         [&](std::int64_t k, std::int64_t co) { return kernel[term_rows[static_cast<std::size_t>(k)] * out + co]; });
+    products.assign(1, PlanarProduct{groups, group_size, offsets.data(), packed, g.out_height, g.out_width, 0, 0, 1, 1});
 }
 
 void ProductPlan::backward_input(const Conv2dGeometry& g, const float* kernel, const ConvKernels& kernels) {
     const std::int64_t sr = g.stride_height, sc = g.stride_width, kh = g.kernel_height, kw = g.kernel_width;
     const std::int64_t in = g.in_channels, out = g.out_channels;
+    tiling = kernels.product_tiling(in);
+
     // dx row iy = a + sr * u (phase a) gets kernel row dy when a + pad_top - dy is a multiple of sr,
-    // from dy row u + shift, shift = (a + pad_top - dy) / sr; the same for columns.
-    const auto reaches = [](std::int64_t phase, std::int64_t pad, std::int64_t d, std::int64_t stride) {
-        return (phase + pad - d) % stride == 0;
-    };
-    const auto shift = [](std::int64_t phase, std::int64_t pad, std::int64_t d, std::int64_t stride) {
-        return floor_divide(phase + pad - d, stride);
+    // from dy row u + shift, shift = (a + pad_top - dy) / sr; the same for columns. A phase's taps
+    // along one axis are sr apart, so their shifts are consecutive.
+    const auto axis_taps = [](std::int64_t phase, std::int64_t pad, std::int64_t kernel_size, std::int64_t stride,
+                              std::vector<AxisTap>& taps) {
+        for (std::int64_t d = kernel_size - 1; d >= 0; --d)  // increasing shift
+            if ((phase + pad - d) % stride == 0) taps.push_back({d, floor_divide(phase + pad - d, stride)});
     };
     const auto count = [](std::int64_t phase, std::int64_t size, std::int64_t stride) {
         return phase < size ? (size - phase + stride - 1) / stride : std::int64_t{0};
     };
-
-    // The phases with outputs, and their taps in (dy, dx) order.
     phases.clear();
-    taps.clear();
-    for (std::int64_t a = 0; a < sr; ++a)
+    row_taps.clear();
+    column_taps.clear();
+    column_first.clear();
+    for (std::int64_t b = 0; b < sc; ++b) {
+        column_first.push_back(static_cast<std::int64_t>(column_taps.size()));
+        axis_taps(b, g.pad_left, kw, sc, column_taps);
+    }
+    column_first.push_back(static_cast<std::int64_t>(column_taps.size()));
+    for (std::int64_t a = 0; a < sr; ++a) {
+        const std::int64_t first_row = static_cast<std::int64_t>(row_taps.size());
+        axis_taps(a, g.pad_top, kh, sr, row_taps);
+        const std::int64_t rows_count = static_cast<std::int64_t>(row_taps.size()) - first_row;
         for (std::int64_t b = 0; b < sc; ++b) {
-            const Phase phase{a, b, count(a, g.in_height, sr), count(b, g.in_width, sc),
-                              static_cast<std::int64_t>(taps.size()), 0};
-            if (phase.rows == 0 || phase.columns == 0) continue;
-            phases.push_back(phase);
-            for (std::int64_t dy = 0; dy < kh; ++dy)
-                for (std::int64_t dx = 0; dx < kw; ++dx)
-                    if (reaches(a, g.pad_top, dy, sr) && reaches(b, g.pad_left, dx, sc)) {
-                        taps.push_back({dy, dx});
-                        ++phases.back().tap_count;
-                    }
+            const Phase phase{a, b, count(a, g.in_height, sr), count(b, g.in_width, sc), first_row, rows_count,
+                              column_first[static_cast<std::size_t>(b)],
+                              column_first[static_cast<std::size_t>(b) + 1] - column_first[static_cast<std::size_t>(b)]};
+            if (phase.rows > 0 && phase.columns > 0) phases.push_back(phase);
         }
+    }
 
     // The planes: dy padded so that every tap of every phase reads inside them; the raster holds
     // every phase's output row.
     std::int64_t pad_top = 0, pad_left = 0, rows = 1, columns = 1;
     for (const Phase& phase : phases) {
-        columns = std::max(columns, phase.columns);
-        for (std::int64_t t = phase.first_tap; t < phase.first_tap + phase.tap_count; ++t) {
-            pad_top = std::max(pad_top, -shift(phase.a, g.pad_top, taps[t].dy, sr));
-            pad_left = std::max(pad_left, -shift(phase.b, g.pad_left, taps[t].dx, sc));
-        }
+        if (phase.row_count == 0 || phase.column_count == 0) continue;
+        pad_top = std::max(pad_top, -row_taps[static_cast<std::size_t>(phase.first_row)].shift);
+        pad_left = std::max(pad_left, -column_taps[static_cast<std::size_t>(phase.first_column)].shift);
     }
-    for (const Phase& phase : phases)
-        for (std::int64_t t = phase.first_tap; t < phase.first_tap + phase.tap_count; ++t) {
-            rows = std::max(rows, pad_top + phase.rows + shift(phase.a, g.pad_top, taps[t].dy, sr));
-            columns = std::max(columns, pad_left + phase.columns + shift(phase.b, g.pad_left, taps[t].dx, sc));
-        }
+    for (const Phase& phase : phases) {
+        columns = std::max(columns, phase.columns);
+        if (phase.row_count == 0 || phase.column_count == 0) continue;
+        const AxisTap& bottom = row_taps[static_cast<std::size_t>(phase.first_row + phase.row_count - 1)];
+        const AxisTap& right = column_taps[static_cast<std::size_t>(phase.first_column + phase.column_count - 1)];
+        rows = std::max(rows, pad_top + phase.rows + bottom.shift);
+        columns = std::max(columns, pad_left + phase.columns + right.shift);
+    }
     layout = PlanarLayout{};
     layout.height = g.out_height, layout.width = g.out_width, layout.channels = out;
     layout.stride_rows = 1, layout.stride_columns = 1;
@@ -138,35 +152,46 @@ void ProductPlan::backward_input(const Conv2dGeometry& g, const float* kernel, c
     layout.rows = rows, layout.columns = columns;
     layout.plane_size = round_up(rows * columns, 16);
     layout.slack = plane_slack;
-    tiling = kernels.product_tiling(in);
 
-    // Each phase's terms k = (tap, co) read dy channel co at the tap's shift, weighted by
-    // kernel[dy][dx][ci][co] for output channel ci.
-    std::int64_t total_depth = 0, total_weights = 0;
-    for (const Phase& phase : phases) {
-        total_depth += phase.tap_count * out;
-        total_weights += packed_size(phase.tap_count * out, in, tiling.block);
+    // Each phase's terms read dy channel co at the tap's shift, weighted by kernel[dy][dx][ci][co]
+    // for output channel ci. Groups are (dy, co) with the phase's column taps as terms, when the
+    // tile takes that many; else one term each, (dy, dx, co).
+    std::int64_t total_groups = 0, total_weights = 0, total_terms = 0;
+    for (Phase& phase : phases) {
+        phase.group_size = phase.column_count <= tiling.max_group ? std::max<std::int64_t>(phase.column_count, 1) : 1;
+        const std::int64_t terms = phase.row_count * phase.column_count * out;
+        total_groups += terms / phase.group_size;
+        total_terms += terms;
+        total_weights += packed_size(terms, in, tiling.block);
     }
-    offsets.resize(static_cast<std::size_t>(total_depth));
+    offsets.resize(static_cast<std::size_t>(total_groups));
+    term_rows.resize(static_cast<std::size_t>(total_terms));
     float* packed = weights.reserve(total_weights);
     products.clear();
-    std::int64_t* phase_offsets = offsets.data();
+    std::int64_t* group_offset = offsets.data();
+    std::int64_t* term_row = term_rows.data();
     for (const Phase& phase : phases) {
-        const Tap* phase_taps = taps.data() + phase.first_tap;
-        const std::int64_t depth = phase.tap_count * out;
-        for (std::int64_t t = 0; t < phase.tap_count; ++t) {
-            const std::int64_t position = (shift(phase.a, g.pad_top, phase_taps[t].dy, sr) + pad_top) * columns +
-                                          shift(phase.b, g.pad_left, phase_taps[t].dx, sc) + pad_left;
-            for (std::int64_t co = 0; co < out; ++co) phase_offsets[t * out + co] = co * layout.plane_size + position;
-        }
-        pack(packed, depth, in, tiling.block, [&](std::int64_t k, std::int64_t ci) {
-            const Tap& tap = phase_taps[k / out];
-            return kernel[((tap.dy * kw + tap.dx) * in + ci) * out + k % out];
-        });
-        products.push_back(
-            PlanarProduct{depth, phase_offsets, packed, phase.rows, phase.columns, phase.a, phase.b, sr, sc});
-        phase_offsets += depth;
-        packed += packed_size(depth, in, tiling.block);
+        const std::int64_t group_size = phase.group_size;
+        std::int64_t groups = 0, terms = 0;
+        for (std::int64_t r = phase.first_row; r < phase.first_row + phase.row_count; ++r)
+            for (std::int64_t c = phase.first_column; c < phase.first_column + phase.column_count; c += group_size)
+                for (std::int64_t co = 0; co < out; ++co, ++groups) {
+                    const AxisTap& row = row_taps[static_cast<std::size_t>(r)];
+                    const AxisTap& column = column_taps[static_cast<std::size_t>(c)];
+                    group_offset[groups] =
+                        co * layout.plane_size + (row.shift + pad_top) * columns + column.shift + pad_left;
+                    for (std::int64_t term = 0; term < group_size; ++term, ++terms) {
+                        const std::int64_t dx = column_taps[static_cast<std::size_t>(c + term)].index;
+                        term_row[terms] = (row.index * kw + dx) * in * out + co;  // kernel[dy][dx][ci = 0][co]
+                    }
+                }
+        pack(packed, terms, in, tiling.block,
+             [&](std::int64_t k, std::int64_t ci) { return kernel[term_row[k] + ci * out]; });
+        products.push_back(PlanarProduct{groups, group_size, group_offset, packed, phase.rows, phase.columns, phase.a,
+                                         phase.b, sr, sc});
+        group_offset += groups;
+        term_row += terms;
+        packed += packed_size(terms, in, tiling.block);
     }
 }
 

@@ -34,17 +34,23 @@ struct ProductPlan {
     std::vector<std::int64_t> offsets;
     AlignedFloats weights;
 
-    // backward_input's phases of dx and the kernel taps that reach each.
-    struct Tap {
-        std::int64_t dy, dx;
+    // The kernel element each term of the products reads, for the packing.
+    std::vector<std::int64_t> term_rows;
+    // backward_input's phases of dx and the kernel taps that reach each, per axis.
+    struct AxisTap {
+        std::int64_t index;  // dy or dx
+        std::int64_t shift;  // the dy row (column) read, relative to the output's
     };
     struct Phase {
         std::int64_t a, b;            // dx pixel (a + u * stride_h, b + v * stride_w)
         std::int64_t rows, columns;   // its outputs
-        std::int64_t first_tap, tap_count;
+        std::int64_t first_row, row_count;        // in row_taps
+        std::int64_t first_column, column_count;  // in column_taps
+        std::int64_t group_size;
     };
     std::vector<Phase> phases;
-    std::vector<Tap> taps;
+    std::vector<AxisTap> row_taps, column_taps;
+    std::vector<std::int64_t> column_first;
 
     // y = conv(x, kernel): the planes are x's (stride x stride phases), one product.
     void forward(const Conv2dGeometry& g, const float* kernel, const ConvKernels& kernels);

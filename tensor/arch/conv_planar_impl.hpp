@@ -5,26 +5,32 @@
 
 #include "tensor/arch/conv_common_impl.hpp"
 #include "tensor/arch/conv_kernels.hpp"
+#include "tensor/arch/conv_transpose_impl.hpp"
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 
 // ---------------------------------------------------------------------------------------------------
 // The planes.
 
-// Copies the image into the planes; the padding around it is zeroed only when `clear`.
+// Copies the image into the planes; the padding around it is zeroed only when `clear`. Image row iy
+// lands in plane row (iy + pad_top) / stride_rows of the row phase (iy + pad_top) % stride_rows; in
+// it, the pixels of column phase b are every stride_columns-th, from the first ix with
+// (ix + pad_left) % stride_columns == b.
 inline void copy_to_planes(const PlanarLayout& layout, const float* image, float* planes, bool clear) {
     if (clear) fill_zero(planes, layout.floats());
-    const std::int64_t channels = layout.channels, plane_size = layout.plane_size;
+    const std::int64_t channels = layout.channels, plane_size = layout.plane_size, width = layout.width;
     const std::int64_t sr = layout.stride_rows, sc = layout.stride_columns;
     for (std::int64_t iy = 0; iy < layout.height; ++iy) {
         const std::int64_t py = iy + layout.pad_top, a = py % sr, u = py / sr;
         if (u >= layout.rows) continue;
-        for (std::int64_t ix = 0; ix < layout.width; ++ix) {
-            const std::int64_t px = ix + layout.pad_left, b = px % sc, v = px / sc;
-            if (v >= layout.columns) continue;
-            const float* pixel = image + (iy * layout.width + ix) * channels;
-            float* to = planes + (a * sc + b) * channels * plane_size + u * layout.columns + v;
-            for (std::int64_t c = 0; c < channels; ++c) to[c * plane_size] = pixel[c];
+        for (std::int64_t b = 0; b < sc; ++b) {
+            const std::int64_t first = ((b - layout.pad_left) % sc + sc) % sc;  // the first ix of phase b
+            if (first >= width) continue;
+            const std::int64_t v = (first + layout.pad_left) / sc;
+            const std::int64_t count = smaller((width - first + sc - 1) / sc, layout.columns - v);
+            if (count <= 0) continue;
+            pixels_to_planes(image + (iy * width + first) * channels, sc * channels, count, channels,
+                             planes + (a * sc + b) * channels * plane_size + u * layout.columns + v, plane_size);
         }
     }
 }
@@ -36,59 +42,72 @@ inline std::int64_t positions_of(const PlanarLayout& layout, const PlanarProduct
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Channel vectors: a tile of R positions x NV vectors of output channels.
+// Channel vectors: a tile of R positions x NV vectors of output channels, terms in groups of G.
 
-// Positions per tile for NV channel vectors: the tile's sums fill the register budget.
-constexpr std::int64_t channel_tile_positions(std::int64_t vectors) { return accumulators / vectors; }
+constexpr std::int64_t vector_registers = lanes == 16 ? 32 : 16;
 constexpr std::int64_t max_channel_vectors = 4;
 
-// tile[r][c] = sum over k of in[offsets[k] + r] * weights[k][c], for r < R, c < NV * lanes.
-template <std::int64_t R, std::int64_t NV>
-inline void channel_tile(std::int64_t depth, const std::int64_t* offsets, const float* in, const float* weights,
+// Positions per tile: the sums, the G x NV weight vectors of a group and one broadcast fill the
+// registers (the sums at most the accumulator budget).
+constexpr std::int64_t channel_tile_positions(std::int64_t vectors, std::int64_t group) {
+    return smaller(accumulators / vectors, (vector_registers - 1 - group * vectors) / vectors);
+}
+
+// Groups of up to 3 taps, when the tile keeps at least 4 positions (else one term at a time).
+constexpr std::int64_t max_channel_group(std::int64_t vectors) {
+    for (std::int64_t group = 3; group > 1; --group)
+        if (channel_tile_positions(vectors, group) >= 4) return group;
+    return 1;
+}
+
+// tile[r][c] = sum over groups and g < G of in[offsets[group] + r + g] * weights[group * G + g][c],
+// for r < R, c < NV * lanes. A plane value in[offsets[group] + q] is broadcast once and serves the G
+// outputs r = q - g that read it.
+template <std::int64_t R, std::int64_t NV, std::int64_t G>
+inline void channel_tile(std::int64_t groups, const std::int64_t* offsets, const float* in, const float* weights,
                          float* tile) {
     Vector sum[R][NV];
+#pragma GCC unroll 32
     for (std::int64_t r = 0; r < R; ++r)
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NV; ++v) sum[r][v] = Vector(0.0f);
-    for (std::int64_t k = 0; k < depth; ++k) {
-        const float* a = in + offsets[k];
-        Vector b[NV];
-        for (std::int64_t v = 0; v < NV; ++v) b[v] = Vector::load_aligned(weights + (k * NV + v) * lanes);
-        for (std::int64_t r = 0; r < R; ++r) {
-            const Vector value(a[r]);
-            for (std::int64_t v = 0; v < NV; ++v) sum[r][v] = multiply_add(value, b[v], sum[r][v]);
+    for (std::int64_t group = 0; group < groups; ++group) {
+        const float* a = in + offsets[group];
+        const float* w = weights + group * G * NV * lanes;
+        Vector b[G][NV];
+#pragma GCC unroll 32
+        for (std::int64_t g = 0; g < G; ++g)
+#pragma GCC unroll 32
+            for (std::int64_t v = 0; v < NV; ++v) b[g][v] = Vector::load_aligned(w + (g * NV + v) * lanes);
+#pragma GCC unroll 64
+        for (std::int64_t q = 0; q < R + G - 1; ++q) {
+            const Vector value(a[q]);
+#pragma GCC unroll 32
+            for (std::int64_t g = 0; g < G; ++g) {
+                const std::int64_t r = q - g;
+                if (r < 0 || r >= R) continue;
+#pragma GCC unroll 32
+                for (std::int64_t v = 0; v < NV; ++v) sum[r][v] = multiply_add(value, b[g][v], sum[r][v]);
+            }
         }
     }
+#pragma GCC unroll 32
     for (std::int64_t r = 0; r < R; ++r)
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NV; ++v) sum[r][v].store_aligned(tile + (r * NV + v) * lanes);
 }
 
-// Walks the positions [first, first + count) of a product's raster, calling visit(r, output_pixel)
-// for those that are outputs (r = position - first), skipping the dropped columns.
-template <class Visit>
-inline void for_each_output(const PlanarLayout& layout, const PlanarProduct& product, const ProductOutput& out,
-                            std::int64_t first, std::int64_t count, Visit visit) {
-    std::int64_t u = first / layout.columns, v = first - u * layout.columns;
-    for (std::int64_t r = 0; r < count; ++r) {
-        if (v < product.out_columns)
-            visit(r, (product.row0 + u * product.row_step) * out.width + product.column0 + v * product.column_step);
-        if (++v == layout.columns) v = 0, ++u;
-    }
-}
-
-// Writes channels [first_channel, first_channel + width) of a channel tile's outputs.
+// Writes `count` pixels (pixel_stride floats apart, `channels` each) from a tile whose rows are
+// `width` floats: tile + bias, then the activation, or added to the output when accumulating.
 template <class Function>
-inline void write_channel_tile(const PlanarLayout& layout, const PlanarProduct& product, const ProductOutput& out,
-                               const float* tile, std::int64_t width, std::int64_t first, std::int64_t count,
-                               std::int64_t first_channel, float* output, Function function) {
-    const std::int64_t channels = smaller(width, out.channels - first_channel);
-    const float* bias = out.bias ? out.bias + first_channel : nullptr;
-    for_each_output(layout, product, out, first, count, [&](std::int64_t r, std::int64_t pixel) {
-        float* to = output + pixel * out.channels + first_channel;
-        const float* from = tile + r * width;
+inline void write_pixels(const float* tile, std::int64_t width, std::int64_t count, float* to,
+                         std::int64_t pixel_stride, std::int64_t channels, const float* bias, bool accumulate,
+                         Function function) {
+    for (std::int64_t r = 0; r < count; ++r, to += pixel_stride, tile += width)
         for (std::int64_t c = 0; c < channels; c += lanes) {
             const std::int64_t n = smaller(lanes, channels - c);
-            Vector x = Vector::load_aligned(from + c);
-            if (out.accumulate) {
+            Vector x = Vector::load_aligned(tile + c);
+            if (accumulate) {
                 x += load_first(to + c, n);
             } else {
                 if (bias) x += load_first(bias + c, n);
@@ -96,22 +115,77 @@ inline void write_channel_tile(const PlanarLayout& layout, const PlanarProduct& 
             }
             store_first(x, to + c, n);
         }
+}
+
+// The tile widths compiled, and the one that covers a row of `columns` outputs with the fewest
+// computed positions, counting a tile's fixed cost as 4 more (a 14-wide row: 2 x 7, not 12 + 12).
+constexpr std::int64_t channel_tile_widths[] = {24, 16, 14, 12, 8, 7, 6, 4, 2, 1};
+
+inline std::int64_t channel_tile_width(std::int64_t columns, std::int64_t most) {
+    std::int64_t best = 1, best_cost = -1;
+    for (const std::int64_t width : channel_tile_widths) {
+        if (width > most) continue;
+        const std::int64_t cost = (columns + width - 1) / width * (width + 4);
+        if (best_cost < 0 || cost < best_cost) best = width, best_cost = cost;
+    }
+    return best;
+}
+
+// Each row of the product's outputs in tiles of R positions (the last may run into columns that are
+// computed and dropped).
+template <std::int64_t R, std::int64_t NV, std::int64_t G>
+void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
+                  const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
+    constexpr std::int64_t width = NV * lanes;
+    const std::int64_t groups = product.groups, columns = layout.columns, out_rows = product.out_rows;
+    const std::int64_t out_columns = product.out_columns, first_channel = block_index * width;
+    const std::int64_t channels = smaller(width, out.channels - first_channel);
+    const std::int64_t pixel_stride = product.column_step * out.channels;
+    const std::int64_t row_stride = product.row_step * out.width * out.channels;
+    const std::int64_t* offsets = product.offsets;
+    const float* weights = product.weights + block_index * groups * G * width;
+    const float* bias = out.bias ? out.bias + first_channel : nullptr;
+    const bool accumulate = out.accumulate;
+    float* first_pixel = output + (product.row0 * out.width + product.column0) * out.channels + first_channel;
+    with_activation(out.activation, out.negative_slope, [&](auto function) {
+        for (std::int64_t u = 0; u < out_rows; ++u)
+            for (std::int64_t v = 0; v < out_columns; v += R) {
+                channel_tile<R, NV, G>(groups, offsets, planes + u * columns + v, weights, tile);
+                write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
+                             pixel_stride, channels, bias, accumulate, function);
+            }
     });
 }
 
-template <std::int64_t NV>
+template <std::int64_t NV, std::int64_t G>
 void channel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                      const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
-    constexpr std::int64_t R = channel_tile_positions(NV), width = NV * lanes;
-    const std::int64_t positions = positions_of(layout, product);
-    const float* weights = product.weights + block_index * product.depth * width;
-    with_activation(out.activation, out.negative_slope, [&](auto function) {
-        for (std::int64_t first = 0; first < positions; first += R) {
-            channel_tile<R, NV>(product.depth, product.offsets, planes + first, weights, tile);
-            write_channel_tile(layout, product, out, tile, width, first, smaller(R, positions - first),
-                               block_index * width, output, function);
-        }
-    });
+    constexpr std::int64_t most = channel_tile_positions(NV, G);
+    const std::int64_t width = channel_tile_width(product.out_columns, most);
+#define SMALLNET_CHANNEL_ROWS(R)                                                                  \
+    if constexpr (R <= most)                                                                      \
+        if (width == R) return channel_rows<R, NV, G>(layout, planes, product, out, block_index, output, tile);
+    SMALLNET_CHANNEL_ROWS(24)
+    SMALLNET_CHANNEL_ROWS(16)
+    SMALLNET_CHANNEL_ROWS(14)
+    SMALLNET_CHANNEL_ROWS(12)
+    SMALLNET_CHANNEL_ROWS(8)
+    SMALLNET_CHANNEL_ROWS(7)
+    SMALLNET_CHANNEL_ROWS(6)
+    SMALLNET_CHANNEL_ROWS(4)
+    SMALLNET_CHANNEL_ROWS(2)
+#undef SMALLNET_CHANNEL_ROWS
+    channel_rows<1, NV, G>(layout, planes, product, out, block_index, output, tile);
+}
+
+template <std::int64_t NV>
+void channel_product_of_group(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
+                              const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
+    if constexpr (max_channel_group(NV) >= 3)
+        if (product.group_size == 3) return channel_product<NV, 3>(layout, planes, product, out, block_index, output, tile);
+    if constexpr (max_channel_group(NV) >= 2)
+        if (product.group_size == 2) return channel_product<NV, 2>(layout, planes, product, out, block_index, output, tile);
+    channel_product<NV, 1>(layout, planes, product, out, block_index, output, tile);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -127,55 +201,78 @@ template <std::int64_t MR, std::int64_t NP>
 inline void pixel_tile(std::int64_t depth, const std::int64_t* offsets, const float* in, const float* weights,
                        float* tile) {
     Vector sum[MR][NP];
+#pragma GCC unroll 32
     for (std::int64_t c = 0; c < MR; ++c)
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NP; ++v) sum[c][v] = Vector(0.0f);
     for (std::int64_t k = 0; k < depth; ++k) {
         const float* a = in + offsets[k];
         Vector x[NP];
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NP; ++v) x[v] = Vector::load_unaligned(a + v * lanes);
+#pragma GCC unroll 32
         for (std::int64_t c = 0; c < MR; ++c) {
             const Vector w(weights[k * MR + c]);
+#pragma GCC unroll 32
             for (std::int64_t v = 0; v < NP; ++v) sum[c][v] = multiply_add(w, x[v], sum[c][v]);
         }
     }
+#pragma GCC unroll 32
     for (std::int64_t c = 0; c < MR; ++c)
+#pragma GCC unroll 32
         for (std::int64_t v = 0; v < NP; ++v) sum[c][v].store_aligned(tile + (c * NP + v) * lanes);
 }
 
-// Writes output channels [first_channel, first_channel + MR) of a pixel tile: the bias and activation
-// on the tile's rows (vectors of positions), then each value to its pixel.
-template <class Function>
-inline void write_pixel_tile(const PlanarLayout& layout, const PlanarProduct& product, const ProductOutput& out,
-                             float* tile, std::int64_t mr, std::int64_t width, std::int64_t first,
-                             std::int64_t count, std::int64_t first_channel, float* output, Function function) {
-    const std::int64_t channels = smaller(mr, out.channels - first_channel);
-    if (!out.accumulate)
-        for (std::int64_t c = 0; c < channels; ++c) {
-            const Vector bias(out.bias ? out.bias[first_channel + c] : 0.0f);
-            float* row = tile + c * width;
-            for (std::int64_t r = 0; r < width; r += lanes)
-                function(Vector::load_aligned(row + r) + bias).store_aligned(row + r);
-        }
-    for_each_output(layout, product, out, first, count, [&](std::int64_t r, std::int64_t pixel) {
-        float* to = output + pixel * out.channels + first_channel;
-        if (out.accumulate)
-            for (std::int64_t c = 0; c < channels; ++c) to[c] += tile[c * width + r];
-        else
-            for (std::int64_t c = 0; c < channels; ++c) to[c] = tile[c * width + r];
-    });
+// Pixel tiles cover the raster positions [first, first + width): the rows of outputs it crosses,
+// minus the dropped columns. Calls visit(r, pixel) for each output (r = position - first).
+template <class Visit>
+inline void for_each_output(std::int64_t columns, std::int64_t out_columns, std::int64_t row0, std::int64_t column0,
+                            std::int64_t row_step, std::int64_t column_step, std::int64_t image_width,
+                            std::int64_t first, std::int64_t count, Visit visit) {
+    std::int64_t u = first / columns, v = first - u * columns;
+    for (std::int64_t r = 0; r < count;) {
+        const std::int64_t run = smaller(out_columns - v, count - r);
+        const std::int64_t pixel = (row0 + u * row_step) * image_width + column0 + v * column_step;
+        for (std::int64_t i = 0; i < run; ++i) visit(r + i, pixel + i * column_step);
+        r += columns - v;  // to the next row's first output
+        v = 0, ++u;
+    }
 }
 
 template <std::int64_t MR>
 void pixel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                    const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
     constexpr std::int64_t NP = pixel_tile_vectors(MR), width = NP * lanes;
-    const std::int64_t positions = positions_of(layout, product);
-    const float* weights = product.weights + block_index * product.depth * MR;
+    const std::int64_t positions = positions_of(layout, product), depth = product.groups;
+    const std::int64_t* offsets = product.offsets;
+    const float* weights = product.weights + block_index * depth * MR;
+    const std::int64_t first_channel = block_index * MR, channels = smaller(MR, out.channels - first_channel);
+    const std::int64_t out_channels = out.channels;
+    const bool accumulate = out.accumulate;
+    float bias[MR] = {};
+    for (std::int64_t c = 0; c < channels; ++c) bias[c] = out.bias ? out.bias[first_channel + c] : 0.0f;
     with_activation(out.activation, out.negative_slope, [&](auto function) {
         for (std::int64_t first = 0; first < positions; first += width) {
-            pixel_tile<MR, NP>(product.depth, product.offsets, planes + first, weights, tile);
-            write_pixel_tile(layout, product, out, tile, MR, width, first, smaller(width, positions - first),
-                             block_index * MR, output, function);
+            pixel_tile<MR, NP>(depth, offsets, planes + first, weights, tile);
+            // The bias and activation on the tile's rows (vectors of positions), then each value to
+            // its pixel.
+            if (!accumulate)
+                for (std::int64_t c = 0; c < channels; ++c)
+#pragma GCC unroll 32
+                    for (std::int64_t v = 0; v < NP; ++v) {
+                        float* at = tile + c * width + v * lanes;
+                        function(Vector::load_aligned(at) + Vector(bias[c])).store_aligned(at);
+                    }
+            float* to = output + first_channel;
+            for_each_output(layout.columns, product.out_columns, product.row0, product.column0, product.row_step,
+                            product.column_step, out.width, first, smaller(width, positions - first),
+                            [&](std::int64_t r, std::int64_t pixel) {
+                                float* values = to + pixel * out_channels;
+                                if (accumulate)
+                                    for (std::int64_t c = 0; c < channels; ++c) values[c] += tile[c * width + r];
+                                else
+                                    for (std::int64_t c = 0; c < channels; ++c) values[c] = tile[c * width + r];
+                            });
         }
     });
 }
@@ -186,10 +283,10 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
 ProductTiling product_tiling(std::int64_t out_channels) {
     if (2 * out_channels <= lanes) {
         const std::int64_t mr = out_channels <= 1 ? 1 : out_channels <= 2 ? 2 : out_channels <= 4 ? 4 : 8;
-        return {true, mr};
+        return {true, mr, 1};
     }
     const std::int64_t vectors = smaller((out_channels + lanes - 1) / lanes, max_channel_vectors);
-    return {false, vectors * lanes};
+    return {false, vectors * lanes, max_channel_group(vectors)};
 }
 
 // The largest tile: channel tiles are accumulators x lanes floats, pixel tiles 8 x 3 x lanes at most.
@@ -214,10 +311,10 @@ void planar_image(const PlanarLayout& layout, const float* image, const PlanarPr
                 }
             } else {
                 switch (tiling.block / lanes) {
-                    case 1: channel_product<1>(layout, planes, product, out, block, output, tile); break;
-                    case 2: channel_product<2>(layout, planes, product, out, block, output, tile); break;
-                    case 3: channel_product<3>(layout, planes, product, out, block, output, tile); break;
-                    default: channel_product<4>(layout, planes, product, out, block, output, tile); break;
+                    case 1: channel_product_of_group<1>(layout, planes, product, out, block, output, tile); break;
+                    case 2: channel_product_of_group<2>(layout, planes, product, out, block, output, tile); break;
+                    case 3: channel_product_of_group<3>(layout, planes, product, out, block, output, tile); break;
+                    default: channel_product_of_group<4>(layout, planes, product, out, block, output, tile); break;
                 }
             }
         }
