@@ -1,5 +1,6 @@
 // Max pooling and upsampling against loops written from Keras' definitions, on awkward sizes.
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -21,8 +22,10 @@ TEST_SUITE("tensor.pooling") {
     TEST_CASE("max pooling: Keras' sizes, windows clipped to the image, gradient to the first maximum") {
         for (const Padding padding : {Padding::same, Padding::valid})
             for (const std::int64_t channels : {1, 3, 17})
-                for (const auto& [height, width, pool, stride] :
+                for (const std::array<std::int64_t, 4>& sizes :
                      std::vector<std::array<std::int64_t, 4>>{{7, 7, 2, 2}, {28, 28, 2, 2}, {5, 8, 3, 2}, {4, 1, 1, 1}, {9, 6, 3, 3}, {3, 3, 2, 1}}) {
+                    // (no structured binding: clang 14, of the sanitizer build, cannot capture one)
+                    const std::int64_t height = sizes[0], width = sizes[1], pool = sizes[2], stride = sizes[3];
                     CAPTURE(padding_name(padding));
                     CAPTURE(channels);
                     CAPTURE(height);
