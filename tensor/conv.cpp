@@ -123,13 +123,15 @@ struct ImageScratch {
     ScratchTag tag{};
 };
 
-float* image_scratch(const ScratchTag& tag, std::int64_t floats, bool& clear) {
+// This thread's scratch for one image, with the next images it will read (null: none).
+arch::Scratch image_scratch(const ScratchTag& tag, std::int64_t floats, const float* next = nullptr,
+                            std::int64_t next_floats = 0, const float* next2 = nullptr, std::int64_t next2_floats = 0) {
     thread_local ImageScratch scratch;
     bool fresh = false;
     float* data = scratch.buffer.reserve(floats, &fresh);
-    clear = fresh || scratch.tag != tag;
+    const bool clear = fresh || scratch.tag != tag;
     scratch.tag = tag;
-    return data;
+    return {data, clear, {next, next2}, {next_floats, next2_floats}};
 }
 
 ScratchTag tag_of(const arch::PlanarLayout& l) {
@@ -169,14 +171,6 @@ private:
     Storage* storage_;
 };
 
-// Asks for an image's floats to be brought into L2 (a hint, nothing waits for it): the next image a
-// thread will copy is fetched while it computes this one. Its first-touch loads otherwise stall the
-// copy into the planes, which then takes a third of a 32-channel layer's time.
-void prefetch_image(const float* image, std::int64_t floats) {
-    const char* bytes = reinterpret_cast<const char*>(image);
-    for (std::int64_t offset = 0; offset < floats * 4; offset += 64) __builtin_prefetch(bytes + offset, 0, 2);
-}
-
 // Runs the plan's products on every image, a task per image.
 void run_products(const arch::ProductPlan& plan, const arch::ConvKernels& kernels, std::int64_t images,
                   const float* input, std::int64_t input_size, float* output, std::int64_t output_size,
@@ -185,12 +179,35 @@ void run_products(const arch::ProductPlan& plan, const arch::ConvKernels& kernel
     const std::int64_t scratch_floats = plan.layout.floats() + 16 + kernels.product_scratch;
     detail::parallel_for(0, images, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t n = begin; n < end; ++n) {
-            if (n + 1 < end) prefetch_image(input + (n + 1) * input_size, input_size);
-            bool clear = false;
-            float* scratch = image_scratch(tag, scratch_floats, clear);
+            const float* next = n + 1 < end ? input + (n + 1) * input_size : nullptr;
             kernels.planar_image(plan.layout, input + n * input_size, plan.products.data(),
                                  static_cast<std::int64_t>(plan.products.size()), plan.tiling, out,
-                                 output + n * output_size, scratch, clear);
+                                 output + n * output_size, image_scratch(tag, scratch_floats, next, input_size));
+        }
+    });
+}
+
+// One output channel, stride 1, three kernel columns, whole vectors of input channels: dot_image.
+bool takes_dot_products(const Conv2dGeometry& g, const arch::ConvKernels& kernels) {
+    return g.out_channels == 1 && g.stride_height == 1 && g.stride_width == 1 && g.kernel_width == 3 &&
+           g.in_channels % kernels.dot_channels == 0;
+}
+
+void run_dot_products(const Conv2dGeometry& g, const arch::ConvKernels& kernels, const float* x, const float* kernel,
+                      float* y, const arch::ProductOutput& out) {
+    arch::DotShape shape{};
+    shape.in_height = g.in_height, shape.in_width = g.in_width, shape.in_channels = g.in_channels;
+    shape.out_height = g.out_height, shape.out_width = g.out_width, shape.kernel_height = g.kernel_height;
+    shape.pad_top = g.pad_top, shape.pad_left = g.pad_left;
+    shape.padded_rows = g.out_height + g.kernel_height - 1, shape.padded_columns = g.out_width + 2;
+    const ScratchTag tag{3, shape.in_height, shape.in_width, shape.in_channels, shape.out_height, shape.out_width,
+                         shape.kernel_height, shape.pad_top, shape.pad_left};
+    const std::int64_t scratch_floats = kernels.dot_scratch(shape);
+    detail::parallel_for(0, g.batch, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t n = begin; n < end; ++n) {
+            const float* next = n + 1 < end ? x + (n + 1) * image_in(g) : nullptr;
+            kernels.dot_image(shape, x + n * image_in(g), kernel, out, y + n * image_out(g),
+                              image_scratch(tag, scratch_floats, next, image_in(g)));
         }
     });
 }
@@ -201,10 +218,11 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* kernel
                     const ConvEpilogue& epilogue) {
     if (g.batch == 0) return;
     const arch::ConvKernels& kernels = arch::conv_kernels();
-    CallStorage<arch::ProductPlan> plan;
-    plan->forward(g, kernel, kernels);
     const arch::ProductOutput out{g.out_height, g.out_width, g.out_channels, false,
                                   epilogue.bias, epilogue.activation, epilogue.negative_slope};
+    if (takes_dot_products(g, kernels)) return run_dot_products(g, kernels, x, kernel, y, out);
+    CallStorage<arch::ProductPlan> plan;
+    plan->forward(g, kernel, kernels);
     run_products(*plan, kernels, g.batch, x, image_in(g), y, image_out(g), out);
 }
 
@@ -256,14 +274,12 @@ void conv2d_backward_kernel(const Conv2dGeometry& g, const float* x, const float
             const std::int64_t first = group * kernel_gradient_group;
             const std::int64_t last = std::min(g.batch, first + kernel_gradient_group);
             for (std::int64_t n = first; n < last; ++n) {
-                if (n + 1 < g.batch) {
-                    prefetch_image(x + (n + 1) * image_in(g), image_in(g));
-                    prefetch_image(dy + (n + 1) * image_out(g), image_out(g));
-                }
-                bool clear = false;
-                float* scratch = image_scratch(tag, scratch_floats, clear);
+                const bool more = n + 1 < std::min(g.batch, end * kernel_gradient_group);
+                const arch::Scratch scratch =
+                    image_scratch(tag, scratch_floats, more ? x + (n + 1) * image_in(g) : nullptr, image_in(g),
+                                  more ? dy + (n + 1) * image_out(g) : nullptr, image_out(g));
                 kernels.gradient_image(shape, tiling, x + n * image_in(g), dy + n * image_out(g),
-                                       partials + group * partial_floats, n == first, scratch, clear);
+                                       partials + group * partial_floats, n == first, scratch);
             }
         }
     });

@@ -9,6 +9,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "tensor/activation.hpp"
+#include "tensor/arch/conv_kernels.hpp"
 #include "tensor/arch/sigmoid_impl.hpp"
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
@@ -19,6 +20,13 @@ constexpr std::int64_t lanes = Vector::size;
 // Vector registers a tile's sums may take: of 32 (AVX-512) or 16, the rest hold the loaded operands.
 constexpr std::int64_t accumulators = lanes == 16 ? 24 : 12;
 
+// std::min would be one weak symbol for every instruction set's files (tensor/arch/README.md).
+constexpr std::int64_t smaller(std::int64_t a, std::int64_t b) { return a < b ? a : b; }
+
+constexpr std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
+    return (value + multiple - 1) / multiple * multiple;
+}
+
 // x * y + z, fused where the instruction set has FMA (xsimd 8.1's avx512 fma is the generic x * y + z).
 inline Vector multiply_add(Vector x, Vector y, Vector z) {
 #if defined(__AVX512F__)
@@ -26,6 +34,14 @@ inline Vector multiply_add(Vector x, Vector y, Vector z) {
 #else
     return xsimd::fma(x, y, z);
 #endif
+}
+
+// A vector GCC must hold in a register: without this it may fold a load into each of several FMAs
+// as a memory operand, loading the same vector once per use.
+inline Vector in_register(Vector x) {
+    typename Vector::register_type value = x;
+    asm("" : "+v"(value));
+    return Vector(value);
 }
 
 // The first `count` floats at `source` (count <= lanes), zeros after them; and the store back.
@@ -58,6 +74,48 @@ inline void copy_floats(const float* source, float* destination, std::int64_t co
     for (; i + lanes <= count; i += lanes) Vector::load_unaligned(source + i).store_unaligned(destination + i);
     for (; i < count; ++i) destination[i] = source[i];
 }
+
+// Copies an NHWC image (height x width x channels) into a zero-padded one of padded_rows x
+// padded_columns pixels, image pixel (iy, ix) at (iy + pad_top, ix + pad_left); pixels that fall
+// outside it are dropped. The `floats` of the padded buffer are zeroed first only when `clear` (the
+// border stays zero from one image to the next).
+inline void copy_to_padded_pixels(const float* image, std::int64_t height, std::int64_t width, std::int64_t channels,
+                                  std::int64_t pad_top, std::int64_t pad_left, std::int64_t padded_rows,
+                                  std::int64_t padded_columns, float* padded, std::int64_t floats, bool clear) {
+    if (clear) fill_zero(padded, floats);
+    const std::int64_t columns = smaller(width, padded_columns - pad_left);
+    for (std::int64_t iy = 0; iy < height && iy + pad_top < padded_rows; ++iy)
+        copy_floats(image + iy * width * channels, padded + ((iy + pad_top) * padded_columns + pad_left) * channels,
+                    columns * channels);
+}
+
+// Prefetches the scratch's next images into L2 in `steps` slices, one per step() (and the rest at
+// finish()), so the prefetches spread over the image's work instead of queueing up at its start.
+class Prefetcher {
+public:
+    Prefetcher(const Scratch& scratch, std::int64_t steps) : steps_(steps > 0 ? steps : 1) {
+        for (int i = 0; i < 2; ++i) {
+            bytes_[i] = reinterpret_cast<const char*>(scratch.next[i]);
+            lines_[i] = scratch.next[i] ? (scratch.next_floats[i] * 4 + 63) / 64 : 0;
+        }
+    }
+    void step() {
+        ++done_;
+        for (int i = 0; i < 2; ++i) issue(i, lines_[i] * smaller(done_, steps_) / steps_);
+    }
+    void finish() {
+        for (int i = 0; i < 2; ++i) issue(i, lines_[i]);
+    }
+
+private:
+    void issue(int i, std::int64_t through) {
+        for (; issued_[i] < through; ++issued_[i]) __builtin_prefetch(bytes_[i] + issued_[i] * 64, 0, 2);
+    }
+    const char* bytes_[2];
+    std::int64_t lines_[2];
+    std::int64_t issued_[2] = {0, 0};
+    std::int64_t steps_, done_ = 0;
+};
 
 // The activations, as tensor/activation.hpp defines them (the GEMM epilogue's formulas).
 struct Identity {
@@ -95,11 +153,5 @@ inline void with_activation(Activation activation, float negative_slope, Body bo
     }
 }
 
-// std::min would be one weak symbol for every instruction set's files (tensor/arch/README.md).
-constexpr std::int64_t smaller(std::int64_t a, std::int64_t b) { return a < b ? a : b; }
-
-constexpr std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
-    return (value + multiple - 1) / multiple * multiple;
-}
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv

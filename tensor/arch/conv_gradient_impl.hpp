@@ -13,16 +13,10 @@ inline std::int64_t padded_floats(const GradientShape& shape, const GradientTili
     return shape.padded_rows * shape.padded_columns * shape.in_channels + tiling.run_padded + lanes;
 }
 
-// Copies x into the padded image; the zero border is written only when `clear`.
 inline void copy_padded(const GradientShape& shape, const GradientTiling& tiling, const float* x, float* padded,
                         bool clear) {
-    if (clear) fill_zero(padded, padded_floats(shape, tiling));
-    const std::int64_t channels = shape.in_channels;
-    const std::int64_t columns = smaller(shape.in_width, shape.padded_columns - shape.pad_left);
-    for (std::int64_t iy = 0; iy < shape.in_height && iy + shape.pad_top < shape.padded_rows; ++iy)
-        copy_floats(x + iy * shape.in_width * channels,
-                    padded + ((iy + shape.pad_top) * shape.padded_columns + shape.pad_left) * channels,
-                    columns * channels);
+    copy_to_padded_pixels(x, shape.in_height, shape.in_width, shape.in_channels, shape.pad_top, shape.pad_left,
+                          shape.padded_rows, shape.padded_columns, padded, padded_floats(shape, tiling), clear);
 }
 
 // The arguments of one gradient tile: kernel rows [row0, row0 + ROWS), run values [t0, t0 + block),
@@ -244,9 +238,10 @@ std::int64_t gradient_scratch(const GradientShape& shape, const GradientTiling& 
 }
 
 void gradient_image(const GradientShape& shape, const GradientTiling& tiling, const float* x, const float* dy,
-                    float* partial, bool first, float* scratch, bool clear) {
+                    float* partial, bool first, const Scratch& space) {
+    float* scratch = space.data;
     float* padded = scratch;
-    copy_padded(shape, tiling, x, padded, clear);
+    copy_padded(shape, tiling, x, padded, space.clear);
     GradientTileArguments arguments{&shape, &tiling, padded, dy, shape.out_channels, 0, 0, 0, partial, first};
     if (dy_is_copied(shape, tiling)) {
         // dy with its channels padded to whole tiles (zeros), so a tile never reads past an image.
@@ -260,12 +255,17 @@ void gradient_image(const GradientShape& shape, const GradientTiling& tiling, co
         arguments.dy_stride = stride;
     }
     const GradientTile tile = tile_of(tiling);
+    Prefetcher prefetcher(space, tiling.channels_padded / tiling.channel_block *
+                                     ((shape.kernel_height + tiling.rows - 1) / tiling.rows) *
+                                     (tiling.run_padded / tiling.run_block));
     for (std::int64_t c0 = 0; c0 < tiling.channels_padded; c0 += tiling.channel_block)
         for (std::int64_t row0 = 0; row0 < shape.kernel_height; row0 += tiling.rows)
             for (std::int64_t t0 = 0; t0 < tiling.run_padded; t0 += tiling.run_block) {
                 arguments.row0 = row0, arguments.t0 = t0, arguments.c0 = c0;
                 tile(arguments);
+                prefetcher.step();
             }
+    prefetcher.finish();
 }
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv

@@ -12,6 +12,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
+#include "tensor/arch/conv_dot_impl.hpp"
 #include "tensor/arch/conv_gradient_impl.hpp"
 #include "tensor/arch/conv_planar_impl.hpp"
 
@@ -22,6 +23,9 @@ const ConvKernels conv_table = {
     .product_tiling = conv::product_tiling,
     .product_scratch = conv::product_scratch,
     .planar_image = conv::planar_image,
+    .dot_channels = conv::lanes,
+    .dot_scratch = conv::dot_scratch,
+    .dot_image = conv::dot_image,
     .gradient_tiling = conv::gradient_tiling,
     .gradient_scratch = conv::gradient_scratch,
     .gradient_image = conv::gradient_image,

@@ -81,6 +81,19 @@ struct ProductTiling {
     std::int64_t max_group;
 };
 
+// A stride-1 convolution to one output channel, 3 kernel columns and in_channels a multiple of the
+// vector width (the models' last layers, 16 or 32 channels to 1): the image is copied into a
+// zero-padded NHWC image of padded_rows x padded_columns pixels, and each output is a dot product
+// over (dy, dx, ci) with vectors over the input channels. A tile of a row's outputs loads each input
+// pixel once for the 3 outputs that read it, and the tile's sums are reduced across lanes together.
+struct DotShape {
+    std::int64_t in_height, in_width, in_channels;
+    std::int64_t out_height, out_width;
+    std::int64_t kernel_height;
+    std::int64_t pad_top, pad_left;
+    std::int64_t padded_rows, padded_columns;
+};
+
 // The kernel gradient of one image. x is copied into a zero-padded NHWC image of padded_rows x
 // padded_columns pixels (image pixel (iy, ix) at (iy + pad_top, ix + pad_left)); output pixel
 // (oy, ox)'s kernel row dy reads the run of kernel_width * in_channels floats at padded pixel
@@ -106,24 +119,43 @@ struct GradientTiling {
     std::int64_t partial_floats(std::int64_t kernel_height) const { return kernel_height * run_padded * channels_padded; }
 };
 
+// Per-image housekeeping: the thread's scratch space, whether its zero padding must be written, and
+// the images the thread reads next (null: none), which the kernel prefetches into L2 a slice at a
+// time while it computes this one: a 32-channel layer's input streams from L3 or memory, and its
+// first-touch loads otherwise stall the copy into the padded layout.
+struct Scratch {
+    float* data;
+    bool clear;
+    const float* next[2];
+    std::int64_t next_floats[2];
+};
+
 struct ConvKernels {
     ProductTiling (*product_tiling)(std::int64_t out_channels);
     // Floats of scratch space planar_image needs beyond layout.floats() (its tiles).
     std::int64_t product_scratch;
-    // Copies `image` into the planes at `scratch`, then runs the products into `output` (one image).
-    // The planes' padding is zeroed only when `clear`: a thread that copies image after image of
-    // one layout writes the same interior each time, so the zeros around it stay.
+    // Copies `image` into the planes in the scratch space, then runs the products into `output` (one
+    // image). The planes' padding is zeroed only when scratch.clear: a thread that copies image after
+    // image of one layout writes the same interior each time, so the zeros around it stay.
     void (*planar_image)(const PlanarLayout& layout, const float* image, const PlanarProduct* products,
                          std::int64_t product_count, const ProductTiling& tiling, const ProductOutput& out,
-                         float* output, float* scratch, bool clear);
+                         float* output, const Scratch& scratch);
+
+    // The input channels dot_image takes are a multiple of this (the vector width).
+    std::int64_t dot_channels;
+    // Floats of scratch space dot_image needs.
+    std::int64_t (*dot_scratch)(const DotShape& shape);
+    // y (one image, one channel) = activation(conv(image, kernel) + bias); scratch as for planar_image.
+    void (*dot_image)(const DotShape& shape, const float* image, const float* kernel, const ProductOutput& out,
+                      float* output, const Scratch& scratch);
 
     GradientTiling (*gradient_tiling)(const GradientShape& shape);
     // Floats of scratch space gradient_image needs for `shape`.
     std::int64_t (*gradient_scratch)(const GradientShape& shape, const GradientTiling& tiling);
     // partial (= when `first`, else +=) the kernel gradient of one image, in the tiling's layout.
-    // `clear` as for planar_image: the padded copy of x keeps its zero border between images.
+    // scratch as for planar_image: the padded copy of x keeps its zero border between images.
     void (*gradient_image)(const GradientShape& shape, const GradientTiling& tiling, const float* x, const float* dy,
-                           float* partial, bool first, float* scratch, bool clear);
+                           float* partial, bool first, const Scratch& scratch);
 };
 
 namespace avx512 { extern const ConvKernels conv_table; }

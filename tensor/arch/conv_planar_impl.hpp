@@ -135,7 +135,8 @@ inline std::int64_t channel_tile_width(std::int64_t columns, std::int64_t most) 
 // computed and dropped).
 template <std::int64_t R, std::int64_t NV, std::int64_t G>
 void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
-                  const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
+                  const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
+                  Prefetcher& prefetcher) {
     constexpr std::int64_t width = NV * lanes;
     const std::int64_t groups = product.groups, columns = layout.columns, out_rows = product.out_rows;
     const std::int64_t out_columns = product.out_columns, first_channel = block_index * width;
@@ -148,7 +149,7 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
     const bool accumulate = out.accumulate;
     float* first_pixel = output + (product.row0 * out.width + product.column0) * out.channels + first_channel;
     with_activation(out.activation, out.negative_slope, [&](auto function) {
-        for (std::int64_t u = 0; u < out_rows; ++u)
+        for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step())
             for (std::int64_t v = 0; v < out_columns; v += R) {
                 channel_tile<R, NV, G>(groups, offsets, planes + u * columns + v, weights, tile);
                 write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
@@ -159,12 +160,13 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
 
 template <std::int64_t NV, std::int64_t G>
 void channel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
-                     const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
+                     const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
+                  Prefetcher& prefetcher) {
     constexpr std::int64_t most = channel_tile_positions(NV, G);
     const std::int64_t width = channel_tile_width(product.out_columns, most);
 #define SMALLNET_CHANNEL_ROWS(R)                                                                  \
     if constexpr (R <= most)                                                                      \
-        if (width == R) return channel_rows<R, NV, G>(layout, planes, product, out, block_index, output, tile);
+        if (width == R) return channel_rows<R, NV, G>(layout, planes, product, out, block_index, output, tile, prefetcher);
     SMALLNET_CHANNEL_ROWS(24)
     SMALLNET_CHANNEL_ROWS(16)
     SMALLNET_CHANNEL_ROWS(14)
@@ -175,17 +177,18 @@ void channel_product(const PlanarLayout& layout, const float* planes, const Plan
     SMALLNET_CHANNEL_ROWS(4)
     SMALLNET_CHANNEL_ROWS(2)
 #undef SMALLNET_CHANNEL_ROWS
-    channel_rows<1, NV, G>(layout, planes, product, out, block_index, output, tile);
+    channel_rows<1, NV, G>(layout, planes, product, out, block_index, output, tile, prefetcher);
 }
 
 template <std::int64_t NV>
 void channel_product_of_group(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
-                              const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
+                              const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
+                  Prefetcher& prefetcher) {
     if constexpr (max_channel_group(NV) >= 3)
-        if (product.group_size == 3) return channel_product<NV, 3>(layout, planes, product, out, block_index, output, tile);
+        if (product.group_size == 3) return channel_product<NV, 3>(layout, planes, product, out, block_index, output, tile, prefetcher);
     if constexpr (max_channel_group(NV) >= 2)
-        if (product.group_size == 2) return channel_product<NV, 2>(layout, planes, product, out, block_index, output, tile);
-    channel_product<NV, 1>(layout, planes, product, out, block_index, output, tile);
+        if (product.group_size == 2) return channel_product<NV, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    channel_product<NV, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -241,7 +244,8 @@ inline void for_each_output(std::int64_t columns, std::int64_t out_columns, std:
 
 template <std::int64_t MR>
 void pixel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
-                   const ProductOutput& out, std::int64_t block_index, float* output, float* tile) {
+                   const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
+                  Prefetcher& prefetcher) {
     constexpr std::int64_t NP = pixel_tile_vectors(MR), width = NP * lanes;
     const std::int64_t positions = positions_of(layout, product), depth = product.groups;
     const std::int64_t* offsets = product.offsets;
@@ -252,7 +256,7 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
     float bias[MR] = {};
     for (std::int64_t c = 0; c < channels; ++c) bias[c] = out.bias ? out.bias[first_channel + c] : 0.0f;
     with_activation(out.activation, out.negative_slope, [&](auto function) {
-        for (std::int64_t first = 0; first < positions; first += width) {
+        for (std::int64_t first = 0; first < positions; first += width, prefetcher.step()) {
             pixel_tile<MR, NP>(depth, offsets, planes + first, weights, tile);
             // The bias and activation on the tile's rows (vectors of positions), then each value to
             // its pixel.
@@ -294,30 +298,38 @@ constexpr std::int64_t product_scratch = 32 * lanes;
 
 void planar_image(const PlanarLayout& layout, const float* image, const PlanarProduct* products,
                   std::int64_t product_count, const ProductTiling& tiling, const ProductOutput& out, float* output,
-                  float* scratch, bool clear) {
-    float* planes = scratch;
-    float* tile = scratch + round_up(layout.floats(), 16);
-    copy_to_planes(layout, image, planes, clear);
+                  const Scratch& scratch) {
+    float* planes = scratch.data;
+    float* tile = scratch.data + round_up(layout.floats(), 16);
+    copy_to_planes(layout, image, planes, scratch.clear);
     const std::int64_t blocks = (out.channels + tiling.block - 1) / tiling.block;
+    // A step per row of channel tiles, per tile of pixel tiles.
+    const std::int64_t pixel_width = pixel_tile_vectors(tiling.block) * lanes;
+    std::int64_t steps = 0;
+    for (std::int64_t p = 0; p < product_count; ++p)
+        steps += blocks * (tiling.pixel_vectors ? (positions_of(layout, products[p]) + pixel_width - 1) / pixel_width
+                                                : products[p].out_rows);
+    Prefetcher prefetcher(scratch, steps);
     for (std::int64_t p = 0; p < product_count; ++p)
         for (std::int64_t block = 0; block < blocks; ++block) {
             const PlanarProduct& product = products[p];
             if (tiling.pixel_vectors) {
                 switch (tiling.block) {
-                    case 1: pixel_product<1>(layout, planes, product, out, block, output, tile); break;
-                    case 2: pixel_product<2>(layout, planes, product, out, block, output, tile); break;
-                    case 4: pixel_product<4>(layout, planes, product, out, block, output, tile); break;
-                    default: pixel_product<8>(layout, planes, product, out, block, output, tile); break;
+                    case 1: pixel_product<1>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    case 2: pixel_product<2>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    case 4: pixel_product<4>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    default: pixel_product<8>(layout, planes, product, out, block, output, tile, prefetcher); break;
                 }
             } else {
                 switch (tiling.block / lanes) {
-                    case 1: channel_product_of_group<1>(layout, planes, product, out, block, output, tile); break;
-                    case 2: channel_product_of_group<2>(layout, planes, product, out, block, output, tile); break;
-                    case 3: channel_product_of_group<3>(layout, planes, product, out, block, output, tile); break;
-                    default: channel_product_of_group<4>(layout, planes, product, out, block, output, tile); break;
+                    case 1: channel_product_of_group<1>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    case 2: channel_product_of_group<2>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    case 3: channel_product_of_group<3>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    default: channel_product_of_group<4>(layout, planes, product, out, block, output, tile, prefetcher); break;
                 }
             }
         }
+    prefetcher.finish();
 }
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv
