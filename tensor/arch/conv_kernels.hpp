@@ -53,10 +53,14 @@ struct PlanarLayout {
 // A stride-s backward-input pass has s x s of them (one per phase of the output), sharing the planes.
 // The terms come in groups of group_size taps of one kernel row that read consecutive plane values
 // (term g of a group reads g floats after the group's offset): a channel tile then broadcasts each
-// plane value once for up to group_size outputs of a row.
+// plane value once for up to group_size outputs of a row. Output column v reads from column
+// v * column_stride of the planes: 1 but for a channel tile of a stride-2 convolution, whose planes
+// then keep their columns whole (stride_columns 1) so that the 3 taps of a kernel row still read
+// values 0, 1, 2 after the group's offset.
 struct PlanarProduct {
     std::int64_t groups;           // 0: the output is the bias alone
     std::int64_t group_size;
+    std::int64_t column_stride;
     const std::int64_t* offsets;   // [groups]: where a group reads, relative to the output's position
     const float* weights;          // [channel blocks][groups * group_size][block], zero past the channels
     std::int64_t out_rows, out_columns;

@@ -58,30 +58,35 @@ std::int64_t floor_divide(std::int64_t a, std::int64_t b) { return a >= 0 ? a / 
 void ProductPlan::forward(const Conv2dGeometry& g, const float* kernel, const ConvKernels& kernels) {
     const std::int64_t sr = g.stride_height, sc = g.stride_width, kh = g.kernel_height, kw = g.kernel_width;
     const std::int64_t in = g.in_channels, out = g.out_channels;
+    tiling = kernels.product_tiling(out);
+    // Channel tiles take a column stride of 2 on whole columns; otherwise the columns split into
+    // phases too, and every read is unit-stride within a plane.
+    const std::int64_t column_stride = !tiling.pixel_vectors && sc == 2 ? 2 : 1;
+    const std::int64_t phase_columns = column_stride == 2 ? 1 : sc;
     layout = PlanarLayout{};
     layout.height = g.in_height, layout.width = g.in_width, layout.channels = in;
-    layout.stride_rows = sr, layout.stride_columns = sc;
+    layout.stride_rows = sr, layout.stride_columns = phase_columns;
     layout.pad_top = g.pad_top, layout.pad_left = g.pad_left;
     layout.rows = g.out_height + (kh - 1) / sr;
-    layout.columns = g.out_width + (kw - 1) / sc;
+    layout.columns = column_stride == 2 ? (g.out_width - 1) * 2 + kw : g.out_width + (kw - 1) / sc;
     layout.plane_size = round_up(layout.rows * layout.columns, 16);
     layout.slack = plane_slack;
-    tiling = kernels.product_tiling(out);
 
     // Tap (dy, dx) of output (u, v) is padded pixel (u * sr + dy, v * sc + dx): phase plane
-    // (dy % sr, dx % sc) at (u + dy / sr, v + dx / sc). With a column stride of 1 a kernel row's
-    // taps read consecutive values: one group per (dy, ci), term g being tap dx = g.
-    const std::int64_t group_size = sc == 1 && kw <= tiling.max_group ? kw : 1;
+    // (dy % sr, dx % phase_columns) at (u + dy / sr, v * column_stride + dx / phase_columns). When a
+    // kernel row's taps read consecutive values (unit column phases) they form one group per
+    // (dy, ci), term g being tap dx = g.
+    const std::int64_t group_size = phase_columns == 1 && kw <= tiling.max_group ? kw : 1;
     const std::int64_t groups = kh * kw * in / group_size;
     offsets.resize(static_cast<std::size_t>(groups));
-    // tap_of_term[k]: the kernel row (dy, dx, ci) of term k, for the packing.
     term_rows.resize(static_cast<std::size_t>(groups * group_size));
     std::int64_t group = 0;
     for (std::int64_t dy = 0; dy < kh; ++dy)
         for (std::int64_t dx = 0; dx < kw; dx += group_size)
             for (std::int64_t ci = 0; ci < in; ++ci, ++group) {
-                const std::int64_t plane = ((dy % sr) * sc + dx % sc) * in + ci;
-                offsets[static_cast<std::size_t>(group)] = plane * layout.plane_size + (dy / sr) * layout.columns + dx / sc;
+                const std::int64_t plane = ((dy % sr) * phase_columns + dx % phase_columns) * in + ci;
+                offsets[static_cast<std::size_t>(group)] =
+                    plane * layout.plane_size + (dy / sr) * layout.columns + dx / phase_columns;
                 for (std::int64_t term = 0; term < group_size; ++term)
                     term_rows[static_cast<std::size_t>(group * group_size + term)] = (dy * kw + dx + term) * in + ci;
             }
@@ -89,7 +94,8 @@ void ProductPlan::forward(const Conv2dGeometry& g, const float* kernel, const Co
     float* packed = weights.reserve(packed_size(depth, out, tiling.block));
     pack(packed, depth, out, tiling.block,
          [&](std::int64_t k, std::int64_t co) { return kernel[term_rows[static_cast<std::size_t>(k)] * out + co]; });
-    products.assign(1, PlanarProduct{groups, group_size, offsets.data(), packed, g.out_height, g.out_width, 0, 0, 1, 1});
+    products.assign(1, PlanarProduct{groups, group_size, column_stride, offsets.data(), packed, g.out_height,
+                                     g.out_width, 0, 0, 1, 1});
 }
 
 void ProductPlan::backward_input(const Conv2dGeometry& g, const float* kernel, const ConvKernels& kernels) {
@@ -187,8 +193,8 @@ void ProductPlan::backward_input(const Conv2dGeometry& g, const float* kernel, c
                 }
         pack(packed, terms, in, tiling.block,
              [&](std::int64_t k, std::int64_t ci) { return kernel[term_row[k] + ci * out]; });
-        products.push_back(PlanarProduct{groups, group_size, group_offset, packed, phase.rows, phase.columns, phase.a,
-                                         phase.b, sr, sc});
+        products.push_back(PlanarProduct{groups, group_size, 1, group_offset, packed, phase.rows, phase.columns,
+                                         phase.a, phase.b, sr, sc});
         group_offset += groups;
         term_row += terms;
         packed += packed_size(terms, in, tiling.block);

@@ -60,10 +60,10 @@ constexpr std::int64_t max_channel_group(std::int64_t vectors) {
     return 1;
 }
 
-// tile[r][c] = sum over groups and g < G of in[offsets[group] + r + g] * weights[group * G + g][c],
-// for r < R, c < NV * lanes. A plane value in[offsets[group] + q] is broadcast once and serves the G
-// outputs r = q - g that read it.
-template <std::int64_t R, std::int64_t NV, std::int64_t G>
+// tile[r][c] = sum over groups and g < G of in[offsets[group] + S * r + g] * weights[group * G + g][c],
+// for r < R, c < NV * lanes. A plane value in[offsets[group] + q] is broadcast once and serves the
+// outputs r = (q - g) / S that read it.
+template <std::int64_t R, std::int64_t NV, std::int64_t G, std::int64_t S>
 inline void channel_tile(std::int64_t groups, const std::int64_t* offsets, const float* in, const float* weights,
                          float* tile) {
     Vector sum[R][NV];
@@ -80,12 +80,12 @@ inline void channel_tile(std::int64_t groups, const std::int64_t* offsets, const
 #pragma GCC unroll 32
             for (std::int64_t v = 0; v < NV; ++v) b[g][v] = Vector::load_aligned(w + (g * NV + v) * lanes);
 #pragma GCC unroll 64
-        for (std::int64_t q = 0; q < R + G - 1; ++q) {
+        for (std::int64_t q = 0; q < S * (R - 1) + G; ++q) {
             const Vector value(a[q]);
 #pragma GCC unroll 32
             for (std::int64_t g = 0; g < G; ++g) {
-                const std::int64_t r = q - g;
-                if (r < 0 || r >= R) continue;
+                if (q < g || (q - g) % S != 0 || (q - g) / S >= R) continue;
+                const std::int64_t r = (q - g) / S;
 #pragma GCC unroll 32
                 for (std::int64_t v = 0; v < NV; ++v) sum[r][v] = multiply_add(value, b[g][v], sum[r][v]);
             }
@@ -133,7 +133,7 @@ inline std::int64_t channel_tile_width(std::int64_t columns, std::int64_t most) 
 
 // Each row of the product's outputs in tiles of R positions (the last may run into columns that are
 // computed and dropped).
-template <std::int64_t R, std::int64_t NV, std::int64_t G>
+template <std::int64_t R, std::int64_t NV, std::int64_t G, std::int64_t S>
 void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                   const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
                   Prefetcher& prefetcher) {
@@ -151,14 +151,14 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
     with_activation(out.activation, out.negative_slope, [&](auto function) {
         for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step())
             for (std::int64_t v = 0; v < out_columns; v += R) {
-                channel_tile<R, NV, G>(groups, offsets, planes + u * columns + v, weights, tile);
+                channel_tile<R, NV, G, S>(groups, offsets, planes + u * columns + v * S, weights, tile);
                 write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
                              pixel_stride, channels, bias, accumulate, function);
             }
     });
 }
 
-template <std::int64_t NV, std::int64_t G>
+template <std::int64_t NV, std::int64_t G, std::int64_t S>
 void channel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                      const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
                   Prefetcher& prefetcher) {
@@ -166,7 +166,7 @@ void channel_product(const PlanarLayout& layout, const float* planes, const Plan
     const std::int64_t width = channel_tile_width(product.out_columns, most);
 #define SMALLNET_CHANNEL_ROWS(R)                                                                  \
     if constexpr (R <= most)                                                                      \
-        if (width == R) return channel_rows<R, NV, G>(layout, planes, product, out, block_index, output, tile, prefetcher);
+        if (width == R) return channel_rows<R, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher);
     SMALLNET_CHANNEL_ROWS(24)
     SMALLNET_CHANNEL_ROWS(16)
     SMALLNET_CHANNEL_ROWS(14)
@@ -177,18 +177,29 @@ void channel_product(const PlanarLayout& layout, const float* planes, const Plan
     SMALLNET_CHANNEL_ROWS(4)
     SMALLNET_CHANNEL_ROWS(2)
 #undef SMALLNET_CHANNEL_ROWS
-    channel_rows<1, NV, G>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    channel_rows<1, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher);
 }
 
+// Groups of 3, 2 or 1 terms, at column stride 1 or 2.
 template <std::int64_t NV>
 void channel_product_of_group(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                               const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
-                  Prefetcher& prefetcher) {
-    if constexpr (max_channel_group(NV) >= 3)
-        if (product.group_size == 3) return channel_product<NV, 3>(layout, planes, product, out, block_index, output, tile, prefetcher);
-    if constexpr (max_channel_group(NV) >= 2)
-        if (product.group_size == 2) return channel_product<NV, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
-    channel_product<NV, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
+                              Prefetcher& prefetcher) {
+    const bool stride2 = product.column_stride == 2;
+    if constexpr (max_channel_group(NV) >= 3) {
+        if (product.group_size == 3 && !stride2)
+            return channel_product<NV, 3, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
+        if (product.group_size == 3 && stride2)
+            return channel_product<NV, 3, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    }
+    if constexpr (max_channel_group(NV) >= 2) {
+        if (product.group_size == 2 && !stride2)
+            return channel_product<NV, 2, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
+        if (product.group_size == 2 && stride2)
+            return channel_product<NV, 2, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    }
+    if (stride2) return channel_product<NV, 1, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    channel_product<NV, 1, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
 }
 
 // ---------------------------------------------------------------------------------------------------
