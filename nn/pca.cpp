@@ -191,7 +191,7 @@ Pca fit_pca(const Data& x, int components, const PcaOptions& options) {
         for (std::int64_t i = 0; i < d; ++i)
             for (std::int64_t j = 0; j < k; ++j) vectors[static_cast<std::size_t>(i * k + j)] = eigen.vectors[static_cast<std::size_t>(i * d + j)];
     } else {
-        const int extra = options.oversampling >= 0 ? options.oversampling : std::max(components, 8);
+        const int extra = options.oversampling >= 0 ? options.oversampling : std::clamp(components, 8, 32);
         const std::int64_t b = std::min<std::int64_t>(d, k + extra);
         Generator generator(options.seed);
         std::vector<double> q(static_cast<std::size_t>(d * b));

@@ -31,7 +31,10 @@ struct SymmetricEigen {
 SymmetricEigen jacobi_eigen(std::span<const double> matrix, int n, int max_sweeps = 100);
 
 struct PcaOptions {
-    int oversampling = -1;       // extra vectors in the block; -1: as many as the components (at least 8)
+    // Extra vectors in the block; -1: as many as the components, at least 8 and at most 32. A larger
+    // block converges in fewer iterations but its Rayleigh-Ritz step costs O(block³): 128 Fashion-MNIST
+    // components took 7.8 s with 128 extra vectors (7 iterations), 0.9 s with 32 (15 iterations).
+    int oversampling = -1;
     int max_iterations = 500;
     double tolerance = 1e-5;     // relative residual every wanted eigenpair must reach
     std::uint64_t seed = 0;      // the starting block
