@@ -123,15 +123,15 @@ struct ImageScratch {
     ScratchTag tag{};
 };
 
-// This thread's scratch for one image, with the next images it will read (null: none).
+// This thread's scratch for one image, with the next image it will read (null: none).
 arch::Scratch image_scratch(const ScratchTag& tag, std::int64_t floats, const float* next = nullptr,
-                            std::int64_t next_floats = 0, const float* next2 = nullptr, std::int64_t next2_floats = 0) {
+                            std::int64_t next_floats = 0) {
     thread_local ImageScratch scratch;
     bool fresh = false;
     float* data = scratch.buffer.reserve(floats, &fresh);
     const bool clear = fresh || scratch.tag != tag;
     scratch.tag = tag;
-    return {data, clear, {next, next2}, {next_floats, next2_floats}};
+    return {data, clear, next, next_floats};
 }
 
 ScratchTag tag_of(const arch::PlanarLayout& l) {
@@ -274,12 +274,9 @@ void conv2d_backward_kernel(const Conv2dGeometry& g, const float* x, const float
             const std::int64_t first = group * kernel_gradient_group;
             const std::int64_t last = std::min(g.batch, first + kernel_gradient_group);
             for (std::int64_t n = first; n < last; ++n) {
-                const bool more = n + 1 < std::min(g.batch, end * kernel_gradient_group);
-                const arch::Scratch scratch =
-                    image_scratch(tag, scratch_floats, more ? x + (n + 1) * image_in(g) : nullptr, image_in(g),
-                                  more ? dy + (n + 1) * image_out(g) : nullptr, image_out(g));
                 kernels.gradient_image(shape, tiling, x + n * image_in(g), dy + n * image_out(g),
-                                       partials + group * partial_floats, n == first, scratch);
+                                       partials + group * partial_floats, n == first,
+                                       image_scratch(tag, scratch_floats));
             }
         }
     });

@@ -84,37 +84,36 @@ inline void copy_to_padded_pixels(const float* image, std::int64_t height, std::
                                   std::int64_t padded_columns, float* padded, std::int64_t floats, bool clear) {
     if (clear) fill_zero(padded, floats);
     const std::int64_t columns = smaller(width, padded_columns - pad_left);
-    for (std::int64_t iy = 0; iy < height && iy + pad_top < padded_rows; ++iy)
+    const char* end = reinterpret_cast<const char*>(image + height * width * channels);
+    for (std::int64_t iy = 0; iy < height && iy + pad_top < padded_rows; ++iy) {
+        // The image usually streams from L3: ask for the row after next while copying this one.
+        const char* ahead = reinterpret_cast<const char*>(image + (iy + 2) * width * channels);
+        for (std::int64_t b = 0; b < width * channels * 4 && ahead + b < end; b += 64) __builtin_prefetch(ahead + b, 0, 3);
         copy_floats(image + iy * width * channels, padded + ((iy + pad_top) * padded_columns + pad_left) * channels,
                     columns * channels);
+    }
 }
 
-// Prefetches the scratch's next images into L2 in `steps` slices, one per step() (and the rest at
-// finish()), so the prefetches spread over the image's work instead of queueing up at its start.
+// Prefetches the scratch's next image in `steps` slices, one per step() (and the rest at finish()),
+// so that the prefetches spread over this image's work instead of queueing up at its start (a burst
+// of them stalls, and what arrives early is evicted from L1 before it is read).
 class Prefetcher {
 public:
-    Prefetcher(const Scratch& scratch, std::int64_t steps) : steps_(steps > 0 ? steps : 1) {
-        for (int i = 0; i < 2; ++i) {
-            bytes_[i] = reinterpret_cast<const char*>(scratch.next[i]);
-            lines_[i] = scratch.next[i] ? (scratch.next_floats[i] * 4 + 63) / 64 : 0;
-        }
-    }
-    void step() {
-        ++done_;
-        for (int i = 0; i < 2; ++i) issue(i, lines_[i] * smaller(done_, steps_) / steps_);
-    }
-    void finish() {
-        for (int i = 0; i < 2; ++i) issue(i, lines_[i]);
-    }
+    Prefetcher(const Scratch& scratch, std::int64_t steps)
+        : bytes_(reinterpret_cast<const char*>(scratch.next)),
+          lines_(scratch.next ? (scratch.next_floats * 4 + 63) / 64 : 0),
+          steps_(steps > 0 ? steps : 1) {}
+    void step() { issue(lines_ * smaller(++done_, steps_) / steps_); }
+    void finish() { issue(lines_); }
 
 private:
-    void issue(int i, std::int64_t through) {
-        for (; issued_[i] < through; ++issued_[i]) __builtin_prefetch(bytes_[i] + issued_[i] * 64, 0, 2);
+    void issue(std::int64_t through) {
+        for (; issued_ < through; ++issued_) __builtin_prefetch(bytes_ + issued_ * 64, 0, 2);
     }
-    const char* bytes_[2];
-    std::int64_t lines_[2];
-    std::int64_t issued_[2] = {0, 0};
-    std::int64_t steps_, done_ = 0;
+    const char* bytes_;
+    std::int64_t lines_;
+    std::int64_t steps_;
+    std::int64_t issued_ = 0, done_ = 0;
 };
 
 // The activations, as tensor/activation.hpp defines them (the GEMM epilogue's formulas).

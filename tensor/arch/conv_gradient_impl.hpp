@@ -255,17 +255,12 @@ void gradient_image(const GradientShape& shape, const GradientTiling& tiling, co
         arguments.dy_stride = stride;
     }
     const GradientTile tile = tile_of(tiling);
-    Prefetcher prefetcher(space, tiling.channels_padded / tiling.channel_block *
-                                     ((shape.kernel_height + tiling.rows - 1) / tiling.rows) *
-                                     (tiling.run_padded / tiling.run_block));
     for (std::int64_t c0 = 0; c0 < tiling.channels_padded; c0 += tiling.channel_block)
         for (std::int64_t row0 = 0; row0 < shape.kernel_height; row0 += tiling.rows)
             for (std::int64_t t0 = 0; t0 < tiling.run_padded; t0 += tiling.run_block) {
                 arguments.row0 = row0, arguments.t0 = t0, arguments.c0 = c0;
                 tile(arguments);
-                prefetcher.step();
             }
-    prefetcher.finish();
 }
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv

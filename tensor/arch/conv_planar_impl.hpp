@@ -98,28 +98,30 @@ inline void channel_tile(std::int64_t groups, const std::int64_t* offsets, const
 }
 
 // Writes `count` pixels (pixel_stride floats apart, `channels` each) from a tile whose rows are
-// `width` floats: tile + bias, then the activation, or added to the output when accumulating.
-template <class Function>
+// `width` floats: tile + bias, then the activation, or added to the output when accumulating. The
+// activation is chosen here, per tile, so the tile loops are compiled once, not once per activation.
 inline void write_pixels(const float* tile, std::int64_t width, std::int64_t count, float* to,
-                         std::int64_t pixel_stride, std::int64_t channels, const float* bias, bool accumulate,
-                         Function function) {
-    for (std::int64_t r = 0; r < count; ++r, to += pixel_stride, tile += width)
-        for (std::int64_t c = 0; c < channels; c += lanes) {
-            const std::int64_t n = smaller(lanes, channels - c);
-            Vector x = Vector::load_aligned(tile + c);
-            if (accumulate) {
-                x += load_first(to + c, n);
-            } else {
-                if (bias) x += load_first(bias + c, n);
-                x = function(x);
+                         std::int64_t pixel_stride, std::int64_t channels, const float* bias, const ProductOutput& out) {
+    const bool accumulate = out.accumulate;
+    with_activation(out.activation, out.negative_slope, [&](auto function) {
+        for (std::int64_t r = 0; r < count; ++r, to += pixel_stride, tile += width)
+            for (std::int64_t c = 0; c < channels; c += lanes) {
+                const std::int64_t n = smaller(lanes, channels - c);
+                Vector x = Vector::load_aligned(tile + c);
+                if (accumulate) {
+                    x += load_first(to + c, n);
+                } else {
+                    if (bias) x += load_first(bias + c, n);
+                    x = function(x);
+                }
+                store_first(x, to + c, n);
             }
-            store_first(x, to + c, n);
-        }
+    });
 }
 
 // The tile widths compiled, and the one that covers a row of `columns` outputs with the fewest
 // computed positions, counting a tile's fixed cost as 4 more (a 14-wide row: 2 x 7, not 12 + 12).
-constexpr std::int64_t channel_tile_widths[] = {24, 16, 14, 12, 8, 7, 6, 4, 2, 1};
+constexpr std::int64_t channel_tile_widths[] = {14, 12, 8, 7, 4, 1};
 
 inline std::int64_t channel_tile_width(std::int64_t columns, std::int64_t most) {
     std::int64_t best = 1, best_cost = -1;
@@ -146,36 +148,29 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
     const std::int64_t* offsets = product.offsets;
     const float* weights = product.weights + block_index * groups * G * width;
     const float* bias = out.bias ? out.bias + first_channel : nullptr;
-    const bool accumulate = out.accumulate;
     float* first_pixel = output + (product.row0 * out.width + product.column0) * out.channels + first_channel;
-    with_activation(out.activation, out.negative_slope, [&](auto function) {
-        for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step())
-            for (std::int64_t v = 0; v < out_columns; v += R) {
-                channel_tile<R, NV, G, S>(groups, offsets, planes + u * columns + v * S, weights, tile);
-                write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
-                             pixel_stride, channels, bias, accumulate, function);
-            }
-    });
+    for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step())
+        for (std::int64_t v = 0; v < out_columns; v += R) {
+            channel_tile<R, NV, G, S>(groups, offsets, planes + u * columns + v * S, weights, tile);
+            write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
+                         pixel_stride, channels, bias, out);
+        }
 }
 
 template <std::int64_t NV, std::int64_t G, std::int64_t S>
 void channel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                      const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
-                  Prefetcher& prefetcher) {
+                     Prefetcher& prefetcher) {
     constexpr std::int64_t most = channel_tile_positions(NV, G);
     const std::int64_t width = channel_tile_width(product.out_columns, most);
 #define SMALLNET_CHANNEL_ROWS(R)                                                                  \
     if constexpr (R <= most)                                                                      \
         if (width == R) return channel_rows<R, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher);
-    SMALLNET_CHANNEL_ROWS(24)
-    SMALLNET_CHANNEL_ROWS(16)
     SMALLNET_CHANNEL_ROWS(14)
     SMALLNET_CHANNEL_ROWS(12)
     SMALLNET_CHANNEL_ROWS(8)
     SMALLNET_CHANNEL_ROWS(7)
-    SMALLNET_CHANNEL_ROWS(6)
     SMALLNET_CHANNEL_ROWS(4)
-    SMALLNET_CHANNEL_ROWS(2)
 #undef SMALLNET_CHANNEL_ROWS
     channel_rows<1, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher);
 }
