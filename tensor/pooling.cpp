@@ -1,5 +1,5 @@
-// Max pooling and upsampling: one task per image, the channels of a pixel in the inner loop (they
-// are contiguous in NHWC, so the compiler vectorises it).
+// Max pooling and upsampling: one task per image, each image through the conv family's kernels of
+// the active instruction set (tensor/arch/conv_pool_impl.hpp), vectorized over a pixel's channels.
 
 #include "tensor/pooling.hpp"
 
@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tensor/arch/conv_kernels.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/tensor.hpp"
 
@@ -32,16 +33,6 @@ Pool2dGeometry Pool2dGeometry::make(const Shape& x, std::int64_t pool_height, st
 
 namespace {
 
-// The window of output (oy, ox), clipped to the image: rows [y0, y1), columns [x0, x1).
-struct Window {
-    std::int64_t y0, y1, x0, x1;
-};
-Window window_of(const Pool2dGeometry& g, std::int64_t oy, std::int64_t ox) {
-    const std::int64_t top = oy * g.stride_height - g.pad_top, left = ox * g.stride_width - g.pad_left;
-    return {std::max<std::int64_t>(top, 0), std::min(top + g.pool_height, g.in_height), std::max<std::int64_t>(left, 0),
-            std::min(left + g.pool_width, g.in_width)};
-}
-
 template <class Body>
 void for_each_image(std::int64_t images, Body body) {
     detail::parallel_for(0, images, 8, [&](std::int64_t begin, std::int64_t end) {
@@ -49,54 +40,27 @@ void for_each_image(std::int64_t images, Body body) {
     });
 }
 
+arch::PoolShape pool_shape(const Pool2dGeometry& g) {
+    return {g.in_height, g.in_width, g.channels, g.out_height, g.out_width, g.pool_height, g.pool_width,
+            g.stride_height, g.stride_width, g.pad_top, g.pad_left};
+}
+
 }  // namespace
 
 void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
-    const std::int64_t c = g.channels;
-    for_each_image(g.batch, [&](std::int64_t n) {
-        const float* image = x + n * g.in_height * g.in_width * c;
-        float* out = y + n * g.out_height * g.out_width * c;
-        for (std::int64_t oy = 0; oy < g.out_height; ++oy)
-            for (std::int64_t ox = 0; ox < g.out_width; ++ox, out += c) {
-                const Window w = window_of(g, oy, ox);
-                std::fill(out, out + c, -std::numeric_limits<float>::infinity());
-                for (std::int64_t iy = w.y0; iy < w.y1; ++iy)
-                    for (std::int64_t ix = w.x0; ix < w.x1; ++ix) {
-                        const float* pixel = image + (iy * g.in_width + ix) * c;
-                        // NaN wins, as in TensorFlow and PyTorch: (a > b || a != a) keeps it.
-                        for (std::int64_t k = 0; k < c; ++k)
-                            out[k] = (pixel[k] > out[k] || pixel[k] != pixel[k]) ? pixel[k] : out[k];
-                    }
-            }
-    });
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    const arch::PoolShape shape = pool_shape(g);
+    const std::int64_t in = g.in_height * g.in_width * g.channels, out = g.out_height * g.out_width * g.channels;
+    for_each_image(g.batch, [&](std::int64_t n) { kernels.max_pool_image(shape, x + n * in, y + n * out); });
 }
 
 void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y, const float* dy, float* dx,
                          bool accumulate) {
-    const std::int64_t c = g.channels;
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    const arch::PoolShape shape = pool_shape(g);
+    const std::int64_t in = g.in_height * g.in_width * g.channels, out = g.out_height * g.out_width * g.channels;
     for_each_image(g.batch, [&](std::int64_t n) {
-        const std::int64_t in_offset = n * g.in_height * g.in_width * c;
-        const float* image = x + in_offset;
-        float* gradient = dx + in_offset;
-        if (!accumulate) std::fill(gradient, gradient + g.in_height * g.in_width * c, 0.0f);
-        const std::int64_t out_offset = n * g.out_height * g.out_width * c;
-        for (std::int64_t oy = 0; oy < g.out_height; ++oy)
-            for (std::int64_t ox = 0; ox < g.out_width; ++ox) {
-                const Window w = window_of(g, oy, ox);
-                const float* maximum = y + out_offset + (oy * g.out_width + ox) * c;
-                const float* upstream = dy + out_offset + (oy * g.out_width + ox) * c;
-                for (std::int64_t k = 0; k < c; ++k) {
-                    bool routed = false;
-                    for (std::int64_t iy = w.y0; iy < w.y1 && !routed; ++iy)
-                        for (std::int64_t ix = w.x0; ix < w.x1 && !routed; ++ix) {
-                            const std::int64_t at = (iy * g.in_width + ix) * c + k;
-                            if (image[at] == maximum[k]) {
-                                gradient[at] += upstream[k];
-                                routed = true;
-                            }
-                        }
-                }
-            }
+        kernels.max_pool_backward_image(shape, x + n * in, y + n * out, dy + n * out, dx + n * in, accumulate);
     });
 }
 
@@ -117,40 +81,22 @@ Shape upsampling2d_output_shape(const Shape& x, std::int64_t factor_height, std:
 void upsampling2d_forward(const Shape& x, std::int64_t factor_height, std::int64_t factor_width, const float* input,
                           float* y) {
     check_factors(x, factor_height, factor_width);
-    const std::int64_t h = x[1], w = x[2], c = x[3];
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    const std::int64_t h = x[1], w = x[2], c = x[3], in = h * w * c;
     for_each_image(x[0], [&](std::int64_t n) {
-        const float* image = input + n * h * w * c;
-        float* out = y + n * h * factor_height * w * factor_width * c;
-        for (std::int64_t iy = 0; iy < h; ++iy) {
-            float* row = out + iy * factor_height * w * factor_width * c;
-            for (std::int64_t ix = 0; ix < w; ++ix)
-                for (std::int64_t f = 0; f < factor_width; ++f)
-                    std::copy(image + (iy * w + ix) * c, image + (iy * w + ix + 1) * c, row + (ix * factor_width + f) * c);
-            for (std::int64_t f = 1; f < factor_height; ++f)
-                std::copy(row, row + w * factor_width * c, row + f * w * factor_width * c);
-        }
+        kernels.upsample_image(h, w, c, factor_height, factor_width, input + n * in,
+                               y + n * in * factor_height * factor_width);
     });
 }
 
 void upsampling2d_backward(const Shape& x, std::int64_t factor_height, std::int64_t factor_width, const float* dy,
                            float* dx, bool accumulate) {
     check_factors(x, factor_height, factor_width);
-    const std::int64_t h = x[1], w = x[2], c = x[3];
-    const std::int64_t out_width = w * factor_width;
+    const arch::ConvKernels& kernels = arch::conv_kernels();
+    const std::int64_t h = x[1], w = x[2], c = x[3], in = h * w * c;
     for_each_image(x[0], [&](std::int64_t n) {
-        const float* upstream = dy + n * h * factor_height * out_width * c;
-        float* gradient = dx + n * h * w * c;
-        for (std::int64_t iy = 0; iy < h; ++iy)
-            for (std::int64_t ix = 0; ix < w; ++ix) {
-                float* pixel = gradient + (iy * w + ix) * c;
-                if (!accumulate) std::fill(pixel, pixel + c, 0.0f);
-                // The copies summed in a fixed order: rows, then columns.
-                for (std::int64_t fy = 0; fy < factor_height; ++fy)
-                    for (std::int64_t fx = 0; fx < factor_width; ++fx) {
-                        const float* copy = upstream + ((iy * factor_height + fy) * out_width + ix * factor_width + fx) * c;
-                        for (std::int64_t k = 0; k < c; ++k) pixel[k] += copy[k];
-                    }
-            }
+        kernels.upsample_backward_image(h, w, c, factor_height, factor_width, dy + n * in * factor_height * factor_width,
+                                        dx + n * in, accumulate);
     });
 }
 

@@ -15,11 +15,16 @@
 #include "tensor/arch/conv_dot_impl.hpp"
 #include "tensor/arch/conv_gradient_impl.hpp"
 #include "tensor/arch/conv_planar_impl.hpp"
+#include "tensor/arch/conv_pool_impl.hpp"
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE {
 
 extern const ConvKernels conv_table;
 const ConvKernels conv_table = {
+    .max_pool_image = conv::max_pool_image,
+    .max_pool_backward_image = conv::max_pool_backward_image,
+    .upsample_image = conv::upsample_image,
+    .upsample_backward_image = conv::upsample_backward_image,
     .product_tiling = conv::product_tiling,
     .product_scratch = conv::product_scratch,
     .planar_image = conv::planar_image,

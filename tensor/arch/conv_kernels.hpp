@@ -123,6 +123,16 @@ struct GradientTiling {
     std::int64_t partial_floats(std::int64_t kernel_height) const { return kernel_height * run_padded * channels_padded; }
 };
 
+// One image's max pooling: windows of pool_height x pool_width, stride_height x stride_width apart,
+// output (oy, ox)'s starting at pixel (oy * stride_height - pad_top, ox * stride_width - pad_left),
+// clipped to the image (tensor/pooling.hpp's Pool2dGeometry).
+struct PoolShape {
+    std::int64_t in_height, in_width, channels;
+    std::int64_t out_height, out_width;
+    std::int64_t pool_height, pool_width, stride_height, stride_width;
+    std::int64_t pad_top, pad_left;
+};
+
 // Per-image housekeeping: the thread's scratch space, whether its zero padding must be written, and
 // the image the thread reads next (null: none), which a product prefetches a slice at a time while it
 // computes this one: a 32-channel layer's input streams from L3, and its first-touch loads otherwise
@@ -136,6 +146,16 @@ struct Scratch {
 };
 
 struct ConvKernels {
+    // Max pooling and upsampling of one image (tensor/pooling.hpp says what they compute).
+    void (*max_pool_image)(const PoolShape& shape, const float* x, float* y);
+    void (*max_pool_backward_image)(const PoolShape& shape, const float* x, const float* y, const float* dy, float* dx,
+                                    bool accumulate);
+    void (*upsample_image)(std::int64_t height, std::int64_t width, std::int64_t channels, std::int64_t factor_height,
+                           std::int64_t factor_width, const float* x, float* y);
+    void (*upsample_backward_image)(std::int64_t height, std::int64_t width, std::int64_t channels,
+                                    std::int64_t factor_height, std::int64_t factor_width, const float* dy, float* dx,
+                                    bool accumulate);
+
     ProductTiling (*product_tiling)(std::int64_t out_channels);
     // Floats of scratch space planar_image needs beyond layout.floats() (its tiles).
     std::int64_t product_scratch;

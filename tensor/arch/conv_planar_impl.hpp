@@ -98,24 +98,38 @@ inline void channel_tile(std::int64_t groups, const std::int64_t* offsets, const
 }
 
 // Writes `count` pixels (pixel_stride floats apart, `channels` each) from a tile whose rows are
-// `width` floats: tile + bias, then the activation, or added to the output when accumulating. The
-// activation is chosen here, per tile, so the tile loops are compiled once, not once per activation.
-inline void write_pixels(const float* tile, std::int64_t width, std::int64_t count, float* to,
-                         std::int64_t pixel_stride, std::int64_t channels, const float* bias, const ProductOutput& out) {
-    const bool accumulate = out.accumulate;
-    with_activation(out.activation, out.negative_slope, [&](auto function) {
+// `width` floats: tile + bias, then the activation, or added to the output when accumulating.
+template <class Function>
+void write_pixels_with(const float* tile, std::int64_t width, std::int64_t count, float* to, std::int64_t pixel_stride,
+                       std::int64_t channels, const float* bias, bool accumulate, Function function) {
+    if (channels == width && !accumulate) {  // whole vectors: the common case
         for (std::int64_t r = 0; r < count; ++r, to += pixel_stride, tile += width)
             for (std::int64_t c = 0; c < channels; c += lanes) {
-                const std::int64_t n = smaller(lanes, channels - c);
                 Vector x = Vector::load_aligned(tile + c);
-                if (accumulate) {
-                    x += load_first(to + c, n);
-                } else {
-                    if (bias) x += load_first(bias + c, n);
-                    x = function(x);
-                }
-                store_first(x, to + c, n);
+                if (bias) x += Vector::load_unaligned(bias + c);
+                function(x).store_unaligned(to + c);
             }
+        return;
+    }
+    for (std::int64_t r = 0; r < count; ++r, to += pixel_stride, tile += width)
+        for (std::int64_t c = 0; c < channels; c += lanes) {
+            const std::int64_t n = smaller(lanes, channels - c);
+            Vector x = Vector::load_aligned(tile + c);
+            if (accumulate) {
+                x += load_first(to + c, n);
+            } else {
+                if (bias) x += load_first(bias + c, n);
+                x = function(x);
+            }
+            store_first(x, to + c, n);
+        }
+}
+
+// The activation is chosen here, per tile, so the tile loops are compiled once, not per activation.
+inline void write_pixels(const float* tile, std::int64_t width, std::int64_t count, float* to,
+                         std::int64_t pixel_stride, std::int64_t channels, const float* bias, const ProductOutput& out) {
+    with_activation(out.activation, out.negative_slope, [=](auto function) {
+        write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, out.accumulate, function);
     });
 }
 
