@@ -31,6 +31,22 @@ inline void store_part(Vector vector, float* destination, std::int64_t count) {
 #endif
 }
 
+// Asks for the cache lines of [data, data + floats) (for writing when `write`). The images of a batch
+// follow each other, so rows past an image's end are the next image's first rows: asked for while
+// this image finishes, and a prefetch never faults, even past the batch.
+inline void prefetch_floats(const float* data, std::int64_t floats, bool write = false) {
+    const char* bytes = reinterpret_cast<const char*>(data);
+    for (std::int64_t offset = 0; offset < floats * 4; offset += 64) {
+        if (write) __builtin_prefetch(bytes + offset, 1, 3);
+        else __builtin_prefetch(bytes + offset, 0, 3);
+    }
+}
+
+// The rows each output row reads are prefetched this many output rows ahead: with the data in
+// memory (as it is in a training step, long after the forward pass wrote it) the hardware prefetcher
+// restarts at every 4 KB page and a 28x28x16 max pooling ran at 6 GB/s.
+constexpr std::int64_t rows_ahead = 2;
+
 // The window of output (oy, ox), clipped to the image: rows [top, bottom), columns [left, right).
 struct PoolWindow {
     std::int64_t top, bottom, left, right;
@@ -45,8 +61,9 @@ inline PoolWindow window_of(const PoolShape& s, std::int64_t oy, std::int64_t ox
 // y = the largest value of each window, NaN winning (as TensorFlow and PyTorch): the window's pixels
 // in row-major order, m = (p > m || p != p) ? p : m.
 void max_pool_image(const PoolShape& s, const float* x, float* y) {
-    const std::int64_t channels = s.channels;
-    for (std::int64_t oy = 0; oy < s.out_height; ++oy)
+    const std::int64_t channels = s.channels, row = s.in_width * channels;
+    for (std::int64_t oy = 0; oy < s.out_height; ++oy) {
+        prefetch_floats(x + ((oy + rows_ahead) * s.stride_height - s.pad_top) * row, s.pool_height * row);
         for (std::int64_t ox = 0; ox < s.out_width; ++ox) {
             const PoolWindow w = window_of(s, oy, ox);
             float* out = y + (oy * s.out_width + ox) * channels;
@@ -61,6 +78,7 @@ void max_pool_image(const PoolShape& s, const float* x, float* y) {
                 store_part(best, out + c, n);
             }
         }
+    }
 }
 
 // dx (= or +=) dy routed to the first pixel of each window (row-major) that equals the window's
@@ -86,7 +104,13 @@ void max_pool_backward_image(const PoolShape& s, const float* x, const float* y,
         }
     }
     const bool overwrite = disjoint && !accumulate;
-    for (std::int64_t oy = 0; oy < s.out_height; ++oy)
+    const std::int64_t row = s.in_width * channels, out_row = s.out_width * channels;
+    for (std::int64_t oy = 0; oy < s.out_height; ++oy) {
+        const std::int64_t ahead = (oy + rows_ahead) * s.stride_height - s.pad_top;
+        prefetch_floats(x + ahead * row, s.pool_height * row);
+        prefetch_floats(dx + ahead * row, s.pool_height * row, true);
+        prefetch_floats(y + (oy + rows_ahead) * out_row, out_row);
+        prefetch_floats(dy + (oy + rows_ahead) * out_row, out_row);
         for (std::int64_t ox = 0; ox < s.out_width; ++ox) {
             const PoolWindow w = window_of(s, oy, ox);
             const std::int64_t o = (oy * s.out_width + ox) * channels;
@@ -104,6 +128,7 @@ void max_pool_backward_image(const PoolShape& s, const float* x, const float* y,
                     }
             }
         }
+    }
 }
 
 // y: each pixel repeated factor_height x factor_width times. A row of output is built once, then
@@ -112,6 +137,8 @@ void upsample_image(std::int64_t height, std::int64_t width, std::int64_t channe
                     std::int64_t factor_width, const float* x, float* y) {
     const std::int64_t out_row = width * factor_width * channels;
     for (std::int64_t iy = 0; iy < height; ++iy) {
+        prefetch_floats(x + (iy + rows_ahead) * width * channels, width * channels);
+        prefetch_floats(y + (iy + rows_ahead) * factor_height * out_row, factor_height * out_row, true);
         float* row = y + iy * factor_height * out_row;
         for (std::int64_t ix = 0; ix < width; ++ix)
             for (std::int64_t c = 0; c < channels; c += lanes) {
@@ -129,7 +156,9 @@ void upsample_backward_image(std::int64_t height, std::int64_t width, std::int64
                              std::int64_t factor_height, std::int64_t factor_width, const float* dy, float* dx,
                              bool accumulate) {
     const std::int64_t out_width = width * factor_width;
-    for (std::int64_t iy = 0; iy < height; ++iy)
+    for (std::int64_t iy = 0; iy < height; ++iy) {
+        prefetch_floats(dy + (iy + rows_ahead) * factor_height * out_width * channels, factor_height * out_width * channels);
+        prefetch_floats(dx + (iy + rows_ahead) * width * channels, width * channels, true);
         for (std::int64_t ix = 0; ix < width; ++ix)
             for (std::int64_t c = 0; c < channels; c += lanes) {
                 const std::int64_t n = smaller(lanes, channels - c);
@@ -140,6 +169,7 @@ void upsample_backward_image(std::int64_t height, std::int64_t width, std::int64
                         total += load_part(dy + ((iy * factor_height + fy) * out_width + ix * factor_width + fx) * channels + c, n);
                 store_part(total, to, n);
             }
+    }
 }
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv
