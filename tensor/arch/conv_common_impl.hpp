@@ -94,6 +94,17 @@ inline void copy_to_padded_pixels(const float* image, std::int64_t height, std::
     }
 }
 
+// Asks for the cache lines of [data, data + floats) (for writing when `write`). Rows past an image's
+// end are the next image's first rows (the images of a batch follow each other), and a prefetch
+// never faults, even past the batch.
+inline void prefetch_floats(const float* data, std::int64_t floats, bool write = false) {
+    const char* bytes = reinterpret_cast<const char*>(data);
+    for (std::int64_t offset = 0; offset < floats * 4; offset += 64) {
+        if (write) __builtin_prefetch(bytes + offset, 1, 3);
+        else __builtin_prefetch(bytes + offset, 0, 3);
+    }
+}
+
 // Prefetches the scratch's next image in `steps` slices, one per step() (and the rest at finish()),
 // so that the prefetches spread over this image's work instead of queueing up at its start (a burst
 // of them stalls, and what arrives early is evicted from L1 before it is read).

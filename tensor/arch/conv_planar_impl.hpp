@@ -163,12 +163,16 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
     const float* weights = product.weights + block_index * groups * G * width;
     const float* bias = out.bias ? out.bias + first_channel : nullptr;
     float* first_pixel = output + (product.row0 * out.width + product.column0) * out.channels + first_channel;
-    for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step())
+    for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step()) {
+        // The output is usually in memory: its lines are asked for two rows ahead, so that the stores
+        // do not wait for each line's read-for-ownership.
+        prefetch_floats(first_pixel + (u + 2) * row_stride, out_columns * pixel_stride, true);
         for (std::int64_t v = 0; v < out_columns; v += R) {
             channel_tile<R, NV, G, S>(groups, offsets, planes + u * columns + v * S, weights, tile);
             write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
                          pixel_stride, channels, bias, out);
         }
+    }
 }
 
 template <std::int64_t NV, std::int64_t G, std::int64_t S>
@@ -277,6 +281,10 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
     for (std::int64_t c = 0; c < channels; ++c) bias[c] = out.bias ? out.bias[first_channel + c] : 0.0f;
     with_activation(out.activation, out.negative_slope, [&](auto function) {
         for (std::int64_t first = 0; first < positions; first += width, prefetcher.step()) {
+            // The output rows two tiles ahead, for writing (see channel_rows).
+            const std::int64_t ahead = (first + 2 * width) / layout.columns;
+            prefetch_floats(output + ((product.row0 + ahead * product.row_step) * out.width + product.column0) * out_channels,
+                            product.out_columns * product.column_step * out_channels, true);
             pixel_tile<MR, NP>(depth, offsets, planes + first, weights, tile);
             // The bias and activation on the tile's rows (vectors of positions), then each value to
             // its pixel.

@@ -31,17 +31,6 @@ inline void store_part(Vector vector, float* destination, std::int64_t count) {
 #endif
 }
 
-// Asks for the cache lines of [data, data + floats) (for writing when `write`). The images of a batch
-// follow each other, so rows past an image's end are the next image's first rows: asked for while
-// this image finishes, and a prefetch never faults, even past the batch.
-inline void prefetch_floats(const float* data, std::int64_t floats, bool write = false) {
-    const char* bytes = reinterpret_cast<const char*>(data);
-    for (std::int64_t offset = 0; offset < floats * 4; offset += 64) {
-        if (write) __builtin_prefetch(bytes + offset, 1, 3);
-        else __builtin_prefetch(bytes + offset, 0, 3);
-    }
-}
-
 // The rows each output row reads are prefetched this many output rows ahead: with the data in
 // memory (as it is in a training step, long after the forward pass wrote it) the hardware prefetcher
 // restarts at every 4 KB page and a 28x28x16 max pooling ran at 6 GB/s.
