@@ -296,6 +296,26 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
                         function(Vector::load_aligned(at) + Vector(bias[c])).store_aligned(at);
                     }
             float* to = output + first_channel;
+#if defined(__AVX512F__)
+            // Transposed in registers, 16 positions at a time, into pixel-major rows of 16 floats:
+            // then a pixel's channels go out as one masked store.
+            float* pixel_major = tile + MR * width;
+            for (std::int64_t v = 0; v < NP; ++v) {
+                __m512 rows[16];
+                for (std::int64_t c = 0; c < 16; ++c)
+                    rows[c] = c < MR ? _mm512_load_ps(tile + c * width + v * lanes) : _mm512_setzero_ps();
+                transpose_16x16(rows);
+                for (std::int64_t p = 0; p < 16; ++p) _mm512_store_ps(pixel_major + (v * lanes + p) * 16, rows[p]);
+            }
+            for_each_output(layout.columns, product.out_columns, product.row0, product.column0, product.row_step,
+                            product.column_step, out.width, first, smaller(width, positions - first),
+                            [&](std::int64_t r, std::int64_t pixel) {
+                                float* values = to + pixel * out_channels;
+                                Vector x = Vector::load_aligned(pixel_major + r * 16);
+                                if (accumulate) x += load_part(values, channels);
+                                store_part(x, values, channels);
+                            });
+#else
             for_each_output(layout.columns, product.out_columns, product.row0, product.column0, product.row_step,
                             product.column_step, out.width, first, smaller(width, positions - first),
                             [&](std::int64_t r, std::int64_t pixel) {
@@ -305,6 +325,7 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
                                 else
                                     for (std::int64_t c = 0; c < channels; ++c) values[c] = tile[c * width + r];
                             });
+#endif
         }
     });
 }
@@ -321,8 +342,14 @@ ProductTiling product_tiling(std::int64_t out_channels) {
     return {false, vectors * lanes, max_channel_group(vectors)};
 }
 
-// The largest tile: channel tiles are accumulators x lanes floats, pixel tiles 8 x 3 x lanes at most.
-constexpr std::int64_t product_scratch = 32 * lanes;
+// The largest tile: a channel tile is accumulators x lanes floats; a pixel tile MR rows of NP
+// vectors of positions and, on AVX-512, their transpose (16 floats a position).
+constexpr std::int64_t pixel_tile_floats(std::int64_t mr) { return (mr + 16) * pixel_tile_vectors(mr) * lanes; }
+constexpr std::int64_t product_scratch = [] {
+    std::int64_t most = accumulators * lanes;
+    for (const std::int64_t mr : {1, 2, 4, 8}) most = pixel_tile_floats(mr) > most ? pixel_tile_floats(mr) : most;
+    return most;
+}();
 
 void planar_image(const PlanarLayout& layout, const float* image, const PlanarProduct* products,
                   std::int64_t product_count, const ProductTiling& tiling, const ProductOutput& out, float* output,

@@ -11,26 +11,6 @@
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 
-// `count` (1 to lanes) floats as a vector, zeros after; and back. AVX-512 masks the lanes past
-// `count` (8 channels cost one instruction, like 16); the other sets go through a small buffer.
-inline Vector load_part(const float* source, std::int64_t count) {
-#if defined(__AVX512F__)
-    if (count < lanes) return Vector(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), source));
-    return Vector::load_unaligned(source);
-#else
-    return load_first(source, count);
-#endif
-}
-
-inline void store_part(Vector vector, float* destination, std::int64_t count) {
-#if defined(__AVX512F__)
-    if (count < lanes) return _mm512_mask_storeu_ps(destination, static_cast<__mmask16>((1u << count) - 1u), vector);
-    vector.store_unaligned(destination);
-#else
-    store_first(vector, destination, count);
-#endif
-}
-
 // The rows each output row reads are prefetched this many output rows ahead: with the data in
 // memory (as it is in a training step, long after the forward pass wrote it) the hardware prefetcher
 // restarts at every 4 KB page and a 28x28x16 max pooling ran at 6 GB/s.
