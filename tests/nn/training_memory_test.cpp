@@ -44,6 +44,24 @@ TEST_CASE("fit: live nodes and buffers after 400 more steps equal those after th
     CHECK(after_many.nodes == 8);
 }
 
+TEST_CASE("fit of a conv autoencoder: nodes, buffers and the buffer cache stay the same after the first epoch") {
+    const Conv2DOptions same{.padding = Padding::same};
+    Sequential model({Input({8, 8, 1}), Conv2D(8, 3, "relu", same), MaxPooling2D(2, {.padding = Padding::same}),
+                      Conv2DTranspose(4, 3, "relu", {.strides = 2, .padding = Padding::same}), UpSampling2D(1),
+                      Conv2D(1, 3, "sigmoid", same)});
+    model.compile(Adam(), "bce");
+    const Tensor x = random_tensor(Shape{64, 8, 8, 1}, 5, 0.0f, 1.0f);
+    model.fit(x, x, {.epochs = 1, .batch_size = 16, .verbose = 0, .seed = 1});
+    const LiveCounts after_first_fit;
+    const std::size_t cached = storage_cache_bytes();
+    model.fit(x, x, {.epochs = 50, .batch_size = 16, .verbose = 0, .seed = 2});  // 200 steps
+    const LiveCounts after_many;
+    CHECK(after_many.nodes == after_first_fit.nodes);
+    CHECK(after_many.storages == after_first_fit.storages);
+    CHECK(storage_cache_bytes() == cached);  // every step's buffers came from the cache
+    CHECK(after_many.nodes == 6);  // kernel and bias of the three convolutions
+}
+
 TEST_CASE("forward and backward by hand: each step's graph is freed, with or without backward") {
     Sequential model = small_mnist_like_model();
     model.build(64, 3);
