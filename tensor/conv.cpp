@@ -1,8 +1,8 @@
 // Convolution: Keras' size arithmetic, and the three passes split between threads.
 //
-// The arithmetic is in the per-instruction-set kernels (tensor/arch/conv_kernels.hpp explains the two
-// implicit GEMMs); this file plans each call (tensor/arch/conv_plan.hpp: term offsets and the kernel
-// packed once per call), then runs one task per image, each with a per-thread scratch buffer for the
+// The arithmetic is in the per-instruction-set kernels (tensor/arch/conv_kernels.hpp explains them);
+// this file picks one, plans the call (tensor/arch/conv_plan.hpp: term offsets and the kernel packed
+// once per call), then runs one task per image, each with a per-thread scratch buffer for the
 // image's padded copy:
 //   forward, backward input: the image's products write its output pixels, so images are independent;
 //   backward kernel: images are summed in groups of a fixed size, each group into its own partial

@@ -1,21 +1,24 @@
 #pragma once
-// ConvKernels: the per-instruction-set pieces of the convolutions (tensor/conv.cpp drives them), as a
-// table of plain function pointers over plain structs, so the driver compiles once for the baseline.
+// ConvKernels: the per-instruction-set pieces of the convolutions, max pooling and upsampling
+// (tensor/conv.cpp and tensor/pooling.cpp drive them), as a table of plain function pointers over
+// plain structs, so the drivers compile once for the baseline. Each kernel works on one image, on a
+// per-thread copy of it laid out for its loads, so no im2col matrix is built:
 //
-// Two implicit GEMMs, each on a per-image copy of the image it reads, so no im2col matrix is built:
-//
-// Products (forward, and backward-input, a forward convolution of dy with the kernel flipped): the
-// image is copied into zero-padded channel planes (PlanarLayout; a stride-s convolution splits them
-// into s x s phase planes, so every tap is a unit-stride shift within one plane). An output position
-// j of a plane's raster (row u, column v at j = u * columns + v; columns >= the output width, so the
-// last columns of each row are computed and dropped) is
+// Products (forward, and backward-input: a forward convolution of dy with the kernel flipped, one per
+// phase of a strided convolution's input): the image is copied into zero-padded channel planes
+// (PlanarLayout). An output position j of a plane's raster (row u, column v at j = u * columns + v)
+// is
 //     out[j][c] = sum over k < depth of planes[offsets[k] + j] * weights[k][c]
 // and the micro-kernel holds a tile of positions x channels in registers, either
-//   - channel vectors: a few positions x a few vectors of output channels, the plane values
-//     broadcast (good when there are 16 or more output channels), or
-//   - pixel vectors: a few output channels x a few vectors of positions loaded straight from the
-//     planes, the weights broadcast (1 to 8 output channels, where a channel vector would be empty).
+//   - channel vectors: a row's positions x a few vectors of output channels, the plane values
+//     broadcast, each once for the kernel row's taps that read it (16 or more output channels), or
+//   - pixel vectors: a few output channels x a few vectors of raster positions loaded straight from
+//     the planes, the weights broadcast (1 to 8 output channels, where a channel vector would be
+//     mostly empty); the columns past the output width are computed and dropped.
 // The tile is then written to the NHWC output with the bias, the activation or the accumulation.
+//
+// Dot products (DotShape): a stride-1 convolution to one output channel from whole vectors of input
+// channels, on a padded NHWC copy, with vectors over the input channels.
 //
 // Kernel gradients: dkernel[dy][dx, ci][co] = sum over output pixels p of x[p's patch row dy][dx, ci]
 // * dy[p][co]. For a kernel row dy, the kw x in_channels values a patch reads form one contiguous run
@@ -23,6 +26,8 @@
 // and sums over all the image's pixels:
 //   - channel vectors: a few run values (broadcast) x vectors of output channels (dy loaded), or
 //   - run vectors: vectors of run values (x loaded) x a few output channels (dy broadcast).
+//
+// Max pooling and upsampling (PoolShape): loops over pixels, vectorized over a pixel's channels.
 
 #include <cstdint>
 
