@@ -136,7 +136,7 @@ arch::Scratch image_scratch(const ScratchTag& tag, std::int64_t floats, const fl
 
 ScratchTag tag_of(const arch::PlanarLayout& l) {
     return {1, l.height, l.width, l.channels, l.stride_rows, l.stride_columns, l.pad_top, l.pad_left, l.rows,
-            l.columns, l.plane_size, l.slack};
+            l.columns, l.images, l.plane_size, l.slack};
 }
 
 ScratchTag tag_of(const arch::GradientShape& s, const arch::GradientTiling& t) {
@@ -171,18 +171,21 @@ private:
     Storage* storage_;
 };
 
-// Runs the plan's products on every image, a task per image.
+// Runs the plan's products on every image, a task per stack of layout.images images.
 void run_products(const arch::ProductPlan& plan, const arch::ConvKernels& kernels, std::int64_t images,
                   const float* input, std::int64_t input_size, float* output, std::int64_t output_size,
                   const arch::ProductOutput& out) {
     const ScratchTag tag = tag_of(plan.layout);
     const std::int64_t scratch_floats = plan.layout.floats() + 16 + kernels.product_scratch;
-    detail::parallel_for(0, images, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t n = begin; n < end; ++n) {
-            const float* next = n + 1 < end ? input + (n + 1) * input_size : nullptr;
-            kernels.planar_image(plan.layout, input + n * input_size, plan.products.data(),
-                                 static_cast<std::int64_t>(plan.products.size()), plan.tiling, out,
-                                 output + n * output_size, image_scratch(tag, scratch_floats, next, input_size));
+    const std::int64_t stack = plan.layout.images, stacks = (images + stack - 1) / stack;
+    detail::parallel_for(0, stacks, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t s = begin; s < end; ++s) {
+            const std::int64_t first = s * stack, count = std::min(stack, images - first);
+            const float* next = s + 1 < end ? input + (first + stack) * input_size : nullptr;
+            kernels.planar_images(plan.layout, input + first * input_size, count, plan.products.data(),
+                                  static_cast<std::int64_t>(plan.products.size()), plan.tiling, out,
+                                  output + first * output_size,
+                                  image_scratch(tag, scratch_floats, next, std::min(stack, images - first - stack) * input_size));
         }
     });
 }

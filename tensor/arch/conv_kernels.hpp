@@ -36,25 +36,28 @@
 
 namespace smallnet::arch {
 
-// An NHWC image (height x width x channels) as zero-padded phase planes. Padded pixel (py, px) is
-// image pixel (py - pad_top, px - pad_left), 0 outside the image; plane (a, b, c), at index
-// (a * stride_columns + b) * channels + c, holds at u * columns + v the channel c of padded pixel
-// (u * stride_rows + a, v * stride_columns + b). Planes are plane_size floats apart; `slack` zeros
-// follow the last one, so that a tile may read past the last position.
+// Up to `images` NHWC images (height x width x channels) as zero-padded phase planes, stacked: image
+// n's rows follow image n - 1's. Padded pixel (py, px) is image pixel (py - pad_top, px - pad_left),
+// 0 outside the image; plane (a, b, c), at index (a * stride_columns + b) * channels + c, holds at
+// (n * rows + u) * columns + v the channel c of image n's padded pixel (u * stride_rows + a, v *
+// stride_columns + b). Planes are plane_size floats apart; `slack` zeros follow the last one, so that
+// a tile may read past the last position. Small images are stacked so that a tile of raster
+// positions spans several of them (a 4x4 image alone fills a third of a 48-position tile).
 struct PlanarLayout {
     std::int64_t height, width, channels;
     std::int64_t stride_rows, stride_columns;
     std::int64_t pad_top, pad_left;
-    std::int64_t rows, columns;
+    std::int64_t rows, columns;  // of one image's planes
+    std::int64_t images;
     std::int64_t plane_size;
     std::int64_t slack;
     std::int64_t planes() const { return stride_rows * stride_columns * channels; }
     std::int64_t floats() const { return planes() * plane_size + slack; }
 };
 
-// One product over the planes into an output grid of out_rows x out_columns: grid (u, v) is raster
-// position u * layout.columns + v and lands on output pixel (row0 + u * row_step, column0 + v *
-// column_step).
+// One product over the planes into an output grid of out_rows x out_columns per image: image n's
+// grid (u, v) is raster position (n * layout.rows + u) * layout.columns + v and lands on its output
+// pixel (row0 + u * row_step, column0 + v * column_step).
 // A stride-s backward-input pass has s x s of them (one per phase of the output), sharing the planes.
 // The terms come in groups of group_size taps of one kernel row that read consecutive plane values
 // (term g of a group reads g floats after the group's offset): a channel tile then broadcasts each
@@ -164,12 +167,13 @@ struct ConvKernels {
     ProductTiling (*product_tiling)(std::int64_t out_channels);
     // Floats of scratch space planar_image needs beyond layout.floats() (its tiles).
     std::int64_t product_scratch;
-    // Copies `image` into the planes in the scratch space, then runs the products into `output` (one
-    // image). The planes' padding is zeroed only when scratch.clear: a thread that copies image after
-    // image of one layout writes the same interior each time, so the zeros around it stay.
-    void (*planar_image)(const PlanarLayout& layout, const float* image, const PlanarProduct* products,
-                         std::int64_t product_count, const ProductTiling& tiling, const ProductOutput& out,
-                         float* output, const Scratch& scratch);
+    // Copies `count` (at most layout.images) consecutive images into the planes in the scratch
+    // space, then runs the products into their outputs. The planes' padding is zeroed only when
+    // scratch.clear: a thread that copies image after image of one layout writes the same interior
+    // each time, so the zeros around it stay.
+    void (*planar_images)(const PlanarLayout& layout, const float* images, std::int64_t count,
+                          const PlanarProduct* products, std::int64_t product_count, const ProductTiling& tiling,
+                          const ProductOutput& out, float* output, const Scratch& scratch);
 
     // The input channels dot_image takes are a multiple of this (the vector width).
     std::int64_t dot_channels;

@@ -31,6 +31,21 @@ std::int64_t round_up(std::int64_t value, std::int64_t multiple) { return (value
 // Zeros after the last plane: a tile reads at most this far past the last output position.
 constexpr std::int64_t plane_slack = 512;
 
+// How many images a call stacks in its planes: pixel tiles (48 to 128 raster positions) on images of
+// a few dozen positions (a 7x7 output has 63) waste most of their lanes and pay a call's fixed costs
+// for little work, so small images go in stacks of about 512 positions. Channel tiles work row by
+// row and gain nothing from it; one image keeps their planes in L1.
+std::int64_t images_per_call(const PlanarLayout& layout, const ProductTiling& tiling) {
+    if (!tiling.pixel_vectors) return 1;
+    return std::clamp<std::int64_t>(512 / (layout.rows * layout.columns), 1, 16);
+}
+
+void size_planes(PlanarLayout& layout, const ProductTiling& tiling) {
+    layout.images = images_per_call(layout, tiling);
+    layout.plane_size = round_up(layout.images * layout.rows * layout.columns, 16);
+    layout.slack = plane_slack;
+}
+
 // The packed weights of one product: packed[(block * depth + k) * width + c] = value(k, block * width
 // + c), zero for channels past `channels`.
 template <class Value>
@@ -69,8 +84,7 @@ void ProductPlan::forward(const Conv2dGeometry& g, const float* kernel, const Co
     layout.pad_top = g.pad_top, layout.pad_left = g.pad_left;
     layout.rows = g.out_height + (kh - 1) / sr;
     layout.columns = column_stride == 2 ? (g.out_width - 1) * 2 + kw : g.out_width + (kw - 1) / sc;
-    layout.plane_size = round_up(layout.rows * layout.columns, 16);
-    layout.slack = plane_slack;
+    size_planes(layout, tiling);
 
     // Tap (dy, dx) of output (u, v) is padded pixel (u * sr + dy, v * sc + dx): phase plane
     // (dy % sr, dx % phase_columns) at (u + dy / sr, v * column_stride + dx / phase_columns). When a
@@ -156,8 +170,7 @@ void ProductPlan::backward_input(const Conv2dGeometry& g, const float* kernel, c
     layout.stride_rows = 1, layout.stride_columns = 1;
     layout.pad_top = pad_top, layout.pad_left = pad_left;
     layout.rows = rows, layout.columns = columns;
-    layout.plane_size = round_up(rows * columns, 16);
-    layout.slack = plane_slack;
+    size_planes(layout, tiling);
 
     // Each phase's terms read dy channel co at the tap's shift, weighted by kernel[dy][dx][ci][co]
     // for output channel ci. Groups are (dy, co) with the phase's column taps as terms, when the

@@ -12,13 +12,13 @@ namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 // ---------------------------------------------------------------------------------------------------
 // The planes.
 
-// Copies the image into the planes; the padding around it is zeroed only when `clear`. Image row iy
+// Copies image n of the stack into the planes (their padding is zeroed by the caller). Image row iy
 // lands in plane row (iy + pad_top) / stride_rows of the row phase (iy + pad_top) % stride_rows; in
 // it, the pixels of column phase b are every stride_columns-th, from the first ix with
 // (ix + pad_left) % stride_columns == b.
-inline void copy_to_planes(const PlanarLayout& layout, const float* image, float* planes, bool clear) {
-    if (clear) fill_zero(planes, layout.floats());
+inline void copy_to_planes(const PlanarLayout& layout, const float* image, std::int64_t n, float* planes) {
     const std::int64_t channels = layout.channels, plane_size = layout.plane_size, width = layout.width;
+    planes += n * layout.rows * layout.columns;
     const std::int64_t sr = layout.stride_rows, sc = layout.stride_columns;
     for (std::int64_t iy = 0; iy < layout.height; ++iy) {
         const std::int64_t py = iy + layout.pad_top, a = py % sr, u = py / sr;
@@ -35,10 +35,11 @@ inline void copy_to_planes(const PlanarLayout& layout, const float* image, float
     }
 }
 
-// Output positions of a product: its raster runs to the last output of the last row.
-inline std::int64_t positions_of(const PlanarLayout& layout, const PlanarProduct& product) {
-    if (product.out_rows <= 0 || product.out_columns <= 0) return 0;
-    return (product.out_rows - 1) * layout.columns + product.out_columns;
+// Output positions of a product over `count` stacked images: its raster runs to the last output of
+// the last image's last row.
+inline std::int64_t positions_of(const PlanarLayout& layout, const PlanarProduct& product, std::int64_t count) {
+    if (product.out_rows <= 0 || product.out_columns <= 0 || count <= 0) return 0;
+    return ((count - 1) * layout.rows + product.out_rows - 1) * layout.columns + product.out_columns;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ inline std::int64_t channel_tile_width(std::int64_t columns, std::int64_t most) 
 template <std::int64_t R, std::int64_t NV, std::int64_t G, std::int64_t S>
 void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                   const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
-                  Prefetcher& prefetcher) {
+                  Prefetcher& prefetcher, std::int64_t count) {
     constexpr std::int64_t width = NV * lanes;
     const std::int64_t groups = product.groups, columns = layout.columns, out_rows = product.out_rows;
     const std::int64_t out_columns = product.out_columns, first_channel = block_index * width;
@@ -162,15 +163,20 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
     const std::int64_t* offsets = product.offsets;
     const float* weights = product.weights + block_index * groups * G * width;
     const float* bias = out.bias ? out.bias + first_channel : nullptr;
-    float* first_pixel = output + (product.row0 * out.width + product.column0) * out.channels + first_channel;
-    for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step()) {
-        // The output is usually in memory: its lines are asked for two rows ahead, so that the stores
-        // do not wait for each line's read-for-ownership.
-        prefetch_floats(first_pixel + (u + 2) * row_stride, out_columns * pixel_stride, true);
-        for (std::int64_t v = 0; v < out_columns; v += R) {
-            channel_tile<R, NV, G, S>(groups, offsets, planes + u * columns + v * S, weights, tile);
-            write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
-                         pixel_stride, channels, bias, out);
+    const std::int64_t out_image = out.height * out.width * out.channels;
+    for (std::int64_t n = 0; n < count; ++n) {
+        const float* image_planes = planes + n * layout.rows * columns;
+        float* first_pixel =
+            output + n * out_image + (product.row0 * out.width + product.column0) * out.channels + first_channel;
+        for (std::int64_t u = 0; u < out_rows; ++u, prefetcher.step()) {
+            // The output is usually in memory: its lines are asked for two rows ahead, so that the
+            // stores do not wait for each line's read-for-ownership.
+            prefetch_floats(first_pixel + (u + 2) * row_stride, out_columns * pixel_stride, true);
+            for (std::int64_t v = 0; v < out_columns; v += R) {
+                channel_tile<R, NV, G, S>(groups, offsets, image_planes + u * columns + v * S, weights, tile);
+                write_pixels(tile, width, smaller(R, out_columns - v), first_pixel + u * row_stride + v * pixel_stride,
+                             pixel_stride, channels, bias, out);
+            }
         }
     }
 }
@@ -178,41 +184,41 @@ void channel_rows(const PlanarLayout& layout, const float* planes, const PlanarP
 template <std::int64_t NV, std::int64_t G, std::int64_t S>
 void channel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                      const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
-                     Prefetcher& prefetcher) {
+                     Prefetcher& prefetcher, std::int64_t count) {
     constexpr std::int64_t most = channel_tile_positions(NV, G);
     const std::int64_t width = channel_tile_width(product.out_columns, most);
 #define SMALLNET_CHANNEL_ROWS(R)                                                                  \
     if constexpr (R <= most)                                                                      \
-        if (width == R) return channel_rows<R, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher);
+        if (width == R) return channel_rows<R, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
     SMALLNET_CHANNEL_ROWS(14)
     SMALLNET_CHANNEL_ROWS(12)
     SMALLNET_CHANNEL_ROWS(8)
     SMALLNET_CHANNEL_ROWS(7)
     SMALLNET_CHANNEL_ROWS(4)
 #undef SMALLNET_CHANNEL_ROWS
-    channel_rows<1, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    channel_rows<1, NV, G, S>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
 }
 
 // Groups of 3, 2 or 1 terms, at column stride 1 or 2.
 template <std::int64_t NV>
 void channel_product_of_group(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                               const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
-                              Prefetcher& prefetcher) {
+                              Prefetcher& prefetcher, std::int64_t count) {
     const bool stride2 = product.column_stride == 2;
     if constexpr (max_channel_group(NV) >= 3) {
         if (product.group_size == 3 && !stride2)
-            return channel_product<NV, 3, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
+            return channel_product<NV, 3, 1>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
         if (product.group_size == 3 && stride2)
-            return channel_product<NV, 3, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
+            return channel_product<NV, 3, 2>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
     }
     if constexpr (max_channel_group(NV) >= 2) {
         if (product.group_size == 2 && !stride2)
-            return channel_product<NV, 2, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
+            return channel_product<NV, 2, 1>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
         if (product.group_size == 2 && stride2)
-            return channel_product<NV, 2, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
+            return channel_product<NV, 2, 2>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
     }
-    if (stride2) return channel_product<NV, 1, 2>(layout, planes, product, out, block_index, output, tile, prefetcher);
-    channel_product<NV, 1, 1>(layout, planes, product, out, block_index, output, tile, prefetcher);
+    if (stride2) return channel_product<NV, 1, 2>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
+    channel_product<NV, 1, 1>(layout, planes, product, out, block_index, output, tile, prefetcher, count);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -251,27 +257,36 @@ inline void pixel_tile(std::int64_t depth, const std::int64_t* offsets, const fl
 }
 
 // Pixel tiles cover the raster positions [first, first + width): the rows of outputs it crosses,
-// minus the dropped columns. Calls visit(r, pixel) for each output (r = position - first).
+// minus the dropped columns and the padding rows between stacked images. Calls visit(r, at) for each
+// output (r = position - first, at = its pixel's first float in the output).
 template <class Visit>
-inline void for_each_output(std::int64_t columns, std::int64_t out_columns, std::int64_t row0, std::int64_t column0,
-                            std::int64_t row_step, std::int64_t column_step, std::int64_t image_width,
+inline void for_each_output(const PlanarLayout& layout, const PlanarProduct& product, const ProductOutput& out,
                             std::int64_t first, std::int64_t count, Visit visit) {
-    std::int64_t u = first / columns, v = first - u * columns;
+    const std::int64_t columns = layout.columns, out_columns = product.out_columns;
+    const std::int64_t pixel_step = product.column_step * out.channels;
+    const std::int64_t out_image = out.height * out.width * out.channels;
+    std::int64_t row = first / columns, v = first - row * columns;
+    std::int64_t n = row / layout.rows, u = row - n * layout.rows;
     for (std::int64_t r = 0; r < count;) {
-        const std::int64_t run = smaller(out_columns - v, count - r);
-        const std::int64_t pixel = (row0 + u * row_step) * image_width + column0 + v * column_step;
-        for (std::int64_t i = 0; i < run; ++i) visit(r + i, pixel + i * column_step);
+        if (u < product.out_rows) {
+            const std::int64_t run = smaller(out_columns - v, count - r);
+            const std::int64_t at = n * out_image +
+                                    ((product.row0 + u * product.row_step) * out.width + product.column0 +
+                                     v * product.column_step) * out.channels;
+            for (std::int64_t i = 0; i < run; ++i) visit(r + i, at + i * pixel_step);
+        }
         r += columns - v;  // to the next row's first output
-        v = 0, ++u;
+        v = 0;
+        if (++u == layout.rows) u = 0, ++n;
     }
 }
 
 template <std::int64_t MR>
 void pixel_product(const PlanarLayout& layout, const float* planes, const PlanarProduct& product,
                    const ProductOutput& out, std::int64_t block_index, float* output, float* tile,
-                  Prefetcher& prefetcher) {
+                   Prefetcher& prefetcher, std::int64_t count) {
     constexpr std::int64_t NP = pixel_tile_vectors(MR), width = NP * lanes;
-    const std::int64_t positions = positions_of(layout, product), depth = product.groups;
+    const std::int64_t positions = positions_of(layout, product, count), depth = product.groups;
     const std::int64_t* offsets = product.offsets;
     const float* weights = product.weights + block_index * depth * MR;
     const std::int64_t first_channel = block_index * MR, channels = smaller(MR, out.channels - first_channel);
@@ -282,8 +297,10 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
     with_activation(out.activation, out.negative_slope, [&](auto function) {
         for (std::int64_t first = 0; first < positions; first += width, prefetcher.step()) {
             // The output rows two tiles ahead, for writing (see channel_rows).
-            const std::int64_t ahead = (first + 2 * width) / layout.columns;
-            prefetch_floats(output + ((product.row0 + ahead * product.row_step) * out.width + product.column0) * out_channels,
+            const std::int64_t ahead = (first + 2 * width) / layout.columns, n = ahead / layout.rows;
+            prefetch_floats(output + n * out.height * out.width * out_channels +
+                                ((product.row0 + (ahead - n * layout.rows) * product.row_step) * out.width +
+                                 product.column0) * out_channels,
                             product.out_columns * product.column_step * out_channels, true);
             pixel_tile<MR, NP>(depth, offsets, planes + first, weights, tile);
             // The bias and activation on the tile's rows (vectors of positions), then each value to
@@ -307,19 +324,17 @@ void pixel_product(const PlanarLayout& layout, const float* planes, const Planar
                 transpose_16x16(rows);
                 for (std::int64_t p = 0; p < 16; ++p) _mm512_store_ps(pixel_major + (v * lanes + p) * 16, rows[p]);
             }
-            for_each_output(layout.columns, product.out_columns, product.row0, product.column0, product.row_step,
-                            product.column_step, out.width, first, smaller(width, positions - first),
-                            [&](std::int64_t r, std::int64_t pixel) {
-                                float* values = to + pixel * out_channels;
+            for_each_output(layout, product, out, first, smaller(width, positions - first),
+                            [&](std::int64_t r, std::int64_t at) {
+                                float* values = to + at;
                                 Vector x = Vector::load_aligned(pixel_major + r * 16);
                                 if (accumulate) x += load_part(values, channels);
                                 store_part(x, values, channels);
                             });
 #else
-            for_each_output(layout.columns, product.out_columns, product.row0, product.column0, product.row_step,
-                            product.column_step, out.width, first, smaller(width, positions - first),
-                            [&](std::int64_t r, std::int64_t pixel) {
-                                float* values = to + pixel * out_channels;
+            for_each_output(layout, product, out, first, smaller(width, positions - first),
+                            [&](std::int64_t r, std::int64_t at) {
+                                float* values = to + at;
                                 if (accumulate)
                                     for (std::int64_t c = 0; c < channels; ++c) values[c] += tile[c * width + r];
                                 else
@@ -351,36 +366,39 @@ constexpr std::int64_t product_scratch = [] {
     return most;
 }();
 
-void planar_image(const PlanarLayout& layout, const float* image, const PlanarProduct* products,
-                  std::int64_t product_count, const ProductTiling& tiling, const ProductOutput& out, float* output,
-                  const Scratch& scratch) {
+void planar_images(const PlanarLayout& layout, const float* images, std::int64_t count,
+                   const PlanarProduct* products, std::int64_t product_count, const ProductTiling& tiling,
+                   const ProductOutput& out, float* output, const Scratch& scratch) {
     float* planes = scratch.data;
     float* tile = scratch.data + round_up(layout.floats(), 16);
-    copy_to_planes(layout, image, planes, scratch.clear);
+    if (scratch.clear) fill_zero(planes, layout.floats());
+    const std::int64_t image_floats = layout.height * layout.width * layout.channels;
+    for (std::int64_t n = 0; n < count; ++n) copy_to_planes(layout, images + n * image_floats, n, planes);
     const std::int64_t blocks = (out.channels + tiling.block - 1) / tiling.block;
     // A step per row of channel tiles, per tile of pixel tiles.
     const std::int64_t pixel_width = pixel_tile_vectors(tiling.block) * lanes;
     std::int64_t steps = 0;
     for (std::int64_t p = 0; p < product_count; ++p)
-        steps += blocks * (tiling.pixel_vectors ? (positions_of(layout, products[p]) + pixel_width - 1) / pixel_width
-                                                : products[p].out_rows);
+        steps += blocks * (tiling.pixel_vectors
+                               ? (positions_of(layout, products[p], count) + pixel_width - 1) / pixel_width
+                               : count * products[p].out_rows);
     Prefetcher prefetcher(scratch, steps);
     for (std::int64_t p = 0; p < product_count; ++p)
         for (std::int64_t block = 0; block < blocks; ++block) {
             const PlanarProduct& product = products[p];
             if (tiling.pixel_vectors) {
                 switch (tiling.block) {
-                    case 1: pixel_product<1>(layout, planes, product, out, block, output, tile, prefetcher); break;
-                    case 2: pixel_product<2>(layout, planes, product, out, block, output, tile, prefetcher); break;
-                    case 4: pixel_product<4>(layout, planes, product, out, block, output, tile, prefetcher); break;
-                    default: pixel_product<8>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    case 1: pixel_product<1>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
+                    case 2: pixel_product<2>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
+                    case 4: pixel_product<4>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
+                    default: pixel_product<8>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
                 }
             } else {
                 switch (tiling.block / lanes) {
-                    case 1: channel_product_of_group<1>(layout, planes, product, out, block, output, tile, prefetcher); break;
-                    case 2: channel_product_of_group<2>(layout, planes, product, out, block, output, tile, prefetcher); break;
-                    case 3: channel_product_of_group<3>(layout, planes, product, out, block, output, tile, prefetcher); break;
-                    default: channel_product_of_group<4>(layout, planes, product, out, block, output, tile, prefetcher); break;
+                    case 1: channel_product_of_group<1>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
+                    case 2: channel_product_of_group<2>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
+                    case 3: channel_product_of_group<3>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
+                    default: channel_product_of_group<4>(layout, planes, product, out, block, output, tile, prefetcher, count); break;
                 }
             }
         }

@@ -128,6 +128,12 @@ TEST_SUITE("tensor.conv") {
             check_case({2, 4, 4, 33, 65, 3, 3, 1, Padding::same}, seed += 10);      // past a vector of channels
             check_case({1, 3, 3, 2, 2, 3, 3, 1, Padding::valid}, seed += 10);       // one output pixel
             check_case({1, 19, 21, 5, 7, 5, 5, 2, Padding::same}, seed += 10);
+            // Small images go through the products several to a call (stacked in the planes): batches
+            // that leave a partial last stack, strided and transposed included.
+            check_case({17, 4, 4, 8, 8, 3, 3, 1, Padding::same}, seed += 10);
+            check_case({13, 7, 7, 8, 3, 3, 3, 1, Padding::same}, seed += 10);
+            check_case({11, 5, 6, 3, 2, 3, 3, 2, Padding::valid}, seed += 10);
+            check_case({9, 6, 5, 2, 5, 2, 3, 2, Padding::same}, seed += 10);
         });
     }
 
