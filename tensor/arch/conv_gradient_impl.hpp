@@ -8,8 +8,10 @@
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 
-// Floats of the padded copy of x: a tile reads up to run_padded floats from the last pixel's run.
+// Floats of the padded copy of x: a tile reads up to run_padded floats from the last pixel's run. The
+// column-reuse tile reads x in place and needs only a row of zeros.
 inline std::int64_t padded_floats(const GradientShape& shape, const GradientTiling& tiling) {
+    if (tiling.reuse_columns) return (shape.out_width + 2) * shape.in_channels;
     return shape.padded_rows * shape.padded_columns * shape.in_channels + tiling.run_padded + lanes;
 }
 
@@ -30,6 +32,8 @@ struct GradientTileArguments {
     std::int64_t row0, t0, c0;
     float* partial;
     bool first;
+    float* row;          // out_width + 4 floats of scratch for the column-reuse tile
+    const float* zeros;  // (out_width + 2) * in_channels zeros: the column-reuse tile's padding rows
 };
 
 inline void add_or_store(Vector value, float* to, bool first) {
@@ -128,6 +132,59 @@ void gradient_run_tile(const GradientTileArguments& g) {
                              g.first);
 }
 
+// Column reuse (GradientTiling::reuse_columns), one output channel: sum[row][dx][v] = sum over pixels
+// of x_run(row)[dx * channels + v * lanes ...] * dy. The vector at padded column q of a row of x is
+// loaded once for outputs ox = q - dx, dx < 3, whose dy values are broadcast once for the 3 rows.
+// Each row of x is read once, so this tile reads x where it lies (g.x is the image, not a padded
+// copy): padding columns add nothing and are skipped, padding rows read g.zeros.
+template <std::int64_t CV>
+void gradient_reuse_tile(const GradientTileArguments& g) {
+    const GradientShape& s = *g.shape;
+    const std::int64_t channels = s.in_channels, image_row = s.in_width * channels, width = s.out_width;
+    Vector sum[3][3][CV];
+#pragma GCC unroll 32
+    for (std::int64_t row = 0; row < 3; ++row)
+#pragma GCC unroll 32
+        for (std::int64_t dx = 0; dx < 3; ++dx)
+#pragma GCC unroll 32
+            for (std::int64_t v = 0; v < CV; ++v) sum[row][dx][v] = Vector(0.0f);
+    // dy's row with two zeros on each side: column q reads dy[ox = q - dx] at row[q + 2 - dx].
+    float* padded_dy = g.row;
+    padded_dy[0] = padded_dy[1] = padded_dy[width + 2] = padded_dy[width + 3] = 0.0f;
+    // The padded columns that hold image pixels.
+    const std::int64_t q_begin = s.pad_left, q_end = smaller(width + 2, s.pad_left + s.in_width);
+    for (std::int64_t oy = 0; oy < s.out_height; ++oy) {
+        copy_floats(g.dy + oy * width, padded_dy + 2, width);
+        const float* rows[3];
+        for (std::int64_t row = 0; row < 3; ++row) {
+            const std::int64_t iy = oy * s.stride_rows + g.row0 + row - s.pad_top;
+            rows[row] = iy >= 0 && iy < s.in_height ? g.x + iy * image_row - s.pad_left * channels : g.zeros;
+        }
+        prefetch_floats(g.x + (oy * s.stride_rows + g.row0 + 3 - s.pad_top + 2) * image_row, image_row);
+        for (std::int64_t q = q_begin; q < q_end; ++q) {
+            const Vector d0(padded_dy[q + 2]), d1(padded_dy[q + 1]), d2(padded_dy[q]);
+#pragma GCC unroll 32
+            for (std::int64_t row = 0; row < 3; ++row)
+#pragma GCC unroll 32
+                for (std::int64_t v = 0; v < CV; ++v) {
+                    const Vector value = in_register(Vector::load_unaligned(rows[row] + q * channels + v * lanes));
+                    sum[row][0][v] = multiply_add(value, d0, sum[row][0][v]);
+                    sum[row][1][v] = multiply_add(value, d1, sum[row][1][v]);
+                    sum[row][2][v] = multiply_add(value, d2, sum[row][2][v]);
+                }
+        }
+    }
+    const std::int64_t run_padded = g.tiling->run_padded;
+#pragma GCC unroll 32
+    for (std::int64_t row = 0; row < 3; ++row)
+#pragma GCC unroll 32
+        for (std::int64_t dx = 0; dx < 3; ++dx)
+#pragma GCC unroll 32
+            for (std::int64_t v = 0; v < CV; ++v)
+                add_or_store(sum[row][dx][v], g.partial + (g.row0 + row) * run_padded + dx * channels + v * lanes,
+                             g.first);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Choosing the tile. Only tiles whose sums fit the register budget are compiled.
 
@@ -194,7 +251,14 @@ GradientTile tile_of_rows(const GradientTiling& t) {
     return nullptr;
 }
 
-inline GradientTile tile_of(const GradientTiling& t) { return t.rows == 3 ? tile_of_rows<3>(t) : tile_of_rows<1>(t); }
+inline GradientTile tile_of(const GradientTiling& t) {
+    if (t.reuse_columns) {
+        if constexpr (9 * 2 <= accumulators)
+            if (t.run_block == 3 * 2 * lanes) return gradient_reuse_tile<2>;
+        return gradient_reuse_tile<1>;
+    }
+    return t.rows == 3 ? tile_of_rows<3>(t) : tile_of_rows<1>(t);
+}
 
 // Vectors over the output channels when they fill lanes at least as well as the run does (16 or 32
 // channels), else vectors over the run (1 or 8 output channels). Tiles of three kernel rows when
@@ -203,6 +267,15 @@ GradientTiling gradient_tiling(const GradientShape& shape) {
     const std::int64_t run = shape.kernel_width * shape.in_channels, channels = shape.out_channels;
     const bool three_rows = shape.kernel_height % 3 == 0;
     GradientTiling t{};
+    const std::int64_t channel_vectors = shape.in_channels / lanes;
+    if (channels == 1 && shape.stride_columns == 1 && shape.kernel_width == 3 && three_rows &&
+        shape.in_channels % lanes == 0 && (channel_vectors == 1 || (channel_vectors == 2 && 18 <= accumulators))) {
+        t.run_vectors = t.reuse_columns = true;
+        t.rows = 3;
+        t.run_block = t.run_padded = run;
+        t.channel_block = t.channels_padded = 1;
+        return t;
+    }
     // Lane use, compared as channels / round_up(channels, lanes) >= run / round_up(run, lanes).
     t.run_vectors = channels * round_up(run, lanes) < run * round_up(channels, lanes);
     if (!t.run_vectors) {
@@ -234,15 +307,20 @@ inline bool dy_is_copied(const GradientShape& shape, const GradientTiling& tilin
 
 std::int64_t gradient_scratch(const GradientShape& shape, const GradientTiling& tiling) {
     const std::int64_t dy = dy_is_copied(shape, tiling) ? shape.out_height * shape.out_width * tiling.channels_padded : 0;
-    return round_up(padded_floats(shape, tiling), 16) + dy;
+    return round_up(padded_floats(shape, tiling), 16) + round_up(dy, 16) + shape.out_width + 4;
 }
 
 void gradient_image(const GradientShape& shape, const GradientTiling& tiling, const float* x, const float* dy,
                     float* partial, bool first, const Scratch& space) {
     float* scratch = space.data;
     float* padded = scratch;
-    copy_padded(shape, tiling, x, padded, space.clear);
-    GradientTileArguments arguments{&shape, &tiling, padded, dy, shape.out_channels, 0, 0, 0, partial, first};
+    if (!tiling.reuse_columns) copy_padded(shape, tiling, x, padded, space.clear);
+    else if (space.clear) fill_zero(padded, padded_floats(shape, tiling));
+    const std::int64_t dy_floats =
+        dy_is_copied(shape, tiling) ? shape.out_height * shape.out_width * tiling.channels_padded : 0;
+    float* row = scratch + round_up(padded_floats(shape, tiling), 16) + round_up(dy_floats, 16);
+    GradientTileArguments arguments{&shape, &tiling, tiling.reuse_columns ? x : padded, dy, shape.out_channels, 0, 0, 0,
+                                    partial, first, row, padded};
     if (dy_is_copied(shape, tiling)) {
         // dy with its channels padded to whole tiles (zeros), so a tile never reads past an image.
         float* copy = scratch + round_up(padded_floats(shape, tiling), 16);

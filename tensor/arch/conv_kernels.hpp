@@ -124,6 +124,10 @@ struct GradientShape {
 // where t = dx * in_channels + ci. Entries past the run or the channels hold garbage.
 struct GradientTiling {
     bool run_vectors;
+    // Run vectors for one output channel, stride 1 along rows and 3 kernel columns: each row of x is
+    // walked once and a loaded vector serves the 3 outputs whose patches read it (rather than one
+    // vector loaded per multiply-add).
+    bool reuse_columns;
     std::int64_t rows;          // kernel rows a tile holds
     std::int64_t run_block;     // run values a tile holds (a multiple of the vector width for run vectors)
     std::int64_t channel_block; // output channels a tile holds
