@@ -127,11 +127,26 @@ void write_pixels_with(const float* tile, std::int64_t width, std::int64_t count
 }
 
 // The activation is chosen here, per tile, so the tile loops are compiled once, not per activation.
+// (A plain switch: a lambda's captures passed by value went through the stack in pieces and were read
+// back whole, a store-forwarding stall on every tile.)
 inline void write_pixels(const float* tile, std::int64_t width, std::int64_t count, float* to,
                          std::int64_t pixel_stride, std::int64_t channels, const float* bias, const ProductOutput& out) {
-    with_activation(out.activation, out.negative_slope, [=](auto function) {
-        write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, out.accumulate, function);
-    });
+    const bool accumulate = out.accumulate;
+    switch (out.activation) {
+        case Activation::linear:
+            return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Identity{});
+        case Activation::relu:
+            return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Relu{});
+        case Activation::leaky_relu:
+            return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate,
+                                     LeakyRelu{Vector(out.negative_slope)});
+        case Activation::sigmoid:
+            return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Sigmoid{});
+        case Activation::tanh:
+            return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Tanh{});
+        case Activation::softplus:
+            return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Softplus{});
+    }
 }
 
 // The tile widths compiled, and the one that covers a row of `columns` outputs with the fewest
