@@ -10,6 +10,8 @@
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 
+// Vectors of positions a tile of `channels` (1, 2, 4 or 8) rows holds: its sums, the loaded vectors
+// and a broadcast fill the registers.
 constexpr std::int64_t pixel_tile_vectors(std::int64_t channels) {
     if (lanes == 16) return channels == 1 ? 8 : channels == 2 ? 8 : channels == 4 ? 5 : 3;
     return channels == 1 ? 6 : channels == 2 ? 4 : channels == 4 ? 2 : 1;
