@@ -9,7 +9,9 @@
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 
 constexpr std::int64_t vector_registers = lanes == 16 ? 32 : 16;
-constexpr std::int64_t max_channel_vectors = 4;
+// Channel vectors a tile holds at most: with 16 registers (AVX2, SSE2) 4 would leave room for 2
+// positions and no groups, so wider outputs take several blocks of 2 vectors.
+constexpr std::int64_t max_channel_vectors = lanes == 16 ? 4 : 2;
 
 // Positions per tile: the sums, the G x NV weight vectors of a group and one broadcast fill the
 // registers (the sums at most the accumulator budget).
