@@ -16,6 +16,7 @@ namespace {
 struct ConvCase {
     std::int64_t batch, height, width, in_channels, out_channels, kernel_height, kernel_width, stride;
     Padding padding;
+    std::int64_t stride_width = 0;  // 0: the same as the row stride
 };
 
 std::vector<double> as_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
@@ -35,9 +36,11 @@ void check_case(const ConvCase& c, std::uint64_t seed) {
     CAPTURE(c.kernel_height);
     CAPTURE(c.kernel_width);
     CAPTURE(c.stride);
+    CAPTURE(c.stride_width);
     CAPTURE(padding_name(c.padding));
-    const Conv2dGeometry g = Conv2dGeometry::convolution(Shape{c.batch, c.height, c.width, c.in_channels}, c.out_channels,
-                                                         c.kernel_height, c.kernel_width, c.stride, c.stride, c.padding);
+    const Conv2dGeometry g =
+        Conv2dGeometry::convolution(Shape{c.batch, c.height, c.width, c.in_channels}, c.out_channels, c.kernel_height,
+                                    c.kernel_width, c.stride, c.stride_width > 0 ? c.stride_width : c.stride, c.padding);
     const std::int64_t in = g.input_shape().numel(), out = g.output_shape().numel(), k = g.kernel_shape().numel();
     const std::vector<float> x = random_values(in, seed), kernel = random_values(k, seed + 1),
                              dy = random_values(out, seed + 2), bias = random_values(g.out_channels, seed + 3),
@@ -134,6 +137,15 @@ TEST_SUITE("tensor.conv") {
             check_case({13, 7, 7, 8, 3, 3, 3, 1, Padding::same}, seed += 10);
             check_case({11, 5, 6, 3, 2, 3, 3, 2, Padding::valid}, seed += 10);
             check_case({9, 6, 5, 2, 5, 2, 3, 2, Padding::same}, seed += 10);
+            // Unequal strides: row phases without column phases and the reverse, channel tiles at a
+            // column stride of 2 over unit-stride rows, the one-channel gradient at a row stride of 2.
+            check_case({2, 9, 8, 32, 1, 3, 3, 2, Padding::same, 1}, seed += 10);
+            check_case({2, 8, 9, 16, 1, 3, 3, 1, Padding::valid, 2}, seed += 10);
+            check_case({2, 7, 10, 3, 20, 3, 3, 1, Padding::same, 2}, seed += 10);
+            check_case({2, 10, 7, 5, 6, 3, 2, 2, Padding::same, 1}, seed += 10);
+            // One output channel with kernels of other heights than 3 (the dot products take any).
+            check_case({2, 9, 11, 32, 1, 5, 3, 1, Padding::same}, seed += 10);
+            check_case({2, 6, 20, 16, 1, 1, 3, 1, Padding::valid}, seed += 10);
         });
     }
 
