@@ -16,7 +16,11 @@ double monitored_value(const EpochLogs& logs, const std::string& monitor) {
             throw std::invalid_argument("callback monitors val_loss, but fit was given no validation data");
         return *logs.val_loss;
     }
-    throw std::invalid_argument("callback: unknown monitor '" + monitor + "' (expected loss or val_loss)");
+    if (const auto value = find_value(logs.values, monitor)) return *value;
+    std::string known = "loss";
+    if (logs.val_loss) known += ", val_loss";
+    for (const auto& [name, value] : logs.values) known += ", " + name;
+    throw std::invalid_argument("callback: unknown monitor '" + monitor + "' (this fit reports " + known + ")");
 }
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {

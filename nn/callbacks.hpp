@@ -93,7 +93,8 @@ private:
     std::shared_ptr<Callback> callback_;
 };
 
-// The value EarlyStopping/ModelCheckpoint monitor ("loss" or "val_loss"); throws when it is absent.
+// The value EarlyStopping/ModelCheckpoint monitor ("loss", "val_loss", or a part of the loss such as
+// "val_reconstruction"); throws, listing what there is, when it is absent.
 double monitored_value(const EpochLogs& logs, const std::string& monitor);
 
 }  // namespace smallnet

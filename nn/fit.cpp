@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/ops/arithmetic.hpp"
 #include "nn/parameter_store.hpp"
 #include "nn/progress.hpp"
 #include "nn/sequential.hpp"
@@ -59,6 +60,49 @@ Shape batch_shape(std::int64_t rows, const Shape& sample) {
     return Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(sample.rank()) + 1));
 }
 
+// Sums of named values over an epoch (or an evaluation), each weighted by its batch's samples, in
+// the order the names first appear.
+class PartSums {
+public:
+    void add(const std::string& name, double value, std::int64_t samples) {
+        for (auto& [existing, sum] : sums_)
+            if (existing == name) {
+                sum += value * static_cast<double>(samples);
+                return;
+            }
+        sums_.emplace_back(name, value * static_cast<double>(samples));
+    }
+    // The compiled loss as "reconstruction", then each of a step's terms.
+    void add_step(double compiled, const LossTerms& terms, std::int64_t samples) {
+        if (terms.empty() && sums_.empty()) return;
+        add("reconstruction", compiled, samples);
+        for (const auto& [name, term] : terms.terms()) add(name, term.value().item(), samples);
+    }
+    // Each sum divided by `samples`, names prefixed with `prefix`.
+    NamedValues means(std::int64_t samples, const std::string& prefix = "") const {
+        NamedValues out;
+        for (const auto& [name, sum] : sums_) out.emplace_back(prefix + name, sum / static_cast<double>(samples));
+        return out;
+    }
+
+private:
+    NamedValues sums_;
+};
+
+// "NaN" or "infinite", with the parts that are not finite: "NaN (kl NaN)".
+std::string not_finite(float loss, const Var& compiled, const LossTerms& terms) {
+    const auto word = [](float v) { return std::string(std::isnan(v) ? "NaN" : "infinite"); };
+    std::string text = word(loss), parts;
+    const auto note = [&](const std::string& name, float v) {
+        if (!std::isfinite(v)) parts += (parts.empty() ? "" : ", ") + name + " " + word(v);
+    };
+    if (!terms.empty()) {
+        note("reconstruction", compiled.value().item());
+        for (const auto& [name, term] : terms.terms()) note(name, term.value().item());
+    }
+    return parts.empty() ? text : text + " (" + parts + ")";
+}
+
 }  // namespace
 
 History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& options) {
@@ -91,7 +135,9 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     const std::int64_t steps = (samples + batch_size - 1) / batch_size;
     Generator shuffler(options.seed);
     Generator layer_randomness(options.seed ^ 0x5DEECE66Dull);
-    const ForwardContext training{true, &layer_randomness};
+    LossTerms terms;
+    const ForwardContext training{true, &layer_randomness, &terms};
+    const float reduction = static_cast<float>(reduction_factor(m.compile_options.reduction, y.columns()));
     std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
     std::iota(order.begin(), order.end(), 0);
     Tensor input_buffer, target_buffer;
@@ -107,6 +153,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             for (std::int64_t i = samples - 1; i > 0; --i)
                 std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
         double loss_total = 0.0;
+        PartSums parts;
         for (std::int64_t step = 0; step < steps; ++step) {
             const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
             const std::int64_t count = end - begin;
@@ -123,25 +170,34 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             }
 
             m.store->forget_gradients();
-            Var loss = m.forward_with_loss(Var(input), *m.loss, target, training);
+            terms.clear();
+            Var compiled = m.forward_with_loss(Var(input), *m.loss, target, training);
+            if (reduction != 1.0f) compiled = compiled * reduction;
+            Var loss = terms.empty() ? compiled : terms.total(compiled);
             const float loss_value = loss.value().item();
             if (!std::isfinite(loss_value))
-                throw std::runtime_error("fit: the loss became " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") +
-                                         " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
+                throw std::runtime_error("fit: the loss became " + not_finite(loss_value, compiled, terms) + " at epoch " +
+                                         std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
                                          std::to_string(steps) + "; training stopped before this step's update");
             loss.backward();
             m.store->zero_missing_gradients();
             m.optimizer->step(m.store->values(), m.store->gradients());
 
             loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
-            progress.update(step + 1, loss_total / static_cast<double>(end));
+            parts.add_step(compiled.value().item(), terms, count);
+            if (progress.would_draw(step + 1)) progress.update(step + 1, loss_total / static_cast<double>(end), parts.means(end));
         }
         EpochLogs logs;
         logs.epoch = epoch;
         logs.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         logs.loss = loss_total / static_cast<double>(samples);
-        if (validation.present) logs.val_loss = evaluate(validation.x, validation.y, std::max<std::int64_t>(batch_size, 256));
-        progress.end_epoch(logs.loss, logs.val_loss, logs.seconds);
+        logs.values = parts.means(samples);
+        if (validation.present) {
+            const Evaluation validated = evaluate_parts(validation.x, validation.y, std::max<std::int64_t>(batch_size, 256));
+            logs.val_loss = validated.loss;
+            for (const auto& [name, value] : validated.values) logs.values.emplace_back("val_" + name, value);
+        }
+        progress.end_epoch(logs);
         history.epochs.push_back(logs);
         bool keep_going = true;
         for (auto& callback : options.callbacks) keep_going = callback->on_epoch_end(logs, *this) && keep_going;
@@ -152,6 +208,10 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
 }
 
 double Sequential::evaluate(const Data& x, const Data& y, std::int64_t batch_size) {
+    return evaluate_parts(x, y, batch_size).loss;
+}
+
+Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size) {
     SequentialModule& m = sequential_module();
     if (!m.loss) throw std::logic_error("evaluate: compile the model first (it needs the loss)");
     if (batch_size < 1) throw std::invalid_argument("evaluate: batch_size must be at least 1");
@@ -162,16 +222,32 @@ double Sequential::evaluate(const Data& x, const Data& y, std::int64_t batch_siz
     NoGrad inference;
     const bool target_is_input = x.same_as(y);
     const LossKind kind = loss_kind(*m.loss);
-    const ForwardContext context{false, nullptr};
+    // A layer that samples while the loss is computed (a variational layer) draws from a generator of
+    // its own, so that evaluating twice gives the same figure.
+    Generator sampling(0xE7A1);
+    LossTerms terms;
+    const ForwardContext context{false, &sampling, &terms};
     Tensor input_buffer, target_buffer;
-    double total = 0.0;
+    double compiled_total = 0.0;
+    PartSums parts;
     for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
         const std::int64_t end = std::min(x.rows(), begin + batch_size);
         Tensor input = x.batch(begin, end, input_buffer);
         Tensor target = target_is_input ? input : y.batch(begin, end, target_buffer);
-        total += loss_sum(kind, m.forward(Var(input), context).value(), target);
+        terms.clear();
+        const double sum = loss_sum(kind, m.forward(Var(input), context).value(), target);
+        compiled_total += sum;
+        // The batch's compiled loss as the reduction gives it, for the parts.
+        parts.add_step(sum / (static_cast<double>(end - begin) * static_cast<double>(y.columns())) *
+                           reduction_factor(m.compile_options.reduction, y.columns()),
+                       terms, end - begin);
     }
-    return total / (static_cast<double>(x.rows()) * static_cast<double>(y.columns()));
+    Evaluation result;
+    result.loss = compiled_total / (static_cast<double>(x.rows()) * static_cast<double>(y.columns())) *
+                  reduction_factor(m.compile_options.reduction, y.columns());
+    result.values = parts.means(x.rows());
+    for (std::size_t i = 1; i < result.values.size(); ++i) result.loss += result.values[i].second;
+    return result;
 }
 
 Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "autograd/var.hpp"
+#include "nn/loss_terms.hpp"
 #include "nn/losses.hpp"
 #include "tensor/random.hpp"
 
@@ -18,6 +20,13 @@ namespace smallnet {
 struct ForwardContext {
     bool training = false;           // Dropout and noise layers act only while training
     Generator* generator = nullptr;  // their random numbers (seeded by fit)
+    // Where layers add terms to the loss (a KL divergence, a regularizer's penalty): set when the loss
+    // is computed (fit, evaluate), null in predict, where nothing is added.
+    LossTerms* loss_terms = nullptr;
+    // Adds `term` under `name` when the loss is being computed; does nothing in inference.
+    void add_loss(std::string_view name, const Var& term) const {
+        if (loss_terms) loss_terms->add(name, term);
+    }
 };
 
 // A parameter of a model, named as in the weight files ("encoder.0.kernel").

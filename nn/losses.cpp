@@ -45,6 +45,10 @@ LossKind loss_kind(Loss loss) {
     throw std::logic_error("loss_kind: unknown loss");
 }
 
+double reduction_factor(Reduction reduction, std::int64_t values_per_sample) {
+    return reduction == Reduction::sum_over_features ? static_cast<double>(values_per_sample) : 1.0;
+}
+
 double mean_loss(Loss loss, const Tensor& prediction, const Tensor& target) {
     if (prediction.numel() == 0) throw_shape_error("mean_loss", prediction.shape(), "there are no elements to average");
     return loss_sum(loss_kind(loss), prediction, target) / static_cast<double>(prediction.numel());

@@ -1,6 +1,7 @@
 #pragma once
 // Loss: the reconstruction losses a model is compiled with, each the mean over all elements.
 
+#include <cstdint>
 #include <string_view>
 
 #include "autograd/var.hpp"
@@ -14,6 +15,16 @@ enum class Loss {
     binary_crossentropy,              // "binary_crossentropy" or "bce": on probabilities
     binary_crossentropy_from_logits,  // "bce_from_logits": on logits (no sigmoid on the last layer)
 };
+
+// How the per-element losses l(p, t) of a batch of B samples with F values each become the batch's
+// loss:
+//   mean:              L = 1/(B·F) · Σ_b Σ_f l(p_bf, t_bf)   (Keras' and PyTorch's default)
+//   sum_over_features: L = 1/B     · Σ_b Σ_f l(p_bf, t_bf)   = F · mean: each sample's loss is the sum
+//                      over its values, averaged over the batch, as in Keras' VAE example (there the
+//                      reconstruction term must weigh all 784 pixels against the KL divergence)
+enum class Reduction { mean, sum_over_features };
+// The factor from the mean to `reduction` for samples of `values_per_sample` values.
+double reduction_factor(Reduction reduction, std::int64_t values_per_sample);
 
 // Accepts Keras' names and short forms: mse, mean_squared_error, mae, mean_absolute_error, bce,
 // binary_crossentropy, bce_from_logits; throws std::invalid_argument listing them otherwise.

@@ -33,22 +33,27 @@ void ProgressDisplay::start_epoch(int epoch) {
     if (interactive_) std::fprintf(stream_, "Epoch %d/%d\n", epoch, epochs_);
 }
 
-void ProgressDisplay::update(std::int64_t steps_done, double running_loss) {
-    if (!interactive_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_draw_ < std::chrono::milliseconds(100) && steps_done < steps_) return;
-    last_draw_ = now;
-    draw(steps_done, running_loss, false, std::nullopt, std::chrono::duration<double>(now - epoch_start_).count());
+bool ProgressDisplay::would_draw(std::int64_t steps_done) const {
+    return interactive_ &&
+           (steps_done >= steps_ || std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(100));
 }
 
-void ProgressDisplay::end_epoch(double loss, std::optional<double> val_loss, double seconds) {
+void ProgressDisplay::update(std::int64_t steps_done, double running_loss, const NamedValues& running_parts) {
+    if (!would_draw(steps_done)) return;
+    const auto now = std::chrono::steady_clock::now();
+    last_draw_ = now;
+    draw(steps_done, running_loss, false, std::nullopt, running_parts,
+         std::chrono::duration<double>(now - epoch_start_).count());
+}
+
+void ProgressDisplay::end_epoch(const EpochLogs& logs) {
     if (verbose_ == 0) return;
     if (!interactive_) std::fprintf(stream_, "Epoch %d/%d - ", epoch_, epochs_);
-    draw(steps_, loss, true, val_loss, seconds);
+    draw(steps_, logs.loss, true, logs.val_loss, logs.values, logs.seconds);
 }
 
 void ProgressDisplay::draw(std::int64_t steps_done, double loss, bool final, std::optional<double> val_loss,
-                           double seconds) {
+                           const NamedValues& parts, double seconds) {
     std::string line = interactive_ ? "\r" : "";
     const std::string steps_text = std::to_string(steps_done) + "/" + std::to_string(steps_);
     line += std::string(interactive_ ? std::to_string(steps_).size() * 2 + 1 - steps_text.size() : 0, ' ') + steps_text;
@@ -65,13 +70,18 @@ void ProgressDisplay::draw(std::int64_t steps_done, double loss, bool final, std
     } else {
         line.append(" ETA ").append(duration_text(per_step * static_cast<double>(steps_ - steps_done)));
     }
-    char number[32];
-    std::snprintf(number, sizeof number, "%.4f", loss);
-    line += std::string(" - loss: ") + number;
-    if (val_loss) {
-        std::snprintf(number, sizeof number, "%.4f", *val_loss);
-        line += std::string(" - val_loss: ") + number;
-    }
+    const auto add = [&](const std::string& name, double value) {
+        char number[32];
+        std::snprintf(number, sizeof number, "%.4f", value);
+        line += " - " + name + ": " + number;
+    };
+    // Keras' order: the training values, then the validation ones.
+    add("loss", loss);
+    for (const auto& [name, value] : parts)
+        if (name.rfind("val_", 0) != 0) add(name, value);
+    if (val_loss) add("val_loss", *val_loss);
+    for (const auto& [name, value] : parts)
+        if (name.rfind("val_", 0) == 0) add(name, value);
     if (interactive_) line += "\x1b[K";  // clear what a longer previous line left
     if (final) line += "\n";
     std::fputs(line.c_str(), stream_);

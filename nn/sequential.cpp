@@ -120,10 +120,11 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
     sequential_module().build(input_shape, "the data", generator);
 }
 
-void Sequential::compile(const Optimizer& optimizer, Loss loss) {
+void Sequential::compile(const Optimizer& optimizer, Loss loss, CompileOptions options) {
     auto& m = sequential_module();
     m.optimizer = optimizer.clone();
     m.loss = loss;
+    m.compile_options = options;
 }
 
 Var Sequential::operator()(const Var& x, bool training) {

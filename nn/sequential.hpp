@@ -35,6 +35,10 @@ struct ValidationData {
     bool present = false;
 };
 
+struct CompileOptions {
+    Reduction reduction = Reduction::mean;  // see nn/losses.hpp
+};
+
 struct FitOptions {
     int epochs = 1;
     std::int64_t batch_size = 32;
@@ -66,12 +70,23 @@ public:
     std::int64_t input_size() const;
     std::int64_t output_size() const;
 
-    void compile(const Optimizer& optimizer, Loss loss);
-    void compile(const Optimizer& optimizer, std::string_view loss) { compile(optimizer, parse_loss(loss)); }
+    void compile(const Optimizer& optimizer, Loss loss, CompileOptions options = {});
+    void compile(const Optimizer& optimizer, std::string_view loss, CompileOptions options = {}) {
+        compile(optimizer, parse_loss(loss), options);
+    }
 
     History fit(const Data& x, const Data& y, const FitOptions& options = {});
-    // The mean loss over all elements of x's predictions against y, in batches, without a graph.
+    // The loss of x's predictions against y, in batches, without a graph: the compiled loss with its
+    // reduction, plus the terms layers add (computed as in training: a variational layer samples,
+    // from a generator of fixed seed; Dropout and noise layers stay off).
     double evaluate(const Data& x, const Data& y, std::int64_t batch_size = 256);
+    // The same loss, with its parts by name when layers add terms (as EpochLogs::values, without
+    // "val_").
+    struct Evaluation {
+        double loss = 0.0;
+        NamedValues values;
+    };
+    Evaluation evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size = 256);
     // The outputs for x, [rows, ...output_shape()], in batches, without a graph.
     Tensor predict(const Data& x, std::int64_t batch_size = 256);
     // The model on one batch as a Var (records a graph unless inside NoGrad).
@@ -113,6 +128,7 @@ public:
     // Set by compile.
     std::unique_ptr<Optimizer> optimizer;
     std::optional<Loss> loss;
+    CompileOptions compile_options;
     std::shared_ptr<class ParameterStore> store;
 
 private:

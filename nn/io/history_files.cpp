@@ -16,12 +16,23 @@ bool has_validation(const History& history) {
 
 CsvTable history_table(const History& history) {
     const bool validation = has_validation(history);
+    // The parts' names as the first epoch reports them, training ones then validation ones.
+    std::vector<std::string> training_parts, validation_parts;
+    if (!history.epochs.empty())
+        for (const auto& [name, value] : history.epochs.front().values)
+            (name.rfind("val_", 0) == 0 ? validation_parts : training_parts).push_back(name);
     CsvTable table;
-    table.header = validation ? std::vector<std::string>{"epoch", "loss", "val_loss", "seconds"}
-                              : std::vector<std::string>{"epoch", "loss", "seconds"};
+    table.header = {"epoch", "loss"};
+    table.header.insert(table.header.end(), training_parts.begin(), training_parts.end());
+    if (validation) table.header.push_back("val_loss");
+    table.header.insert(table.header.end(), validation_parts.begin(), validation_parts.end());
+    table.header.push_back("seconds");
+    const double missing = std::numeric_limits<double>::quiet_NaN();
     for (const EpochLogs& e : history.epochs) {
         std::vector<double> row = {static_cast<double>(e.epoch), e.loss};
-        if (validation) row.push_back(e.val_loss.value_or(std::numeric_limits<double>::quiet_NaN()));
+        for (const std::string& name : training_parts) row.push_back(find_value(e.values, name).value_or(missing));
+        if (validation) row.push_back(e.val_loss.value_or(missing));
+        for (const std::string& name : validation_parts) row.push_back(find_value(e.values, name).value_or(missing));
         row.push_back(e.seconds);
         table.rows.push_back(std::move(row));
     }

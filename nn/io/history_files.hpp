@@ -9,8 +9,9 @@
 
 namespace smallnet {
 
-// Columns epoch,loss,val_loss,seconds (val_loss only when some epoch has one); seconds is the
-// epoch's training time.
+// Columns epoch,loss,val_loss,seconds (val_loss only when some epoch has one), with the loss's parts
+// after loss and after val_loss when layers add terms (epoch,loss,reconstruction,kl,val_loss,
+// val_reconstruction,val_kl,seconds); seconds is the epoch's training time.
 CsvTable history_table(const History& history);
 void save_history_csv(const std::filesystem::path& path, const History& history);
 // loss (and val_loss) against the epoch, as a PNG (nn/io/plot.hpp).
