@@ -123,6 +123,12 @@ std::vector<OpCase> all_cases() {
         {"upsampling2d", {{{2, 3, 4, 3}}}, [](V v) { return upsampling2d(v[0], 2, 2); }},
         {"upsampling2d", {{{1, 2, 3, 1}}}, [](V v) { return upsampling2d(v[0], 3, 1); }},
         {"flatten", {{{2, 3, 4, 5}}}, [](V v) { return flatten(v[0]); }},
+        // Regularizers (away from 0, where |x| has its kink) and the variational code's ops, eps fixed.
+        {"regularization_penalty", {{{3, 4}, far}}, [](V v) { return regularization_penalty(v[0], 0.3f, 0.7f); }},
+        {"regularization_penalty", {{{2, 5}, far}}, [](V v) { return regularization_penalty(v[0], 0.0f, 1.5f, 0.5f); }},
+        {"gaussian_sample", {{{4, 2}}, {{4, 2}}},
+         [](V v) { return gaussian_sample(v[0], v[1], target_like({4, 2}, 17, -2.0f, 2.0f)); }},
+        {"gaussian_kl_divergence", {{{4, 3}}, {{4, 3}}}, [](V v) { return gaussian_kl_divergence(v[0], v[1]); }},
         {"relu", {{{3, 5}, far}}, [](V v) { return relu(v[0]); }},
         {"leaky_relu", {{{3, 5}, far}}, [](V v) { return leaky_relu(v[0], 0.1f); }},
         {"sigmoid", {{{3, 5}}}, [](V v) { return sigmoid(v[0]); }},
