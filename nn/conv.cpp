@@ -56,11 +56,14 @@ Shape ConvolutionModule::build(const Shape& input_shape, const std::string& prev
     return output_shape_;
 }
 
-Var ConvolutionModule::forward(const Var& x, const ForwardContext&) {
+Var ConvolutionModule::forward(const Var& x, const ForwardContext& context) {
     if (!kernel_.defined()) throw std::logic_error(type_name() + ": forward before the layer was built");
     const Conv2dOptions o{.stride_height = options_.strides.height, .stride_width = options_.strides.width,
                           .padding = options_.padding, .activation = activation_, .negative_slope = options_.negative_slope};
-    return transposed_ ? conv2d_transpose(x, kernel_, bias_, o) : conv2d(x, kernel_, bias_, o);
+    add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
+    Var y = transposed_ ? conv2d_transpose(x, kernel_, bias_, o) : conv2d(x, kernel_, bias_, o);
+    add_activity_penalty(context, y, options_.activity_regularizer);
+    return y;
 }
 
 void ConvolutionModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {

@@ -12,6 +12,7 @@
 
 #include "nn/initializers.hpp"
 #include "nn/layer.hpp"
+#include "nn/regularizers.hpp"
 #include "nn/size2d.hpp"
 #include "tensor/activation.hpp"
 #include "tensor/conv.hpp"
@@ -25,6 +26,9 @@ struct Conv2DOptions {
     Initializer bias_initializer = Initializer::zeros;
     bool use_bias = true;
     float negative_slope = 0.3f;  // for leaky_relu
+    Regularizer kernel_regularizer;    // see nn/regularizers.hpp; none by default
+    Regularizer bias_regularizer;
+    Regularizer activity_regularizer;  // on the layer's output
 };
 
 // The module behind both layers.

@@ -46,18 +46,28 @@ Shape as_rows(const Shape& shape) {
 }
 }  // namespace
 
-Var DenseModule::forward(const Var& x, const ForwardContext&) {
+Var DenseModule::forward(const Var& x, const ForwardContext& context) {
     if (!kernel_.defined()) throw std::logic_error("Dense: forward before the layer was built");
-    if (x.shape().rank() == 2) return linear(x, kernel_, bias_, activation_, options_.negative_slope);
-    if (x.shape().rank() < 2) throw_shape_error("Dense", x.shape(), "the input must be a batch: [batch, ..., features]");
-    Shape out_shape = x.shape();
-    out_shape[out_shape.rank() - 1] = units_;
-    return reshape(linear(reshape(x, as_rows(x.shape())), kernel_, bias_, activation_, options_.negative_slope), out_shape);
+    add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
+    Var y;
+    if (x.shape().rank() == 2) {
+        y = linear(x, kernel_, bias_, activation_, options_.negative_slope);
+    } else {
+        if (x.shape().rank() < 2) throw_shape_error("Dense", x.shape(), "the input must be a batch: [batch, ..., features]");
+        Shape out_shape = x.shape();
+        out_shape[out_shape.rank() - 1] = units_;
+        y = reshape(linear(reshape(x, as_rows(x.shape())), kernel_, bias_, activation_, options_.negative_slope), out_shape);
+    }
+    add_activity_penalty(context, y, options_.activity_regularizer);
+    return y;
 }
 
 Var DenseModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) {
     if (!kernel_.defined()) throw std::logic_error("Dense: forward before the layer was built");
-    if (loss != Loss::mean_squared_error || x.shape().rank() != 2) return Module::forward_with_loss(x, loss, target, context);
+    // The fused op has no output Var for an activity penalty to read.
+    if (loss != Loss::mean_squared_error || x.shape().rank() != 2 || options_.activity_regularizer.active())
+        return Module::forward_with_loss(x, loss, target, context);
+    add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
     return linear_squared_error(x, kernel_, bias_, activation_, target, options_.negative_slope);
 }
 

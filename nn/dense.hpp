@@ -8,6 +8,7 @@
 
 #include "nn/initializers.hpp"
 #include "nn/layer.hpp"
+#include "nn/regularizers.hpp"
 #include "tensor/activation.hpp"
 
 namespace smallnet {
@@ -17,6 +18,9 @@ struct DenseOptions {
     Initializer bias_initializer = Initializer::zeros;
     bool use_bias = true;
     float negative_slope = 0.3f;  // for leaky_relu
+    Regularizer kernel_regularizer;    // see nn/regularizers.hpp; none by default
+    Regularizer bias_regularizer;
+    Regularizer activity_regularizer;  // on the layer's output
 };
 
 class DenseModule final : public Module {
