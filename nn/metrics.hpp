@@ -22,6 +22,11 @@ double psnr(const Tensor& x, const Tensor& reference, double max_value = 1.0);
 // The mean over rows (images) of each row's PSNR, the usual figure for a set of denoised images.
 double mean_row_psnr(const Tensor& x, const Tensor& reference, double max_value = 1.0);
 
+// The p-quantile of the standard normal distribution (scipy's norm.ppf), 0 < p < 1: the points of
+// a VAE's latent manifold grid, as Keras' example spaces them. Acklam's rational approximation refined
+// by one Halley step (error below 1e-12); throws std::invalid_argument outside (0, 1).
+double standard_normal_quantile(double p);
+
 // The area under the ROC curve of `scores` (higher = more likely positive) for the labels `positive`:
 // the probability that a random positive scores above a random negative, ties counting one half
 // (the Mann-Whitney U statistic with mid-ranks). Throws std::invalid_argument when the sizes differ,

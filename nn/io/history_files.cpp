@@ -55,6 +55,17 @@ void save_loss_plot(const std::filesystem::path& path, const History& history, c
     }
     std::vector<PlotSeries> series = {loss};
     if (!val_loss.x.empty()) series.push_back(val_loss);
+    // The parts of the loss when layers add terms (reconstruction, kl), on the training data.
+    double smallest = std::numeric_limits<double>::infinity(), largest = 0.0;
+    for (const auto& [name, value] : history.epochs.front().values) {
+        if (name.rfind("val_", 0) == 0) continue;
+        PlotSeries part{name, {}, {}, palette_color(static_cast<int>(series.size())), SeriesStyle::line, 1.5};
+        for (const EpochLogs& e : history.epochs)
+            if (const auto v = find_value(e.values, name)) part.x.push_back(e.epoch), part.y.push_back(*v);
+        series.push_back(part);
+    }
+    for (const PlotSeries& s : series)
+        for (const double v : s.y) smallest = std::min(smallest, v), largest = std::max(largest, v);
     // A single epoch would be a line of one point: mark the points too.
     if (history.epochs.size() < 2)
         for (std::size_t i = 0, n = series.size(); i < n; ++i) {
@@ -68,6 +79,8 @@ void save_loss_plot(const std::filesystem::path& path, const History& history, c
     options.title = title;
     options.x_label = "epoch";
     options.y_label = "loss";
+    // Parts of very different sizes (a VAE's reconstruction ~270, its KL ~6) need a log axis to be seen.
+    options.log_y = smallest > 0.0 && largest > 30.0 * smallest;
     save_plot(path, series, options);
 }
 

@@ -1,5 +1,8 @@
 #include "nn/io/mnist.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "nn/io/file_error.hpp"
 #include "nn/io/idx.hpp"
 
@@ -73,6 +76,14 @@ MnistData read_mnist(const std::filesystem::path& folder) {
         throw FileError(find_mnist_file(folder, "t10k", "images"),
                         "images are " + size_text(data.test) + " but the train images are " + size_text(data.train));
     return data;
+}
+
+std::vector<std::string> mnist_class_names(const std::filesystem::path& folder) {
+    std::string path = std::filesystem::absolute(folder).lexically_normal().string();
+    std::transform(path.begin(), path.end(), path.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (path.find("fashion") != std::string::npos)
+        return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+    return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 }
 
 }  // namespace smallnet

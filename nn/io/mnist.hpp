@@ -35,4 +35,9 @@ MnistSplit read_mnist_split(const std::filesystem::path& folder, const std::stri
 // Both splits; the test images must have the train images' size.
 MnistData read_mnist(const std::filesystem::path& folder);
 
+// The names of the ten classes, for legends and tables: Fashion-MNIST's ("T-shirt/top", "Trouser",
+// ..., "Ankle boot") when the folder's path names it (it contains "fashion", in any case, as Debian's
+// /usr/share/datasets/fashion-mnist does), else the digits "0" to "9".
+std::vector<std::string> mnist_class_names(const std::filesystem::path& folder);
+
 }  // namespace smallnet

@@ -228,4 +228,25 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
     }
 }
 
+void save_class_scatter(const std::filesystem::path& path, const Tensor& points, std::span<const std::uint8_t> labels,
+                        const std::vector<std::string>& class_names, PlotOptions options, double dot_size) {
+    if (points.rank() != 2 || points.size(1) < 2 || points.size(0) != static_cast<std::int64_t>(labels.size()))
+        throw_shape_error("save_class_scatter", points.shape(),
+                          "the points must be [n, 2 or more] with one label each (" + std::to_string(labels.size()) + " labels)");
+    std::vector<PlotSeries> series(class_names.size());
+    for (std::size_t c = 0; c < class_names.size(); ++c)
+        series[c] = {class_names[c], {}, {}, palette_color(static_cast<int>(c)), SeriesStyle::points, dot_size};
+    const std::int64_t stride = points.size(1);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i] >= class_names.size())
+            throw std::invalid_argument("save_class_scatter: label " + std::to_string(labels[i]) + " of point " + std::to_string(i) +
+                                        " has no class name (" + std::to_string(class_names.size()) + " names)");
+        series[labels[i]].x.push_back(points.data()[static_cast<std::int64_t>(i) * stride]);
+        series[labels[i]].y.push_back(points.data()[static_cast<std::int64_t>(i) * stride + 1]);
+    }
+    std::erase_if(series, [](const PlotSeries& s) { return s.x.empty(); });
+    options.legend_below = true;
+    save_plot(path, series, options);
+}
+
 }  // namespace smallnet

@@ -9,9 +9,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tensor/tensor.hpp"
 
 namespace smallnet {
 
@@ -51,5 +54,11 @@ struct PlotOptions {
 // no data or non-finite values, FileError when the file cannot be written or is not a PNG.
 void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>& series,
                const PlotOptions& options = {});
+
+// A scatter of points (the first two columns of `points`, [n, 2 or more]) coloured by class: point i
+// is of class labels[i] < class_names.size(), and each class with points has a legend entry (below the
+// plot) named by class_names. For a latent space or any 2-D embedding.
+void save_class_scatter(const std::filesystem::path& path, const Tensor& points, std::span<const std::uint8_t> labels,
+                        const std::vector<std::string>& class_names, PlotOptions options = {}, double dot_size = 0.35);
 
 }  // namespace smallnet

@@ -181,10 +181,63 @@ TEST_CASE("ae_mnist conv: the same seed gives bitwise-identical weights at 1, 2 
     std::filesystem::remove_all(scratch);
 }
 
+TEST_CASE("ae_mnist vae and sparse: their pictures, the loss's parts in history.csv, the comparison table") {
+    const auto scratch = scratch_folder("ae_mnist_types");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const AppRun vae = run_app(app, "vae --data " + quoted(data.string()) + " --epochs 2 --batch-size 50 --latent 3 --out " +
+                                        quoted((scratch / "vae").string()), scratch);
+    INFO(vae.out);
+    INFO(vae.err);
+    REQUIRE(vae.exit_code == 0);
+    CHECK(vae.out.find("test loss (784 x BCE + KL per image, one sample of z each): ") != std::string::npos);
+    const std::string history = read_text(scratch / "vae" / "history.csv");
+    CHECK(history.rfind("epoch,loss,reconstruction,kl,val_loss,val_reconstruction,val_kl,seconds\n", 0) == 0);
+    CHECK(read_png_info(scratch / "vae" / "manifold.png").width == (15 * (28 + 0) + 0) * 2);
+    CHECK(read_png_info(scratch / "vae" / "samples.png").height == (2 * (28 + 2) + 2) * 2);
+    CHECK(read_png_info(scratch / "vae" / "latent.png").width == 800);
+    const NamedTensors weights = load_safetensors(scratch / "vae" / "weights.safetensors");
+    CHECK(weights[2].first == "encoder.1.z_mean.kernel");
+    CHECK(weights[2].second.shape() == Shape{64, 3});
+
+    const AppRun sparse = run_app(app, "sparse --data " + quoted(data.string()) + " --epochs 2 --batch-size 50 --l1 1e-3 --out " +
+                                           quoted((scratch / "sparse").string()), scratch);
+    INFO(sparse.out);
+    INFO(sparse.err);
+    REQUIRE(sparse.exit_code == 0);
+    CHECK(sparse.out.find("code units below 1e-3 per image") != std::string::npos);
+    CHECK(sparse.out.find("L1 0.001") != std::string::npos);
+    CHECK(read_text(scratch / "sparse" / "history.csv").find("activity_regularization") != std::string::npos);
+    CHECK(read_png_info(scratch / "sparse" / "codes.png").height == (2 * (4 + 1) + 1) * 12);  // 32 units as 4 x 8
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist vae: the same seed gives bitwise-identical weights at 1, 2 and 3 threads") {
+    const auto scratch = scratch_folder("ae_mnist_vae_threads");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 2048, 64);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    std::vector<std::string> weights;
+    for (const int threads : {1, 2, 3}) {
+        CAPTURE(threads);
+        const auto out = scratch / ("threads" + std::to_string(threads));
+        const AppRun run = run_app(app, "vae --data " + quoted(data.string()) + " --limit 2048 --epochs 1 --seed 4 --threads " +
+                                            std::to_string(threads) + " --out " + quoted(out.string()), scratch);
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        weights.push_back(read_text(out / "weights.safetensors"));
+    }
+    CHECK(weights[0] == weights[1]);
+    CHECK(weights[0] == weights[2]);
+    std::filesystem::remove_all(scratch);
+}
+
 TEST_CASE("ae_mnist: help, usage errors (exit 2) and run-time errors (exit 1)") {
     const auto scratch = scratch_folder("ae_mnist_cli");
     const auto app = app_path("AE_MNIST", "ae_mnist");
-    for (const char* command : {"--help", "conv --help", "denoise --help", "anomaly --help", "encode --help"}) {
+    for (const char* command : {"--help", "conv --help", "denoise --help", "anomaly --help", "vae --help", "sparse --help",
+                                "encode --help"}) {
         CAPTURE(command);
         const AppRun help = run_app(app, command, scratch);
         CHECK(help.exit_code == 0);

@@ -1,0 +1,102 @@
+#pragma once
+// What the ae_mnist subcommands share: their settings (the command line), the models they train, the
+// data loading and the training call. Each subcommand is in a file of its own (apps/ae_mnist/*.cpp),
+// the command line in main.cpp.
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "nn/datasets/subset.hpp"
+#include "nn/io/csv.hpp"
+#include "nn/io/history_files.hpp"
+#include "nn/io/mnist.hpp"
+#include "nn/io/npy.hpp"
+#include "nn/io/plot.hpp"
+#include "nn/io/png.hpp"
+#include "nn/io/safetensors.hpp"
+#include "nn/metrics.hpp"
+#include "nn/nn.hpp"
+#include "nn/noise.hpp"
+#include "nn/pca.hpp"
+#include "nn/program.hpp"
+
+namespace smallnet::ae_mnist {
+
+struct Settings {
+    std::string data = "/usr/share/datasets/fashion-mnist";
+    std::string out;  // per command: out/, out/conv, out/denoise, ...
+    std::uint64_t seed = 1;
+    int epochs = 5;
+    std::int64_t batch_size = 256;
+    bool batch_size_given = false;  // the default shrinks to a smaller data set; a given size must fit
+    std::int64_t bottleneck = 32;
+    std::string loss = "mse";
+    std::string model = "dense";    // denoise: dense or conv
+    std::string checkpoint;  // saved after every epoch when given
+    int threads = 0;
+    std::int64_t limit = 0;
+    // denoise
+    float noise_stddev = 0.2f;
+    float salt_and_pepper = 0.05f;
+    // anomaly
+    int anomaly_class = 1;
+    double fpr = 0.05;
+    // encode
+    std::string weights;
+    std::string split = "test";
+    // vae
+    std::int64_t latent = 2;
+    std::int64_t hidden = 64;
+    float beta = 1.0f;
+    // sparse
+    float l1 = 1e-4f;
+};
+
+struct Autoencoder {
+    Sequential encoder, decoder, model;
+};
+
+// An image as a conv model sees it: [height, width, 1].
+Shape image_shape(const MnistSplit& split);
+
+// The seed's model; `corruption` layers (noise, active only in training) go in front of the encoder.
+Autoencoder make_autoencoder(std::int64_t pixels, std::int64_t bottleneck, std::int64_t hidden = 128,
+                             std::vector<Layer> corruption = {});
+// The Keras blog's convolutional autoencoder ("Building Autoencoders in Keras"): a 4x4x8 code for a
+// 28x28 image, 128 numbers.
+Autoencoder make_conv_autoencoder(const Shape& image);
+// keras.io's "Convolutional autoencoder for image denoising", with `corruption` in front.
+Autoencoder make_conv_denoiser(const Shape& image, std::vector<Layer> corruption);
+// The Keras blog's variational autoencoder: pixels -> hidden relu -> Sampling(latent) -> hidden relu
+// -> pixels sigmoid.
+Autoencoder make_vae(std::int64_t pixels, std::int64_t hidden, std::int64_t latent, float beta);
+// The seed's model with an L1 activity regularizer on its code (the Keras blog's sparse autoencoder).
+Autoencoder make_sparse_autoencoder(std::int64_t pixels, std::int64_t bottleneck, float l1);
+
+// Both splits of --data, cut to --limit images each; prints what was read.
+MnistData load(const Settings& s);
+
+struct TrainOptions {
+    bool baseline = false;   // a model trained beside the main one: a line per epoch, no checkpoint
+    CompileOptions compile;  // the loss's reduction
+};
+// Adam, the --loss, --epochs, --batch-size and --seed, validated on `validation`, with the
+// --checkpoint callback; prints the summary first (not for a baseline).
+History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation, const TrainOptions& options = {});
+
+// Rows `indices` of x as a [count, pixels] tensor.
+Tensor pick(const Tensor& x, const std::vector<std::int64_t>& indices);
+
+void run_train(const Settings& s);
+void run_conv(const Settings& s);
+void run_denoise(const Settings& s);
+void run_anomaly(const Settings& s);
+void run_encode(const Settings& s);
+void run_vae(const Settings& s);
+void run_sparse(const Settings& s);
+
+}  // namespace smallnet::ae_mnist

@@ -1,0 +1,161 @@
+// ae_mnist: the TensorFlow Keras notes' MNIST autoencoder, 784 -> 128 -> 32 -> 128 -> 784
+// (relu, sigmoid output), Adam, MSE, 5 epochs of batch 256, validated on the test set, with PCA of
+// the same size as the linear baseline; the notes' other uses: `denoise` (noisy input, clean
+// target), `anomaly` (train on the normal classes, score by reconstruction error) and `encode` (the
+// trained encoder's codes of a data set); and the "types of autoencoders": `conv` (the Keras blog's
+// convolutional autoencoder), `vae` (its variational one) and `sparse` (an L1 penalty on the code).
+//
+// This file reads the command line; each subcommand is in apps/ae_mnist/<name>.cpp.
+
+#include <CLI/CLI.hpp>
+
+#include "apps/ae_mnist/ae_mnist.hpp"
+
+using namespace smallnet;
+using namespace smallnet::ae_mnist;
+
+namespace {
+
+// CLI::Range for a real number, its message with the bounds as written (CLI11 prints 0.000000).
+CLI::Validator real_range(double low, double high) {
+    char text[96];
+    std::snprintf(text, sizeof text, "in range %g to %g", low, high);
+    const std::string bounds = text;
+    return CLI::Validator(
+        [low, high, bounds](std::string& value) -> std::string {
+            double number = 0.0;
+            std::size_t used = 0;
+            try {
+                number = std::stod(value, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != value.size() || !(number >= low && number <= high)) return "Value " + value + " not " + bounds;
+            return "";
+        },
+        "REAL " + bounds);
+}
+
+void add_data_options(CLI::App& app, Settings& s) {
+    app.add_option("--data", s.data, "MNIST-format folder (train-images-idx3-ubyte[.gz], ...)")->capture_default_str();
+    app.add_option("--seed", s.seed, "seed of the weights, the shuffling and the noise")->capture_default_str();
+    app.add_option("--threads", s.threads, "worker threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
+    app.add_option("--limit", s.limit, "use only the first N images of each split (0: all)")->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+}
+
+// The subcommands' models differ in what may be chosen: the conv models and the VAE have a code fixed
+// by their layers (no --bottleneck) and train in batches of 128 as their Keras originals; the conv
+// models default to bce; the VAE's loss is fixed (784 · BCE + KL per image).
+enum class ModelKind { dense, conv, vae };
+
+void add_training_options(CLI::App& app, Settings& s, ModelKind kind = ModelKind::dense) {
+    add_data_options(app, s);
+    app.add_option("--epochs", s.epochs, "training epochs")->check(CLI::Range(1, 100'000))->capture_default_str();
+    app.add_option("--batch-size", s.batch_size,
+                   kind == ModelKind::dense ? "images per step (default 256)" : "images per step (default 128)")
+        ->check(CLI::Range(1, 1'000'000));
+    if (kind == ModelKind::dense)
+        app.add_option("--bottleneck", s.bottleneck, "size of the code (and PCA's number of components)")->check(CLI::Range(1, 4096))->capture_default_str();
+    if (kind != ModelKind::vae)
+        app.add_option("--loss", s.loss, kind == ModelKind::conv ? "reconstruction loss (default bce)" : "reconstruction loss (default mse)")
+            ->check(CLI::IsMember({"mse", "bce"}));
+    app.add_option("--checkpoint", s.checkpoint,
+                   "save the weights to this file after every epoch (atomically, as Keras' ModelCheckpoint)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Settings s;
+    CLI::App app{"ae_mnist: the Keras MNIST autoencoder (784-128-32-128-784) with a PCA baseline, and its uses.\n"
+                 "Without a subcommand: train, then write weights, history, pictures and test codes."};
+    app.require_subcommand(0, 1);
+    std::string train_out = "out", conv_out = "out/conv", denoise_out = "out/denoise", anomaly_out = "out/anomaly",
+                encode_out = "out/encode", vae_out = "out/vae", sparse_out = "out/sparse";
+    add_training_options(app, s);
+    app.add_option("--out", train_out, "output folder")->capture_default_str();
+
+    CLI::App* conv = app.add_subcommand("conv", "the Keras blog's convolutional autoencoder (4x4x8 code), beside the dense one and PCA");
+    add_training_options(*conv, s, ModelKind::conv);
+    conv->add_option("--out", conv_out, "output folder")->capture_default_str();
+
+    CLI::App* denoise = app.add_subcommand("denoise", "train to remove noise (Gaussian, salt and pepper) and measure PSNR");
+    add_training_options(*denoise, s);
+    denoise->add_option("--out", denoise_out, "output folder")->capture_default_str();
+    denoise->add_option("--model", s.model, "dense: the seed's autoencoder; conv: keras.io's convolutional denoiser")
+        ->check(CLI::IsMember({"dense", "conv"}))->capture_default_str();
+    denoise->add_option("--noise-stddev", s.noise_stddev, "standard deviation of the Gaussian noise (0: none)")->check(real_range(0, 10))->capture_default_str();
+    denoise->add_option("--salt-pepper", s.salt_and_pepper, "fraction of pixels set to 0 or 1 (0: none)")->check(real_range(0, 1))->capture_default_str();
+
+    CLI::App* anomaly = app.add_subcommand("anomaly", "train on all classes but one; detect that class by reconstruction error");
+    add_training_options(*anomaly, s);
+    anomaly->add_option("--out", anomaly_out, "output folder")->capture_default_str();
+    anomaly->add_option("--anomaly-class", s.anomaly_class, "the held-out (anomalous) class")->check(CLI::Range(0, 9))->capture_default_str();
+    anomaly->add_option("--fpr", s.fpr, "false-positive rate the threshold is chosen for")->check(real_range(0, 1))->capture_default_str();
+
+    CLI::App* vae = app.add_subcommand("vae", "the Keras blog's variational autoencoder: latent space, manifold and samples");
+    add_training_options(*vae, s, ModelKind::vae);
+    vae->add_option("--out", vae_out, "output folder")->capture_default_str();
+    vae->add_option("--latent", s.latent, "dimensions of the latent code")->check(CLI::Range(2, 1024))->capture_default_str();
+    vae->add_option("--hidden", s.hidden, "units of the encoder's and the decoder's hidden layer")->check(CLI::Range(1, 65536))->capture_default_str();
+    vae->add_option("--beta", s.beta, "weight of the KL term (1: the plain VAE)")->check(real_range(0, 1000))->capture_default_str();
+
+    CLI::App* sparse = app.add_subcommand("sparse", "the seed's model with an L1 penalty on its code, beside the plain one");
+    add_training_options(*sparse, s);
+    sparse->add_option("--out", sparse_out, "output folder")->capture_default_str();
+    sparse->add_option("--l1", s.l1, "L1 factor of the code's activity regularizer")->check(real_range(0, 100))->capture_default_str();
+
+    CLI::App* encode = app.add_subcommand("encode", "write the codes of a data set with saved weights (codes.npy, codes.csv)");
+    add_data_options(*encode, s);
+    encode->add_option("--out", encode_out, "output folder")->capture_default_str();
+    encode->add_option("--weights", s.weights, "weights.safetensors written by ae_mnist")->required()->check(CLI::ExistingFile);
+    encode->add_option("--split", s.split, "which split to encode")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ExtrasError& error) {
+        // CLI11 calls a mistyped subcommand "an argument not expected"; say what was expected.
+        const std::vector<std::string> extras = app.remaining();
+        if (extras.empty() || extras.front().empty() || extras.front()[0] == '-') return app.exit(error), exit_usage_error;
+        std::fprintf(stderr, "ae_mnist: unknown subcommand '%s'; the subcommands are conv, denoise, anomaly, vae, sparse "
+                             "and encode "
+                             "(none: train)\nRun with --help for more information.\n", extras.front().c_str());
+        return exit_usage_error;
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? 0 : exit_usage_error;
+    }
+    const auto given = [&](const char* option) {
+        std::size_t count = 0;
+        for (CLI::App* command : {&app, conv, denoise, anomaly, vae, sparse})
+            if (const CLI::Option* o = command->get_option_no_throw(option)) count += o->count();
+        return count > 0;
+    };
+    const bool conv_model = *conv || (*denoise && s.model == "conv");
+    if (conv_model && given("--bottleneck")) {
+        std::fprintf(stderr, "ae_mnist: --bottleneck does not apply to the conv models: their code size is fixed by "
+                             "their layers (the Keras blog's 4x4x8)\nRun with --help for more information.\n");
+        return exit_usage_error;
+    }
+    if (*vae && (given("--bottleneck") || given("--loss"))) {
+        std::fprintf(stderr, "ae_mnist: vae takes --latent for its code and has a fixed loss (784 x BCE + KL per "
+                             "image); --bottleneck and --loss do not apply\nRun with --help for more information.\n");
+        return exit_usage_error;
+    }
+    s.batch_size_given = given("--batch-size");
+    if (!s.batch_size_given && (conv_model || *vae)) s.batch_size = 128;
+    if (!given("--loss") && (conv_model || *vae)) s.loss = "bce";
+    // `ae_mnist --out DIR denoise` means DIR too.
+    const auto out_for = [&](CLI::App* command, const std::string& own) {
+        return command->count("--out") == 0 && app.count("--out") > 0 ? train_out : own;
+    };
+    return run_program("ae_mnist", [&] {
+        if (s.threads > 0) set_num_threads(s.threads);
+        if (*conv) s.out = out_for(conv, conv_out), run_conv(s);
+        else if (*denoise) s.out = out_for(denoise, denoise_out), run_denoise(s);
+        else if (*anomaly) s.out = out_for(anomaly, anomaly_out), run_anomaly(s);
+        else if (*encode) s.out = out_for(encode, encode_out), run_encode(s);
+        else if (*vae) s.out = out_for(vae, vae_out), run_vae(s);
+        else if (*sparse) s.out = out_for(sparse, sparse_out), run_sparse(s);
+        else s.out = train_out, run_train(s);
+    });
+}
