@@ -207,11 +207,9 @@ void run_dot_products(const Conv2dGeometry& g, const arch::ConvKernels& kernels,
                          shape.kernel_height, shape.pad_top, shape.pad_left};
     const std::int64_t scratch_floats = kernels.dot_scratch(shape);
     detail::parallel_for(0, g.batch, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t n = begin; n < end; ++n) {
-            const float* next = n + 1 < end ? x + (n + 1) * image_in(g) : nullptr;
+        for (std::int64_t n = begin; n < end; ++n)  // (the copy into the padded image prefetches ahead)
             kernels.dot_image(shape, x + n * image_in(g), kernel, out, y + n * image_out(g),
-                              image_scratch(tag, scratch_floats, next, image_in(g)));
-        }
+                              image_scratch(tag, scratch_floats));
     });
 }
 

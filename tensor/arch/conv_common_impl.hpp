@@ -27,6 +27,10 @@ constexpr std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
     return (value + multiple - 1) / multiple * multiple;
 }
 
+// For helpers that take a tile's sums (arrays of vectors) by reference: called out of line they would
+// pass every vector through memory, and GCC's inlining budget runs out in these large files.
+#define SMALLNET_CONV_INLINE inline __attribute__((always_inline))
+
 // x * y + z, fused where the instruction set has FMA (xsimd 8.1's avx512 fma is the generic x * y + z).
 inline Vector multiply_add(Vector x, Vector y, Vector z) {
 #if defined(__AVX512F__)

@@ -28,7 +28,7 @@ std::int64_t dot_scratch(const DotShape& shape) { return dot_padded_floats(shape
 // sum[r] = the dot products of outputs r < R of a row: row points at padded pixel (oy, first output's
 // column), kernel at kernel[0][0][0][0] ([kh][3][channels], one output channel).
 template <std::int64_t R>
-inline void dot_tile(const float* row, std::int64_t row_floats, std::int64_t channels, std::int64_t kernel_height,
+SMALLNET_CONV_INLINE void dot_tile(const float* row, std::int64_t row_floats, std::int64_t channels, std::int64_t kernel_height,
                      const float* kernel, Vector (&sum)[R]) {
 #pragma GCC unroll 32
     for (std::int64_t r = 0; r < R; ++r) sum[r] = Vector(0.0f);
@@ -50,7 +50,7 @@ inline void dot_tile(const float* row, std::int64_t row_floats, std::int64_t cha
 
 // totals[r] = the sum of sum[r]'s lanes, for r < R.
 template <std::int64_t R>
-inline void reduce_lanes(const Vector (&sum)[R], float* totals) {
+SMALLNET_CONV_INLINE void reduce_lanes(const Vector (&sum)[R], float* totals) {
 #if defined(__AVX512F__)
     static_assert(R == 16, "the AVX-512 reduction takes 16 sums");
     // Halve the lanes four times, pairing sums so that total r lands in lane r.

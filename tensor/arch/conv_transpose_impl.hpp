@@ -11,7 +11,7 @@ namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
 
 #if defined(__AVX512F__)
 // Transposes 16 x 16 floats in registers: row i of the result holds element i of every input row.
-inline void transpose_16x16(__m512 (&r)[16]) {
+SMALLNET_CONV_INLINE void transpose_16x16(__m512 (&r)[16]) {
     __m512 t[16];
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
