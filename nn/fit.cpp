@@ -10,6 +10,7 @@
 #include "nn/parameter_store.hpp"
 #include "nn/progress.hpp"
 #include "nn/sequential.hpp"
+#include "tensor/storage.hpp"
 
 namespace smallnet {
 
@@ -106,6 +107,12 @@ std::string not_finite(float loss, const Var& compiled, const LossTerms& terms) 
 }  // namespace
 
 History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& options) {
+    // The steps' buffers stay cached for reuse while training; afterwards they are dead weight (a conv
+    // model's are tens of MB, which a program would carry through all it does next). Declared first,
+    // so that it runs after every buffer of fit's own has gone back to the cache.
+    struct ReleaseBuffersOnExit {
+        ~ReleaseBuffersOnExit() { release_storage_cache(); }
+    } release_buffers_on_exit;
     SequentialModule& m = sequential_module();
     if (!m.optimizer || !m.loss) throw std::logic_error("fit: compile the model first (an optimizer and a loss)");
     check_fit_arguments(x_all, y_all, options);

@@ -20,13 +20,27 @@ void run_conv(const Settings& s) {
     save_history_csv(out / "history.csv", history);
     save_loss_plot(out / "loss.png", history, "Convolutional autoencoder (Keras blog)", s.loss);
 
+    // Each model's test reconstructions are scored as soon as they are made and then dropped, so that
+    // at most one set of them is held beside the test images.
+    struct Score {
+        std::string model;
+        double bce, mse;
+    };
+    std::vector<Score> scores;
     const Tensor test_x = data.test.images.to_tensor();  // [images, pixels]
-    const Tensor reconstructed = ae.model.predict(test_images).reshape({-1, pixels});
-    const Tensor codes = ae.encoder.predict(test_images);
-    save_npy(out / "codes.npy", codes);
-    const auto shown = one_per_class(data.test.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
-    save_image_grid(out / "reconstructions.png", {pick(test_x, shown), pick(reconstructed, shown)},
-                    static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
+    const auto score = [&](const std::string& model, const Tensor& prediction) {
+        scores.push_back({model, mean_loss(Loss::binary_crossentropy, prediction, test_x), mse(prediction, test_x)});
+    };
+    std::string code_shape;
+    for (const std::int64_t d : ae.encoder.output_shape()) code_shape += (code_shape.empty() ? "" : "x") + std::to_string(d);
+    {
+        const Tensor reconstructed = ae.model.predict(test_images).reshape({-1, pixels});
+        score("conv autoencoder (" + code_shape + " code)", reconstructed);
+        const auto shown = one_per_class(data.test.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
+        save_image_grid(out / "reconstructions.png", {pick(test_x, shown), pick(reconstructed, shown)},
+                        static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
+    }
+    save_npy(out / "codes.npy", ae.encoder.predict(test_images));
 
     // The baselines at the same code size: the dense autoencoder and PCA.
     const std::int64_t code_size = ae.encoder.output_size();
@@ -34,21 +48,13 @@ void run_conv(const Settings& s) {
                 static_cast<long long>(pixels), static_cast<long long>(code_size), static_cast<long long>(pixels));
     Autoencoder dense = make_autoencoder(pixels, code_size);
     train(dense, s, data.train.images, data.test.images, {.baseline = true});
-    const Tensor dense_reconstructed = dense.model.predict(test_x);
+    score("dense autoencoder", dense.model.predict(test_x));
     const Pca pca = fit_pca(data.train.images, static_cast<int>(code_size), {.seed = s.seed});
-    const Tensor pca_reconstructed = pca.inverse_transform(pca.transform(test_x));
+    score("PCA (" + std::to_string(code_size) + " components)", pca.inverse_transform(pca.transform(test_x)));
 
     std::printf("\ntest reconstruction, every model coding an image in %lld numbers:\n", static_cast<long long>(code_size));
     std::printf("  %-42s %9s %9s\n", "", "BCE", "MSE");
-    const auto row = [&](const std::string& name, const Tensor& prediction) {
-        std::printf("  %-42s %9.5f %9.5f\n", name.c_str(), mean_loss(Loss::binary_crossentropy, prediction, test_x),
-                    mse(prediction, test_x));
-    };
-    std::string code_shape;
-    for (const std::int64_t d : ae.encoder.output_shape()) code_shape += (code_shape.empty() ? "" : "x") + std::to_string(d);
-    row("conv autoencoder (" + code_shape + " code)", reconstructed);
-    row("dense autoencoder", dense_reconstructed);
-    row("PCA (" + std::to_string(code_size) + " components)", pca_reconstructed);
+    for (const Score& s : scores) std::printf("  %-42s %9.5f %9.5f\n", s.model.c_str(), s.bce, s.mse);
     print_written_files(stdout, out,
                         {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
 }
