@@ -56,14 +56,25 @@ Shape ConvolutionModule::build(const Shape& input_shape, const std::string& prev
     return output_shape_;
 }
 
-Var ConvolutionModule::forward(const Var& x, const ForwardContext& context) {
+Var ConvolutionModule::convolve(const Var& x, Activation activation) const {
     if (!kernel_.defined()) throw std::logic_error(type_name() + ": forward before the layer was built");
     const Conv2dOptions o{.stride_height = options_.strides.height, .stride_width = options_.strides.width,
-                          .padding = options_.padding, .activation = activation_, .negative_slope = options_.negative_slope};
+                          .padding = options_.padding, .activation = activation, .negative_slope = options_.negative_slope};
+    return transposed_ ? conv2d_transpose(x, kernel_, bias_, o) : conv2d(x, kernel_, bias_, o);
+}
+
+Var ConvolutionModule::forward(const Var& x, const ForwardContext& context) {
     add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
-    Var y = transposed_ ? conv2d_transpose(x, kernel_, bias_, o) : conv2d(x, kernel_, bias_, o);
+    Var y = convolve(x, activation_);
     add_activity_penalty(context, y, options_.activity_regularizer);
     return y;
+}
+
+Var ConvolutionModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) {
+    if (loss != Loss::binary_crossentropy || activation_ != Activation::sigmoid || options_.activity_regularizer.active())
+        return Module::forward_with_loss(x, loss, target, context);
+    add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
+    return cross_entropy_of_sigmoid(convolve(x, Activation::linear), target);
 }
 
 void ConvolutionModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {

@@ -39,6 +39,8 @@ public:
     std::string type_name() const override { return transposed_ ? "Conv2DTranspose" : "Conv2D"; }
     Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
+    // A sigmoid output with bce: the cross-entropy from the logits (see cross_entropy_of_sigmoid).
+    Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     Shape output_shape() const override { return output_shape_; }
 
@@ -46,6 +48,8 @@ public:
     const Var& bias() const { return bias_; }
 
 private:
+    Var convolve(const Var& x, Activation activation) const;
+
     bool transposed_;
     std::int64_t filters_;
     Size2D kernel_size_;

@@ -64,11 +64,17 @@ Var DenseModule::forward(const Var& x, const ForwardContext& context) {
 
 Var DenseModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) {
     if (!kernel_.defined()) throw std::logic_error("Dense: forward before the layer was built");
-    // The fused op has no output Var for an activity penalty to read.
-    if (loss != Loss::mean_squared_error || x.shape().rank() != 2 || options_.activity_regularizer.active())
-        return Module::forward_with_loss(x, loss, target, context);
-    add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
-    return linear_squared_error(x, kernel_, bias_, activation_, target, options_.negative_slope);
+    // The fused forms have no output Var for an activity penalty to read.
+    if (x.shape().rank() != 2 || options_.activity_regularizer.active()) return Module::forward_with_loss(x, loss, target, context);
+    if (loss == Loss::mean_squared_error) {
+        add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
+        return linear_squared_error(x, kernel_, bias_, activation_, target, options_.negative_slope);
+    }
+    if (loss == Loss::binary_crossentropy && activation_ == Activation::sigmoid) {
+        add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
+        return cross_entropy_of_sigmoid(linear(x, kernel_, bias_, Activation::linear), target);
+    }
+    return Module::forward_with_loss(x, loss, target, context);
 }
 
 void DenseModule::predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) {

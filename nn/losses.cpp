@@ -35,6 +35,10 @@ Var compute_loss(Loss loss, const Var& prediction, const Tensor& target) {
     throw std::logic_error("compute_loss: unknown loss");
 }
 
+Var cross_entropy_of_sigmoid(const Var& logits, const Tensor& target) {
+    return binary_cross_entropy_with_logits(logits, target);
+}
+
 LossKind loss_kind(Loss loss) {
     switch (loss) {
         case Loss::mean_squared_error: return LossKind::squared_error;

@@ -32,6 +32,12 @@ Loss parse_loss(std::string_view name);
 std::string_view loss_name(Loss loss);
 // The loss of a batch, recorded in the graph.
 Var compute_loss(Loss loss, const Var& prediction, const Tensor& target);
+// The binary cross-entropy of sigmoid(logits) against target, computed from the logits in one pass
+// (max(z, 0) - z t + log(1 + exp(-|z|)), gradient sigmoid(z) - t): how Keras computes "bce" when
+// the last layer's activation is a sigmoid (TensorFlow's sigmoid_cross_entropy_with_logits), so
+// Dense and Conv2D with a sigmoid take this route in fit. It differs from the clamped form only where
+// sigmoid(z) is within 1e-7 of 0 or 1.
+Var cross_entropy_of_sigmoid(const Var& logits, const Tensor& target);
 // The fused kernel that sums this loss (for evaluate, without a graph).
 LossKind loss_kind(Loss loss);
 // The loss of `prediction` against `target` (the same shape), the mean over all elements, without a

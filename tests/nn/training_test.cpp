@@ -121,6 +121,36 @@ TEST_CASE("the loss fit computes (fused into the last Dense for mse) equals the 
     }
 }
 
+TEST_CASE("a sigmoid Conv2D's bce in fit (from the logits) equals the bce of the model's output, value and gradients") {
+    const Tensor x = testing::random_tensor({3, 5, 6, 2}, 8, 0.0f, 1.0f);
+    const Tensor target = testing::random_tensor({3, 5, 6, 1}, 9, 0.0f, 1.0f);
+    for (const bool transposed : {false, true}) {
+        CAPTURE(transposed);
+        Sequential model({Input({5, 6, 2}), Conv2D(3, 3, "relu", {.padding = Padding::same}),
+                          transposed ? Layer(Conv2DTranspose(1, 3, "sigmoid", {.padding = Padding::same}))
+                                     : Layer(Conv2D(1, 3, "sigmoid", {.padding = Padding::same}))});
+        model.build(Shape{5, 6, 2}, 4);
+        Var via_forward = compute_loss(Loss::binary_crossentropy, model(Var(x)), target);
+        Var via_fit = model.sequential_module().forward_with_loss(Var(x), Loss::binary_crossentropy, target, {});
+        CHECK(std::string(via_fit.op_name()) == "binary_cross_entropy_with_logits");
+        CHECK(via_fit.value().item() == doctest::Approx(via_forward.value().item()).epsilon(1e-6));
+        std::vector<Tensor> expected;
+        via_forward.backward();
+        for (const auto& p : model.parameters()) {
+            expected.push_back(p.variable->grad().clone());
+            p.variable->zero_grad();
+        }
+        via_fit.backward();
+        const auto parameters = model.parameters();
+        for (std::size_t i = 0; i < parameters.size(); ++i) {
+            CAPTURE(parameters[i].name);
+            const Tensor& e = expected[i];
+            CHECK_CLOSE(testing::compare(parameters[i].variable->grad(), std::vector<double>(e.data(), e.data() + e.numel()),
+                                         1e-6, 1e-5));
+        }
+    }
+}
+
 TEST_CASE("the same seed gives bitwise-identical losses and weights on 1 and 2 threads") {
     auto train = [](int threads) {
         Tensor weights;
