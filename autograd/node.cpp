@@ -1,6 +1,9 @@
 #include "autograd/node.hpp"
 
+#include <algorithm>
 #include <vector>
+
+#include "tensor/elementwise.hpp"
 
 namespace smallnet {
 
@@ -47,6 +50,19 @@ Node::GradientTarget Node::gradient_target(int index) {
     const bool accumulate = target.grad_present;
     target.grad_present = true;
     return {target.grad, accumulate};
+}
+
+void Node::give_gradient(int index, const Tensor& value) {
+    Node& target = *parents[index];
+    const bool leaf = std::all_of(target.parents.begin(), target.parents.end(), [](const auto& p) { return p == nullptr; });
+    if (!target.grad_present && !leaf) {
+        target.grad = value;
+        target.grad_present = true;
+        return;
+    }
+    auto destination = gradient_target(index);
+    if (destination.accumulate) axpy(1.0f, value, destination.tensor);
+    else destination.tensor.copy_from(value);
 }
 
 const Tensor& Node::gradient() {

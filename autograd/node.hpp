@@ -45,6 +45,10 @@ public:
         bool accumulate;
     };
     GradientTarget gradient_target(int index);
+    // Gives parent `index` the gradient `value` (shaped like its value), computed ahead by the forward
+    // pass: shared, not copied, when the parent holds no gradient yet and is an op's result; copied (or
+    // added) into a leaf's buffer, which may be a view into a model's gradient block.
+    void give_gradient(int index, const Tensor& value);
     // Whether parent `index` exists and wants a gradient.
     bool parent_needs_grad(int index) const { return parents[index] && parents[index]->requires_grad; }
     const Node& parent(int index) const { return *parents[index]; }

@@ -138,6 +138,10 @@ void loss_gradient(LossKind kind, const Tensor& prediction, const Tensor& target
 // have a derivative that is a function of y: linear, relu, leaky_relu, sigmoid or tanh (not softplus).
 double squared_error_through_activation(Activation activation, const Tensor& output, const Tensor& target, float scale,
                                         Tensor& preactivation_gradient, float negative_slope = 0.3f);
+// The binary cross-entropy of sigmoid(logits) against target, summed (loss_sum's value for
+// binary_cross_entropy_with_logits), and in the same pass its gradient scale · (sigmoid(logits) -
+// target) written to `gradient`: a loss op can hold its backward ready from the forward pass.
+double cross_entropy_of_logits(const Tensor& logits, const Tensor& target, float scale, Tensor& gradient);
 
 // ---- data ---------------------------------------------------------------------------------------
 // out[i] = scale * in[i]: a batch of uint8 images to floats (scale 1/255) without a float copy of the set.

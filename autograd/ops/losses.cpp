@@ -38,7 +38,23 @@ Var binary_cross_entropy(const Var& probabilities, const Tensor& target) {
 
 SMALLNET_REGISTER_OP("binary_cross_entropy_with_logits");
 Var binary_cross_entropy_with_logits(const Var& logits, const Tensor& target) {
-    return mean_loss(LossKind::binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits", logits, target);
+    if (!grad_enabled() || !logits.requires_grad())
+        return mean_loss(LossKind::binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits", logits, target);
+    if (logits.shape() != target.shape())
+        throw_shape_error("binary_cross_entropy_with_logits", logits.shape(), target.shape(),
+                          "the prediction and the target must have one shape");
+    // The gradient comes out of the pass that sums the loss (one exponential per element), for an
+    // upstream gradient of 1 (a loss is where backward starts); rescaled in the rare case it is not.
+    const double count = static_cast<double>(target.numel());
+    Tensor gradient(logits.shape());
+    Tensor loss(Shape{});
+    loss.data()[0] = static_cast<float>(
+        cross_entropy_of_logits(logits.value(), target, static_cast<float>(1.0 / count), gradient) / count);
+    return make_result("binary_cross_entropy_with_logits", loss, {&logits}, [gradient](Node& self) mutable {
+        const float upstream = self.gradient().item();
+        if (upstream != 1.0f) binary(BinaryOp::mul, gradient, upstream, gradient);  // in place: the op owns it
+        self.give_gradient(0, gradient);
+    });
 }
 
 }  // namespace smallnet

@@ -26,6 +26,7 @@ const ElementwiseKernels elementwise_table = {
     .loss_sum = loss_sum,
     .loss_gradient = loss_gradient,
     .squared_error_through_activation = squared_error_through_activation,
+    .cross_entropy_of_logits = cross_entropy_of_logits,
     .convert_u8 = convert_u8,
     .box_muller = box_muller,
 };

@@ -70,6 +70,10 @@ struct ElementwiseKernels {
     double (*squared_error_through_activation)(Activation activation, const float* output, const float* target,
                                                float scale, float* gradient, std::int64_t n, float negative_slope);
 
+    // The binary cross-entropy sum from logits (loss_sum's binary_cross_entropy_with_logits, same order)
+    // and, in the same pass, its gradient scale · (sigmoid(z) - t).
+    double (*cross_entropy_of_logits)(const float* logits, const float* target, float scale, float* gradient, std::int64_t n);
+
     // `stream`: write out with streaming stores (see store_streaming in elementwise_common_impl.hpp).
     void (*convert_u8)(const std::uint8_t* in, std::int64_t n, float scale, float* out, bool stream);
 

@@ -42,6 +42,23 @@ inline FloatBatch exp_of_negative(const FloatBatch& a) {
 inline FloatBatch exp_of_negative(const FloatBatch& a) { return xsimd::exp(-a); }
 #endif
 
+// log(1 + e) for e in [0, 1] (NaN passes through), as 2 atanh(s) = 2 (s + s³/3 + s⁵/5 + ...) with
+// s = e / (2 + e) <= 1/3: the series to s¹⁵ is within 3e-9 of the sum, so the error is float
+// rounding's (a few 1e-8), in 9 operations where xsimd::log1p takes about 30. For the binary
+// cross-entropy from logits, whose log1p(exp(-|z|)) has e in (0, 1].
+inline FloatBatch log1p_of_unit(const FloatBatch& e) {
+    const FloatBatch s = e / (FloatBatch(2.0f) + e);
+    const FloatBatch s2 = s * s;
+    FloatBatch p = xsimd::fma(s2, FloatBatch(2.0f / 15.0f), FloatBatch(2.0f / 13.0f));
+    p = xsimd::fma(s2, p, FloatBatch(2.0f / 11.0f));
+    p = xsimd::fma(s2, p, FloatBatch(2.0f / 9.0f));
+    p = xsimd::fma(s2, p, FloatBatch(2.0f / 7.0f));
+    p = xsimd::fma(s2, p, FloatBatch(2.0f / 5.0f));
+    p = xsimd::fma(s2, p, FloatBatch(2.0f / 3.0f));
+    p = xsimd::fma(s2, p, FloatBatch(2.0f));
+    return s * p;
+}
+
 // 1 / (1 + exp(-x)) from exp(-|x|), which never overflows: finite for any x, exactly 0 or 1 only
 // where float runs out of precision.
 inline FloatBatch sigmoid_of(const FloatBatch& x) {

@@ -242,6 +242,30 @@ TEST_CASE("squared error through an activation: the loss sum and dz match the re
                          std::invalid_argument);
 }
 
+TEST_CASE("cross-entropy from logits with its gradient: the sum and the gradient match the reference on every size and instruction set") {
+    testing::for_each_instruction_set([&](InstructionSet) {
+        for (std::int64_t n : testing::sizes_with_parallel()) {
+            CAPTURE(n);
+            Tensor z = testing::random_tensor({n}, 70 + static_cast<std::uint64_t>(n), -12.0f, 12.0f);
+            if (n > 3) z.data()[0] = 0.0f, z.data()[1] = -90.0f, z.data()[2] = 90.0f;  // the middle and far saturation
+            const Tensor target = testing::random_tensor({n}, 71 + static_cast<std::uint64_t>(n), 0.0f, 1.0f);
+            const float scale = 0.5f;
+            double expected = 0.0;
+            std::vector<double> gradient(static_cast<std::size_t>(n));
+            for (std::int64_t i = 0; i < n; ++i) {
+                const double zi = z.data()[i], ti = target.data()[i];
+                expected += reference::loss(LossKind::binary_cross_entropy_with_logits, zi, ti);
+                gradient[static_cast<std::size_t>(i)] = scale * reference::loss_derivative(LossKind::binary_cross_entropy_with_logits, zi, ti);
+            }
+            Tensor g(z.shape());
+            const double total = cross_entropy_of_logits(z, target, scale, g);
+            CHECK(std::fabs(total - expected) <= 2e-6 * std::fabs(expected) + 1e-9);
+            CHECK(std::fabs(total - loss_sum(LossKind::binary_cross_entropy_with_logits, z, target)) <= 2e-6 * std::fabs(expected) + 1e-9);
+            CHECK_CLOSE(testing::compare(g, gradient, 1e-7, 1e-5));
+        }
+    });
+}
+
 TEST_CASE("losses stay finite at extreme inputs") {
     testing::for_each_instruction_set([&](InstructionSet) {
         const Tensor logits = from_buffer(std::vector<float>{-1e4f, -1e4f, 1e4f, 1e4f, 0.0f}, {5});
