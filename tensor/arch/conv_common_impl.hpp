@@ -10,6 +10,7 @@
 
 #include "tensor/activation.hpp"
 #include "tensor/arch/conv_kernels.hpp"
+#include "tensor/arch/activation_impl.hpp"
 #include "tensor/arch/sigmoid_impl.hpp"
 
 namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv {
@@ -151,41 +152,6 @@ private:
     std::int64_t issued_ = 0, done_ = 0;
 };
 
-// The activations, as tensor/activation.hpp defines them (the GEMM epilogue's formulas).
-struct Identity {
-    Vector operator()(Vector x) const { return x; }
-};
-struct Relu {
-    Vector operator()(Vector x) const { return xsimd::max(x, Vector(0.0f)); }
-};
-struct LeakyRelu {
-    Vector slope;
-    Vector operator()(Vector x) const { return xsimd::select(x > Vector(0.0f), x, x * slope); }
-};
-struct Sigmoid {
-    Vector operator()(Vector x) const { return sigmoid_of(x); }
-};
-struct Tanh {
-    Vector operator()(Vector x) const { return xsimd::tanh(x); }
-};
-struct Softplus {
-    Vector operator()(Vector x) const {
-        return xsimd::max(x, Vector(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
-    }
-};
-
-// Calls body(function) with the function of `activation`, so the loop is compiled once per activation.
-template <class Body>
-inline void with_activation(Activation activation, float negative_slope, Body body) {
-    switch (activation) {
-        case Activation::linear: body(Identity{}); return;
-        case Activation::relu: body(Relu{}); return;
-        case Activation::leaky_relu: body(LeakyRelu{Vector(negative_slope)}); return;
-        case Activation::sigmoid: body(Sigmoid{}); return;
-        case Activation::tanh: body(Tanh{}); return;
-        case Activation::softplus: body(Softplus{}); return;
-    }
-}
 
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE::conv

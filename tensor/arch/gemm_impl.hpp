@@ -23,6 +23,7 @@
 #include <xsimd/xsimd.hpp>
 #include <immintrin.h>
 
+#include "tensor/arch/activation_impl.hpp"
 #include "tensor/arch/gemm_kernels.hpp"
 #include "tensor/arch/sigmoid_impl.hpp"
 
@@ -183,30 +184,7 @@ void pack_columns(const float* source, std::int64_t stride, std::int64_t depth, 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Epilogue: bias, then the activation (the formulas of tensor/activation.hpp).
-
-struct Identity {
-    Vector operator()(Vector x) const { return x; }
-};
-struct Relu {
-    Vector operator()(Vector x) const { return xsimd::max(x, Vector(0.0f)); }
-};
-struct LeakyRelu {
-    Vector slope;
-    Vector operator()(Vector x) const { return xsimd::select(x > Vector(0.0f), x, x * slope); }
-};
-struct Sigmoid {
-    Vector operator()(Vector x) const { return sigmoid_of(x); }  // the element-wise sigmoid's
-};
-struct Tanh {
-    Vector operator()(Vector x) const { return xsimd::tanh(x); }
-};
-struct Softplus {
-    // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): the exponent is never positive, so no overflow.
-    Vector operator()(Vector x) const {
-        return xsimd::max(x, Vector(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
-    }
-};
+// Epilogue: bias, then the activation (the functors of tensor/arch/activation_impl.hpp).
 
 template <class Function>
 inline void finish_tile_with(float* tile, std::int64_t ldc, const float* bias, Function function) {
@@ -220,14 +198,7 @@ inline void finish_tile_with(float* tile, std::int64_t ldc, const float* bias, F
 }
 
 void finish_tile(float* tile, std::int64_t ldc, const float* bias, Activation activation, float negative_slope) {
-    switch (activation) {
-        case Activation::linear: finish_tile_with(tile, ldc, bias, Identity{}); return;
-        case Activation::relu: finish_tile_with(tile, ldc, bias, Relu{}); return;
-        case Activation::leaky_relu: finish_tile_with(tile, ldc, bias, LeakyRelu{Vector(negative_slope)}); return;
-        case Activation::sigmoid: finish_tile_with(tile, ldc, bias, Sigmoid{}); return;
-        case Activation::tanh: finish_tile_with(tile, ldc, bias, Tanh{}); return;
-        case Activation::softplus: finish_tile_with(tile, ldc, bias, Softplus{}); return;
-    }
+    with_activation(activation, negative_slope, [&](auto function) { finish_tile_with(tile, ldc, bias, function); });
 }
 
 }  // namespace smallnet::arch::SMALLNET_ARCH_NAMESPACE

@@ -56,20 +56,6 @@ inline Vector scale_sum(Vector sum, float alpha, float beta, Vector old) {
     return multiply_add(sum, Vector(alpha), old * Vector(beta));
 }
 
-// Calls body(function) with the epilogue function of `activation` (the functors of gemm_impl.hpp), so
-// the kernels are compiled once per activation and the choice is made once per call.
-template <class Body>
-inline void with_activation(Activation activation, float negative_slope, Body&& body) {
-    switch (activation) {
-        case Activation::linear: body(Identity{}); return;
-        case Activation::relu: body(Relu{}); return;
-        case Activation::leaky_relu: body(LeakyRelu{Vector(negative_slope)}); return;
-        case Activation::sigmoid: body(Sigmoid{}); return;
-        case Activation::tanh: body(Tanh{}); return;
-        case Activation::softplus: body(Softplus{}); return;
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // row = x · B: `vectors` vectors of columns kept in registers through all of k, which is walked in the
 // GEMM's k blocks so each element is rounded as the micro-kernel rounds it. b, row and bias point at

@@ -85,6 +85,30 @@ TEST_CASE("predict writes every batch into its rows and equals the model applied
     }
 }
 
+namespace {
+// The loss fit computes (the model's forward_with_loss, which fuses the last layer and the loss where
+// it can) against the loss of the model's output, in value and in every parameter's gradient.
+void check_fit_loss_matches_output_loss(Sequential& model, const Tensor& x, Loss loss, const Tensor& target) {
+    Var via_forward = compute_loss(loss, model(Var(x)), target);
+    Var via_fit = model.sequential_module().forward_with_loss(Var(x), loss, target, {});
+    CHECK(via_fit.value().item() == doctest::Approx(via_forward.value().item()).epsilon(1e-6));
+    std::vector<Tensor> expected;
+    via_forward.backward();
+    for (const auto& p : model.parameters()) {
+        expected.push_back(p.variable->grad().clone());
+        p.variable->zero_grad();
+    }
+    via_fit.backward();
+    const auto parameters = model.parameters();
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+        CAPTURE(parameters[i].name);
+        const Tensor& e = expected[i];
+        CHECK_CLOSE(testing::compare(parameters[i].variable->grad(), std::vector<double>(e.data(), e.data() + e.numel()),
+                                     1e-6, 1e-5));
+    }
+}
+}  // namespace
+
 TEST_CASE("the loss fit computes (fused into the last Dense for mse) equals the loss of the model's output") {
     const Tensor x = line_data(40);
     const Tensor target = testing::random_tensor({40, 4}, 5, 0.0f, 1.0f);
@@ -101,23 +125,7 @@ TEST_CASE("the loss fit computes (fused into the last Dense for mse) equals the 
         CAPTURE(c.name);
         Sequential model({Input(4), Dense(4, "tanh"), c.last});
         model.build(4);
-        Var via_forward = compute_loss(c.loss, model(Var(x)), target);
-        Var via_fit = model.sequential_module().forward_with_loss(Var(x), c.loss, target, {});
-        CHECK(via_fit.value().item() == doctest::Approx(via_forward.value().item()).epsilon(1e-6));
-        std::vector<Tensor> expected;
-        via_forward.backward();
-        for (const auto& p : model.parameters()) {
-            expected.push_back(p.variable->grad().clone());
-            p.variable->zero_grad();
-        }
-        via_fit.backward();
-        const auto parameters = model.parameters();
-        for (std::size_t i = 0; i < parameters.size(); ++i) {
-            CAPTURE(parameters[i].name);
-            const Tensor& e = expected[i];
-            CHECK_CLOSE(testing::compare(parameters[i].variable->grad(), std::vector<double>(e.data(), e.data() + e.numel()),
-                                         1e-6, 1e-5));
-        }
+        check_fit_loss_matches_output_loss(model, x, c.loss, target);
     }
 }
 
@@ -130,24 +138,9 @@ TEST_CASE("a sigmoid Conv2D's bce in fit (from the logits) equals the bce of the
                           transposed ? Layer(Conv2DTranspose(1, 3, "sigmoid", {.padding = Padding::same}))
                                      : Layer(Conv2D(1, 3, "sigmoid", {.padding = Padding::same}))});
         model.build(Shape{5, 6, 2}, 4);
-        Var via_forward = compute_loss(Loss::binary_crossentropy, model(Var(x)), target);
-        Var via_fit = model.sequential_module().forward_with_loss(Var(x), Loss::binary_crossentropy, target, {});
-        CHECK(std::string(via_fit.op_name()) == "binary_cross_entropy_with_logits");
-        CHECK(via_fit.value().item() == doctest::Approx(via_forward.value().item()).epsilon(1e-6));
-        std::vector<Tensor> expected;
-        via_forward.backward();
-        for (const auto& p : model.parameters()) {
-            expected.push_back(p.variable->grad().clone());
-            p.variable->zero_grad();
-        }
-        via_fit.backward();
-        const auto parameters = model.parameters();
-        for (std::size_t i = 0; i < parameters.size(); ++i) {
-            CAPTURE(parameters[i].name);
-            const Tensor& e = expected[i];
-            CHECK_CLOSE(testing::compare(parameters[i].variable->grad(), std::vector<double>(e.data(), e.data() + e.numel()),
-                                         1e-6, 1e-5));
-        }
+        CHECK(std::string(model.sequential_module().forward_with_loss(Var(x), Loss::binary_crossentropy, target, {}).op_name()) ==
+              "binary_cross_entropy_with_logits");
+        check_fit_loss_matches_output_loss(model, x, Loss::binary_crossentropy, target);
     }
 }
 
