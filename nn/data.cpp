@@ -19,6 +19,9 @@ Data::Data(Tensor samples) {
 
 Data::Data(ByteMatrix samples) : bytes_(std::move(samples)), is_bytes_(true), sample_shape_{bytes_.columns()} {}
 
+Data::Data(const std::vector<std::uint8_t>& labels)
+    : Data(ByteMatrix(labels, static_cast<std::int64_t>(labels.size()), 1, 1.0f)) {}
+
 Data Data::reshape_samples(const Shape& sample_shape) const {
     if (sample_shape.rank() == 0 || sample_shape.numel() != columns())
         throw std::invalid_argument("Data::reshape_samples: samples of shape " + sample_shape_.to_string() +

@@ -5,6 +5,7 @@
 // copying. Batches of unshuffled float data are views.
 
 #include <cstdint>
+#include <vector>
 
 #include "nn/byte_matrix.hpp"
 #include "tensor/tensor.hpp"
@@ -18,6 +19,9 @@ public:
     Data(Tensor samples);
     // Samples of shape [columns].
     Data(ByteMatrix samples);
+    // Class labels, one per sample, of shape [1] (the targets of the sparse classification losses and
+    // of the accuracy metric): MnistSplit::labels as it is read, converted batch by batch.
+    Data(const std::vector<std::uint8_t>& labels);
 
     bool empty() const { return rows() == 0; }
     std::int64_t rows() const;

@@ -37,7 +37,8 @@ std::string reshape_hint(const Shape& have, const Shape& want) {
                                         : "";
 }
 
-// Builds the model for x if needed and checks that x fits its input and y its output.
+// Builds the model for x if needed and checks that x fits its input and y its output (labels: one
+// per output row, for the sparse classification losses).
 void prepare(Sequential& model, const Data& x, const Data& y, std::uint64_t seed, const char* what) {
     if (model.input_shape().rank() != 0 && x.sample_shape() != model.input_shape())
         throw std::invalid_argument(std::string(what) + ": the model takes samples of shape " +
@@ -45,11 +46,15 @@ void prepare(Sequential& model, const Data& x, const Data& y, std::uint64_t seed
                                     batch_shape_string(x.sample_shape()) +
                                     reshape_hint(x.sample_shape(), model.input_shape()));
     if (!model.built()) model.build(x.sample_shape(), seed);
-    if (!y.empty() && y.sample_shape() != model.output_shape())
+    const std::optional<Loss>& loss = model.sequential_module().loss;
+    const Shape expected = loss ? target_shape(*loss, model.output_shape()) : model.output_shape();
+    if (!y.empty() && y.sample_shape() != expected)
         throw std::invalid_argument(std::string(what) + ": the model outputs samples of shape " +
-                                    batch_shape_string(model.output_shape()) + ", but y has " +
-                                    batch_shape_string(y.sample_shape()) +
-                                    reshape_hint(y.sample_shape(), model.output_shape()));
+                                    batch_shape_string(model.output_shape()) +
+                                    (loss && takes_labels(*loss) ? ", so its labels must have shape " + batch_shape_string(expected)
+                                                                 : std::string()) +
+                                    ", but y has " + batch_shape_string(y.sample_shape()) +
+                                    reshape_hint(y.sample_shape(), expected));
 }
 
 // [rows, ...sample]
@@ -90,6 +95,29 @@ private:
     NamedValues sums_;
 };
 
+// The compiled metrics summed over an epoch (or an evaluation).
+class MetricSums {
+public:
+    explicit MetricSums(const std::vector<Metric>& metrics) : metrics_(metrics), counts_(metrics.size()) {}
+    void add(const Tensor& prediction, const Tensor& target) {
+        for (std::size_t i = 0; i < metrics_.size(); ++i) {
+            const MetricCount c = count_metric(metrics_[i], prediction, target);
+            counts_[i].correct += c.correct;
+            counts_[i].scored += c.scored;
+        }
+    }
+    // Appends each metric's mean so far to `values`, its name prefixed with `prefix`.
+    void append_to(NamedValues& values, const std::string& prefix = "") const {
+        for (std::size_t i = 0; i < metrics_.size(); ++i)
+            values.emplace_back(prefix + metrics_[i].name,
+                                counts_[i].scored > 0 ? counts_[i].correct / static_cast<double>(counts_[i].scored) : 0.0);
+    }
+
+private:
+    const std::vector<Metric>& metrics_;
+    std::vector<MetricCount> counts_;
+};
+
 // "NaN" or "infinite", with the parts that are not finite: "NaN (kl NaN)".
 std::string not_finite(float loss, const Var& compiled, const LossTerms& terms) {
     const auto word = [](float v) { return std::string(std::isnan(v) ? "NaN" : "infinite"); };
@@ -117,10 +145,15 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     if (!m.optimizer || !m.loss) throw std::logic_error("fit: compile the model first (an optimizer and a loss)");
     check_fit_arguments(x_all, y_all, options);
     prepare(*this, x_all, y_all, options.seed, "fit");
-    if (!m.store) {
+    // A layer frozen or unfrozen since the last fit changes what the optimizer steps over: its
+    // moments start afresh, as after Keras' recompile.
+    if (const auto current = parameters(); !m.store || !m.store->holds(current)) {
+        const bool had_store = m.store != nullptr;
         m.store = std::make_shared<ParameterStore>();
-        m.store->adopt(parameters());
+        m.store->adopt(current);
+        if (had_store) m.optimizer->reset();
     }
+    const bool anything_to_train = m.store->trainable_values().numel() > 0;
 
     Data x = x_all, y = y_all;
     ValidationData validation = options.validation_data;
@@ -144,7 +177,10 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     Generator layer_randomness(options.seed ^ 0x5DEECE66Dull);
     LossTerms terms;
     const ForwardContext training{true, &layer_randomness, &terms};
-    const float reduction = static_cast<float>(reduction_factor(m.compile_options.reduction, y.columns()));
+    const float reduction = static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
+    // Metrics need the model's output, so the loss is then computed from it rather than folded into
+    // the last layer's pass.
+    const bool has_metrics = !m.metrics.empty();
     std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
     std::iota(order.begin(), order.end(), 0);
     Tensor input_buffer, target_buffer;
@@ -161,6 +197,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
                 std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
         double loss_total = 0.0;
         PartSums parts;
+        MetricSums metric_sums(m.metrics);
         for (std::int64_t step = 0; step < steps; ++step) {
             const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
             const std::int64_t count = end - begin;
@@ -178,7 +215,14 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
 
             m.store->forget_gradients();
             terms.clear();
-            Var compiled = m.forward_with_loss(Var(input), *m.loss, target, training);
+            Var output;
+            Var compiled;
+            if (has_metrics) {
+                output = m.forward(Var(input), training);
+                compiled = compute_loss(*m.loss, output, target);
+            } else {
+                compiled = m.forward_with_loss(Var(input), *m.loss, target, training);
+            }
             if (reduction != 1.0f) compiled = compiled * reduction;
             Var loss = terms.empty() ? compiled : terms.total(compiled);
             const float loss_value = loss.value().item();
@@ -186,19 +230,27 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
                 throw std::runtime_error("fit: the loss became " + not_finite(loss_value, compiled, terms) + " at epoch " +
                                          std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
                                          std::to_string(steps) + "; training stopped before this step's update");
-            loss.backward();
-            m.store->zero_missing_gradients();
-            m.optimizer->step(m.store->values(), m.store->gradients());
+            if (has_metrics) metric_sums.add(output.value(), target);
+            if (anything_to_train) {
+                loss.backward();
+                m.store->zero_missing_gradients();
+                m.optimizer->step(m.store->trainable_values(), m.store->gradients());
+            }
 
             loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
             parts.add_step(compiled.value().item(), terms, count);
-            if (progress.would_draw(step + 1)) progress.update(step + 1, loss_total / static_cast<double>(end), parts.means(end));
+            if (progress.would_draw(step + 1)) {
+                NamedValues so_far = parts.means(end);
+                metric_sums.append_to(so_far);
+                progress.update(step + 1, loss_total / static_cast<double>(end), so_far);
+            }
         }
         EpochLogs logs;
         logs.epoch = epoch;
         logs.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         logs.loss = loss_total / static_cast<double>(samples);
         logs.values = parts.means(samples);
+        metric_sums.append_to(logs.values);
         if (validation.present) {
             const Evaluation validated = evaluate_parts(validation.x, validation.y, std::max<std::int64_t>(batch_size, 256));
             logs.val_loss = validated.loss;
@@ -228,7 +280,6 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     prepare(*this, x, y, 0, "evaluate");
     NoGrad inference;
     const bool target_is_input = x.same_as(y);
-    const LossKind kind = loss_kind(*m.loss);
     // A layer that samples while the loss is computed (a variational layer) draws from a generator of
     // its own, so that evaluating twice gives the same figure.
     Generator sampling(0xE7A1);
@@ -236,24 +287,29 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     const ForwardContext context{false, &sampling, &terms};
     Tensor input_buffer, target_buffer;
     double compiled_total = 0.0;
+    std::int64_t compiled_terms = 0;
     PartSums parts;
+    MetricSums metric_sums(m.metrics);
+    const double reduction = reduction_factor(m.compile_options.reduction, *m.loss, y.columns());
     for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
         const std::int64_t end = std::min(x.rows(), begin + batch_size);
         Tensor input = x.batch(begin, end, input_buffer);
         Tensor target = target_is_input ? input : y.batch(begin, end, target_buffer);
         terms.clear();
-        const double sum = loss_sum(kind, m.forward(Var(input), context).value(), target);
+        const Tensor prediction = m.forward(Var(input), context).value();
+        const double sum = loss_total(*m.loss, prediction, target);
+        const std::int64_t batch_terms = loss_terms(*m.loss, prediction);
         compiled_total += sum;
+        compiled_terms += batch_terms;
+        metric_sums.add(prediction, target);
         // The batch's compiled loss as the reduction gives it, for the parts.
-        parts.add_step(sum / (static_cast<double>(end - begin) * static_cast<double>(y.columns())) *
-                           reduction_factor(m.compile_options.reduction, y.columns()),
-                       terms, end - begin);
+        parts.add_step(sum / static_cast<double>(batch_terms) * reduction, terms, end - begin);
     }
     Evaluation result;
-    result.loss = compiled_total / (static_cast<double>(x.rows()) * static_cast<double>(y.columns())) *
-                  reduction_factor(m.compile_options.reduction, y.columns());
+    result.loss = compiled_total / static_cast<double>(compiled_terms) * reduction;
     result.values = parts.means(x.rows());
     for (std::size_t i = 1; i < result.values.size(); ++i) result.loss += result.values[i].second;
+    metric_sums.append_to(result.values);
     return result;
 }
 

@@ -33,6 +33,7 @@ struct ForwardContext {
 struct NamedParameter {
     std::string name;
     Var* variable;
+    bool trainable = true;  // false when its layer, or a model holding it, is frozen
 };
 
 // One row of Model::summary(): a layer, the shape of its output, its parameter count.
@@ -70,6 +71,9 @@ public:
     virtual Shape output_shape() const = 0;
     // Its element count (0 before the layer is built).
     std::int64_t output_size() const;
+
+    // Whether fit updates this layer's weights (all of them, a nested model's too); Keras' `trainable`.
+    bool trainable = true;
 };
 
 // Keras' notation for a batch of samples of `sample_shape`: "(None, 14, 14, 16)".
@@ -82,6 +86,13 @@ public:
 
     Module& module() const { return *module_; }
     const std::shared_ptr<Module>& shared_module() const { return module_; }
+
+    // Freezes (false) or unfreezes the layer, a whole model if it is one: fit leaves a frozen layer's
+    // weights bitwise as they are and computes no gradient for them; every copy of this Layer (the
+    // same weights) sees the change. It takes effect at the next fit, which then starts the
+    // optimizer afresh, as Keras' recompile after setting `trainable` does.
+    void set_trainable(bool trainable) { module_->trainable = trainable; }
+    bool trainable() const { return module_->trainable; }
 
 private:
     std::shared_ptr<Module> module_;

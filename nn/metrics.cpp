@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tensor/softmax.hpp"
+
 namespace smallnet {
 
 namespace {
@@ -41,6 +43,59 @@ std::vector<double> row_mse(const Tensor& x, const Tensor& reference) {
         out[static_cast<std::size_t>(i)] = columns > 0 ? sum / static_cast<double>(columns) : 0.0;
     }
     return out;
+}
+
+Metric parse_metric(std::string_view name, Loss loss) {
+    Metric metric{std::string(name)};
+    if (name == "accuracy" || name == "acc") {
+        if (takes_labels(loss)) {
+            metric.kind = Metric::Kind::sparse_categorical_accuracy;
+        } else if (is_categorical(loss)) {
+            metric.kind = Metric::Kind::categorical_accuracy;
+        } else if (loss == Loss::binary_crossentropy || loss == Loss::binary_crossentropy_from_logits) {
+            metric.kind = Metric::Kind::binary_accuracy;
+        } else {
+            throw std::invalid_argument("metric 'accuracy': the loss " + std::string(loss_name(loss)) +
+                                        " predicts values, not classes (compile with a classification loss, or name "
+                                        "binary_accuracy or categorical_accuracy)");
+        }
+    } else if (name == "binary_accuracy") {
+        metric.kind = Metric::Kind::binary_accuracy;
+    } else if (name == "categorical_accuracy") {
+        metric.kind = Metric::Kind::categorical_accuracy;
+    } else if (name == "sparse_categorical_accuracy") {
+        metric.kind = Metric::Kind::sparse_categorical_accuracy;
+    } else {
+        throw std::invalid_argument("unknown metric '" + std::string(name) +
+                                    "' (expected accuracy, binary_accuracy, categorical_accuracy or "
+                                    "sparse_categorical_accuracy)");
+    }
+    if (loss == Loss::binary_crossentropy_from_logits) metric.threshold = 0.0f;
+    return metric;
+}
+
+MetricCount count_metric(const Metric& metric, const Tensor& prediction, const Tensor& target) {
+    switch (metric.kind) {
+        case Metric::Kind::binary_accuracy: {
+            if (prediction.shape() != target.shape())
+                throw_shape_error("binary_accuracy", prediction.shape(), target.shape(),
+                                  "the predictions and the targets must have one shape");
+            std::int64_t correct = 0;
+            for (std::int64_t i = 0, n = prediction.numel(); i < n; ++i)
+                correct += (prediction.data()[i] > metric.threshold) == (target.data()[i] > 0.5f);
+            return {static_cast<double>(correct), prediction.numel()};
+        }
+        case Metric::Kind::categorical_accuracy:
+        case Metric::Kind::sparse_categorical_accuracy: {
+            const ClassTargets targets = metric.kind == Metric::Kind::sparse_categorical_accuracy ? ClassTargets::labels
+                                                                                                  : ClassTargets::one_hot;
+            const Shape& shape = prediction.shape();
+            const std::int64_t classes = shape.rank() > 0 ? shape[shape.rank() - 1] : 0;
+            const std::int64_t rows = classes > 0 ? prediction.numel() / classes : 0;
+            return {static_cast<double>(count_correct_classes(targets, prediction, target)), rows};
+        }
+    }
+    return {};
 }
 
 double mse(const Tensor& x, const Tensor& reference) {

@@ -1,14 +1,44 @@
 #pragma once
-// Measures of how well a model does: per-row reconstruction error, PSNR for images, ROC-AUC and an
-// operating threshold for anomaly scores.
+// Measures of how well a model does: the accuracy metrics fit and evaluate report, per-row
+// reconstruction error, PSNR for images, ROC-AUC and an operating threshold for anomaly scores.
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include <string>
+#include <string_view>
+
+#include "nn/losses.hpp"
 #include "tensor/tensor.hpp"
 
 namespace smallnet {
+
+// A metric compile(..., {.metrics = {...}}) adds to the progress bar, History and history.csv (as
+// "accuracy" and "val_accuracy"), computed on each training batch as the model predicts it there
+// (Dropout on), averaged over the epoch as Keras does.
+struct Metric {
+    enum class Kind {
+        binary_accuracy,              // the fraction of values on the right side of `threshold`: (p > threshold) == (t > 0.5)
+        categorical_accuracy,         // the fraction of samples whose largest score is the target's largest value's class
+        sparse_categorical_accuracy,  // the fraction of samples whose largest score is at the label
+    };
+    std::string name;  // as the user gave it: the column's name
+    Kind kind = Kind::binary_accuracy;
+    float threshold = 0.5f;  // binary_accuracy: 0.5 on probabilities, 0 on logits (bce_from_logits)
+};
+
+// Keras' names: "accuracy" (or "acc") picks the accuracy that fits the loss (binary for bce, sparse
+// categorical for sparse_categorical_crossentropy, categorical for categorical_crossentropy) and is
+// refused for a regression loss; "binary_accuracy", "categorical_accuracy" and
+// "sparse_categorical_accuracy" name one. Throws std::invalid_argument otherwise.
+Metric parse_metric(std::string_view name, Loss loss);
+// The number of correct values (binary) or samples (categorical) of a batch, and how many were scored.
+struct MetricCount {
+    double correct = 0.0;
+    std::int64_t scored = 0;
+};
+MetricCount count_metric(const Metric& metric, const Tensor& prediction, const Tensor& target);
 
 // The mean squared error of each row of `x` against the same row of `reference` ([rows, columns] both).
 std::vector<double> row_mse(const Tensor& x, const Tensor& reference);

@@ -1,12 +1,25 @@
 #include "nn/parameter_store.hpp"
 
+#include <algorithm>
+
 namespace smallnet {
 
+namespace {
+std::vector<NamedParameter> trainable_first(std::vector<NamedParameter> parameters) {
+    std::stable_partition(parameters.begin(), parameters.end(), [](const NamedParameter& p) { return p.trainable; });
+    return parameters;
+}
+}  // namespace
+
 void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
-    std::int64_t total = 0;
-    for (const auto& p : parameters) total += p.variable->value().numel();
+    parameters = trainable_first(std::move(parameters));
+    std::int64_t total = 0, trainable = 0;
+    for (const auto& p : parameters) {
+        total += p.variable->value().numel();
+        if (p.trainable) trainable += p.variable->value().numel();
+    }
     Tensor values(Shape{total});
-    Tensor gradients(Shape{total});
+    Tensor gradients(Shape{trainable});
     gradients.fill(0.0f);
     std::int64_t offset = 0;
     for (auto& p : parameters) {
@@ -16,22 +29,35 @@ void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
         Tensor value_view = values.rows(offset, offset + n).reshape(shape);
         value_view.copy_from(v.value());
         v.value() = value_view;
-        v.bind_grad(gradients.rows(offset, offset + n).reshape(shape));
-        v.zero_grad();
+        v.node().requires_grad = p.trainable;
+        if (p.trainable) {
+            v.bind_grad(gradients.rows(offset, offset + n).reshape(shape));
+            v.zero_grad();
+        }
         offset += n;
     }
     parameters_ = std::move(parameters);
     values_ = values;
+    trainable_values_ = values.rows(0, trainable);
     gradients_ = gradients;
 }
 
+bool ParameterStore::holds(const std::vector<NamedParameter>& parameters) const {
+    const std::vector<NamedParameter> ordered = trainable_first(parameters);
+    return std::equal(ordered.begin(), ordered.end(), parameters_.begin(), parameters_.end(),
+                      [](const NamedParameter& a, const NamedParameter& b) {
+                          return a.variable == b.variable && a.trainable == b.trainable;
+                      });
+}
+
 void ParameterStore::forget_gradients() {
-    for (auto& p : parameters_) p.variable->zero_grad();
+    for (auto& p : parameters_)
+        if (p.trainable) p.variable->zero_grad();
 }
 
 void ParameterStore::zero_missing_gradients() {
     for (auto& p : parameters_)
-        if (!p.variable->has_grad()) p.variable->node().grad.fill(0.0f);
+        if (p.trainable && !p.variable->has_grad()) p.variable->node().grad.fill(0.0f);
 }
 
 }  // namespace smallnet

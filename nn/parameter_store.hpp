@@ -1,7 +1,7 @@
 #pragma once
-// ParameterStore: all of a model's parameters in one contiguous buffer and their gradients in another;
-// each layer's Vars hold views into them. The optimizer step is one pass over the buffers and a
-// weight file is one write.
+// ParameterStore: all of a model's parameters in one contiguous buffer, the trainable ones first, and
+// their gradients in another; each layer's Vars hold views into them. The optimizer step is one pass
+// over the trainable part and a weight file is one write.
 
 #include <vector>
 
@@ -11,12 +11,18 @@ namespace smallnet {
 
 class ParameterStore {
 public:
-    // Moves the parameters' values into one buffer (keeping the values) and binds their gradients to
-    // views of another. The Vars are the layers' own, so the layers now use the buffers.
+    // Moves the parameters' values into one buffer (keeping the values), the trainable ones first,
+    // and binds the trainable ones' gradients to views of another. Frozen ones get no gradient: the
+    // graph computes none for them. The Vars are the layers' own, so the layers now use the buffers.
     void adopt(std::vector<NamedParameter> parameters);
+    // Whether `parameters` are the ones adopted, each as trainable as it was then.
+    bool holds(const std::vector<NamedParameter>& parameters) const;
 
     const std::vector<NamedParameter>& parameters() const { return parameters_; }
+    // Every parameter's values (trainable first).
     Tensor& values() { return values_; }
+    // The trainable part of values() and its gradients: what the optimizer updates.
+    Tensor& trainable_values() { return trainable_values_; }
     Tensor& gradients() { return gradients_; }
     std::int64_t count() const { return values_.defined() ? values_.numel() : 0; }
 
@@ -28,6 +34,7 @@ public:
 private:
     std::vector<NamedParameter> parameters_;
     Tensor values_;
+    Tensor trainable_values_;
     Tensor gradients_;
 };
 

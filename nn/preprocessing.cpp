@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace smallnet {
 
@@ -26,6 +27,14 @@ ColumnScaling column_scaling(const Tensor& x) {
 
 ColumnScaling standardize(Tensor& x) {
     ColumnScaling s = column_scaling(x);
+    apply_scaling(s, x);
+    return s;
+}
+
+void apply_scaling(const ColumnScaling& s, Tensor& x) {
+    if (x.rank() != 2 || x.size(1) != static_cast<std::int64_t>(s.mean.size()))
+        throw_shape_error("apply_scaling", x.shape(),
+                          "must be [rows, " + std::to_string(s.mean.size()) + "], the columns the scaling was found on");
     const std::int64_t rows = x.size(0), columns = x.size(1);
     float* p = x.data();
     for (std::int64_t i = 0; i < rows; ++i)
@@ -34,7 +43,6 @@ ColumnScaling standardize(Tensor& x) {
             const double centred = p[i * columns + j] - s.mean[c];
             p[i * columns + j] = static_cast<float>(s.stddev[c] > 0.0 ? centred / s.stddev[c] : centred);
         }
-    return s;
 }
 
 }  // namespace smallnet

@@ -17,5 +17,8 @@ struct ColumnScaling {
 ColumnScaling column_scaling(const Tensor& x);
 // Standardises x in place and returns the scaling used. A constant column (sd 0) is only centred.
 ColumnScaling standardize(Tensor& x);
+// Applies a scaling found on other data (the training set's, to the test set), as
+// sklearn's StandardScaler.transform; x must have as many columns.
+void apply_scaling(const ColumnScaling& scaling, Tensor& x);
 
 }  // namespace smallnet

@@ -80,7 +80,12 @@ void SequentialModule::predict_into(const Tensor& x, Tensor& out, const ForwardC
 }
 
 void SequentialModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {
-    for (std::size_t i = 0; i < layers.size(); ++i) layers[i].module().collect_parameters(join(prefix, child_name(i)), out);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const std::size_t first = out.size();
+        layers[i].module().collect_parameters(join(prefix, child_name(i)), out);
+        if (!layers[i].module().trainable)
+            for (std::size_t p = first; p < out.size(); ++p) out[p].trainable = false;
+    }
 }
 
 void SequentialModule::collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const {
@@ -125,6 +130,8 @@ void Sequential::compile(const Optimizer& optimizer, Loss loss, CompileOptions o
     m.optimizer = optimizer.clone();
     m.loss = loss;
     m.compile_options = options;
+    m.metrics.clear();
+    for (const std::string& name : options.metrics) m.metrics.push_back(parse_metric(name, loss));
 }
 
 Var Sequential::operator()(const Var& x, bool training) {
@@ -139,6 +146,8 @@ Var Sequential::operator()(const Var& x, bool training) {
 std::vector<NamedParameter> Sequential::parameters() const {
     std::vector<NamedParameter> out;
     sequential_module().collect_parameters("", out);
+    if (!sequential_module().trainable)
+        for (auto& p : out) p.trainable = false;
     return out;
 }
 
@@ -161,8 +170,10 @@ Tensor Sequential::weights() const {
 std::string Sequential::summary() const {
     std::vector<SummaryRow> rows;
     sequential_module().collect_summary(name(), rows);
-    std::int64_t total = 0;
+    std::int64_t total = 0, trainable = 0;
     for (const auto& r : rows) total += r.parameters;
+    for (const auto& p : parameters())
+        if (p.trainable) trainable += p.variable->value().numel();
     std::string text;
     char line[256];
     const std::string rule(72, '-');
@@ -178,7 +189,11 @@ std::string Sequential::summary() const {
     text += std::string(72, '=') + "\n";
     std::snprintf(line, sizeof line, "Total params: %lld (%.2f KB)\n", static_cast<long long>(total), total * 4.0 / 1024.0);
     text += line;
-    std::snprintf(line, sizeof line, "Trainable params: %lld\n", static_cast<long long>(total));
+    std::snprintf(line, sizeof line, "Trainable params: %lld (%.2f KB)\n", static_cast<long long>(trainable),
+                  trainable * 4.0 / 1024.0);
+    text += line;
+    std::snprintf(line, sizeof line, "Non-trainable params: %lld (%.2f KB)\n", static_cast<long long>(total - trainable),
+                  (total - trainable) * 4.0 / 1024.0);
     text += line + rule + "\n";
     return text;
 }

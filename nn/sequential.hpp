@@ -23,6 +23,7 @@
 #include "nn/history.hpp"
 #include "nn/layer.hpp"
 #include "nn/losses.hpp"
+#include "nn/metrics.hpp"
 #include "nn/optimizers.hpp"
 
 namespace smallnet {
@@ -37,6 +38,8 @@ struct ValidationData {
 
 struct CompileOptions {
     Reduction reduction = Reduction::mean;  // see nn/losses.hpp
+    // Reported beside the loss, as "accuracy" and "val_accuracy" (see nn/metrics.hpp): {"accuracy"}.
+    std::vector<std::string> metrics;
 };
 
 struct FitOptions {
@@ -80,8 +83,8 @@ public:
     // reduction, plus the terms layers add (computed as in training: a variational layer samples,
     // from a generator of fixed seed; Dropout and noise layers stay off).
     double evaluate(const Data& x, const Data& y, std::int64_t batch_size = 256);
-    // The same loss, with its parts by name when layers add terms (as EpochLogs::values, without
-    // "val_").
+    // The same loss, with its parts by name when layers add terms, then the compiled metrics
+    // ("accuracy"), as EpochLogs::values without "val_".
     struct Evaluation {
         double loss = 0.0;
         NamedValues values;
@@ -129,6 +132,7 @@ public:
     std::unique_ptr<Optimizer> optimizer;
     std::optional<Loss> loss;
     CompileOptions compile_options;
+    std::vector<Metric> metrics;  // compile_options.metrics, resolved for the loss
     std::shared_ptr<class ParameterStore> store;
 
 private:

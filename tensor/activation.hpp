@@ -13,10 +13,13 @@ enum class Activation {
     sigmoid,     // 1 / (1 + exp(-x)), computed so it stays finite for any x
     tanh,
     softplus,    // log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so it never overflows
+    softmax,     // exp(x) / Σ exp(x) over the last axis: not element-wise, so the products (gemm, the
+                 // convolutions) compute the linear part and apply it to the finished rows
 };
 
 std::string_view activation_name(Activation activation);
-// Parses "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"; throws std::invalid_argument.
+// Parses "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "softmax"; throws
+// std::invalid_argument.
 Activation parse_activation(std::string_view name);
 
 }  // namespace smallnet

@@ -213,10 +213,18 @@ void run_dot_products(const Conv2dGeometry& g, const arch::ConvKernels& kernels,
     });
 }
 
+// Softmax spans a pixel's channels, which the tiles write a few at a time: the caller applies it
+// after the convolution (autograd/ops/conv.cpp does).
+void refuse_softmax(const char* function, const ConvEpilogue& epilogue) {
+    if (epilogue.activation == Activation::softmax)
+        throw std::invalid_argument(std::string(function) + ": softmax is not element-wise; apply it to the output");
+}
+
 }  // namespace
 
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* kernel, float* y,
                     const ConvEpilogue& epilogue) {
+    refuse_softmax("conv2d_forward", epilogue);
     if (g.batch == 0) return;
     const arch::ConvKernels& kernels = arch::conv_kernels();
     const arch::ProductOutput out{g.out_height, g.out_width, g.out_channels, false,
@@ -229,6 +237,7 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* kernel
 
 void conv2d_backward_input(const Conv2dGeometry& g, const float* dy, const float* kernel, float* dx, bool accumulate,
                            const ConvEpilogue& epilogue) {
+    refuse_softmax("conv2d_backward_input", epilogue);
     const bool has_epilogue = epilogue.bias || epilogue.activation != Activation::linear;
     if (accumulate && has_epilogue)
         throw std::invalid_argument("conv2d_backward_input: an epilogue cannot be applied to an accumulated gradient");

@@ -8,6 +8,7 @@
 
 #include "tensor/arch/elementwise_kernels.hpp"
 #include "tensor/elementwise_parallel.hpp"
+#include "tensor/softmax.hpp"
 
 namespace smallnet {
 
@@ -87,6 +88,7 @@ void activate(Activation activation, const Tensor& x, Tensor& out, float negativ
         case Activation::sigmoid: return unary(UnaryOp::sigmoid, x, out);
         case Activation::tanh: return unary(UnaryOp::tanh, x, out);
         case Activation::softplus: return unary(UnaryOp::softplus, x, out);
+        case Activation::softmax: return softmax(x, out);
     }
 }
 

@@ -139,6 +139,8 @@ double squared_error_through_activation(Activation activation, const Tensor& out
                        "output and gradient shapes differ");
     if (activation == Activation::softplus)
         throw std::invalid_argument("squared_error_through_activation: softplus' derivative needs the pre-activation");
+    if (activation == Activation::softmax)
+        throw std::invalid_argument("squared_error_through_activation: softmax is not element-wise");
     const auto& kernels = arch::elementwise_kernels();
     const float* y = output.data();
     const float* t = target.data();

@@ -31,6 +31,7 @@
 #include "tensor/matmul_small.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/simd.hpp"
+#include "tensor/softmax.hpp"
 #include "tensor/threads.hpp"
 
 namespace smallnet {
@@ -357,6 +358,12 @@ void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, st
         throw std::invalid_argument("gemm: negative size m = " + std::to_string(m) + ", n = " + std::to_string(n) +
                                     ", k = " + std::to_string(k));
     if (m == 0 || n == 0) return;
+    if (epilogue.activation == Activation::softmax) {  // over whole rows: after the product
+        gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+             {epilogue.bias, Activation::linear, epilogue.negative_slope});
+        softmax_rows_in_place(c, m, n, ldc);
+        return;
+    }
     if (k > 0) {
         check_leading_dimension("lda", lda, transpose_a ? m : k);
         check_leading_dimension("ldb", ldb, transpose_b ? k : n);

@@ -19,6 +19,7 @@ double activate(double x, Activation activation, double negative_slope) {
             return x >= 0.0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
         case Activation::tanh: return std::tanh(x);
         case Activation::softplus: return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+        case Activation::softmax: throw std::invalid_argument("reference::activate: softmax is not element-wise");
     }
     return x;
 }

@@ -22,6 +22,7 @@
 #include "nn/nn.hpp"
 #include "nn/noise.hpp"
 #include "nn/pca.hpp"
+#include "nn/preprocessing.hpp"
 #include "nn/program.hpp"
 
 namespace smallnet::ae_mnist {
@@ -54,6 +55,8 @@ struct Settings {
     float beta = 1.0f;
     // sparse
     float l1 = 1e-4f;
+    // classify
+    int classifier_epochs = 10;
 };
 
 struct Autoencoder {
@@ -88,6 +91,9 @@ struct TrainOptions {
 // --checkpoint callback; prints the summary first (not for a baseline).
 History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation, const TrainOptions& options = {});
 
+// The autoencoder a weight file of ae_mnist was saved from (dense or one of the conv models), unbuilt.
+Autoencoder saved_autoencoder(const std::filesystem::path& weights, const MnistSplit& split);
+
 // Rows `indices` of x as a [count, pixels] tensor.
 Tensor pick(const Tensor& x, const std::vector<std::int64_t>& indices);
 
@@ -98,5 +104,6 @@ void run_anomaly(const Settings& s);
 void run_encode(const Settings& s);
 void run_vae(const Settings& s);
 void run_sparse(const Settings& s);
+void run_classify(const Settings& s);
 
 }  // namespace smallnet::ae_mnist

@@ -3,7 +3,8 @@
 // the same size as the linear baseline; the notes' other uses: `denoise` (noisy input, clean
 // target), `anomaly` (train on the normal classes, score by reconstruction error) and `encode` (the
 // trained encoder's codes of a data set); and the "types of autoencoders": `conv` (the Keras blog's
-// convolutional autoencoder), `vae` (its variational one) and `sparse` (an L1 penalty on the code).
+// convolutional autoencoder), `vae` (its variational one) and `sparse` (an L1 penalty on the code);
+// `classify` (the codes as features for a classifier, beside raw pixels and PCA).
 //
 // This file reads the command line; each subcommand is in apps/ae_mnist/<name>.cpp.
 
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
                  "Without a subcommand: train, then write weights, history, pictures and test codes."};
     app.require_subcommand(0, 1);
     std::string train_out = "out", conv_out = "out/conv", denoise_out = "out/denoise", anomaly_out = "out/anomaly",
-                encode_out = "out/encode", vae_out = "out/vae", sparse_out = "out/sparse";
+                encode_out = "out/encode", vae_out = "out/vae", sparse_out = "out/sparse", classify_out = "out/classify";
     add_training_options(app, s);
     app.add_option("--out", train_out, "output folder")->capture_default_str();
 
@@ -105,6 +106,15 @@ int main(int argc, char** argv) {
     sparse->add_option("--out", sparse_out, "output folder")->capture_default_str();
     sparse->add_option("--l1", s.l1, "L1 factor of the code's activity regularizer")->check(real_range(0, 100))->capture_default_str();
 
+    CLI::App* classify = app.add_subcommand(
+        "classify", "classifiers on raw pixels, on the autoencoder's codes and on PCA's: test accuracy and time");
+    add_training_options(*classify, s);
+    classify->add_option("--out", classify_out, "output folder")->capture_default_str();
+    classify->add_option("--weights", s.weights, "use this trained autoencoder (weights.safetensors of ae_mnist) instead of training one")
+        ->check(CLI::ExistingFile);
+    classify->add_option("--classifier-epochs", s.classifier_epochs, "epochs of each classifier")
+        ->check(CLI::Range(1, 100'000))->capture_default_str();
+
     CLI::App* encode = app.add_subcommand("encode", "write the codes of a data set with saved weights (codes.npy, codes.csv)");
     add_data_options(*encode, s);
     encode->add_option("--out", encode_out, "output folder")->capture_default_str();
@@ -117,8 +127,8 @@ int main(int argc, char** argv) {
         // CLI11 calls a mistyped subcommand "an argument not expected"; say what was expected.
         const std::vector<std::string> extras = app.remaining();
         if (extras.empty() || extras.front().empty() || extras.front()[0] == '-') return app.exit(error), exit_usage_error;
-        std::fprintf(stderr, "ae_mnist: unknown subcommand '%s'; the subcommands are conv, denoise, anomaly, vae, sparse "
-                             "and encode "
+        std::fprintf(stderr, "ae_mnist: unknown subcommand '%s'; the subcommands are conv, denoise, anomaly, vae, sparse, "
+                             "classify and encode "
                              "(none: train)\nRun with --help for more information.\n", extras.front().c_str());
         return exit_usage_error;
     } catch (const CLI::ParseError& error) {
@@ -126,7 +136,7 @@ int main(int argc, char** argv) {
     }
     const auto given = [&](const char* option) {
         std::size_t count = 0;
-        for (CLI::App* command : {&app, conv, denoise, anomaly, vae, sparse})
+        for (CLI::App* command : {&app, conv, denoise, anomaly, vae, sparse, classify})
             if (const CLI::Option* o = command->get_option_no_throw(option)) count += o->count();
         return count > 0;
     };
@@ -156,6 +166,7 @@ int main(int argc, char** argv) {
         else if (*encode) s.out = out_for(encode, encode_out), run_encode(s);
         else if (*vae) s.out = out_for(vae, vae_out), run_vae(s);
         else if (*sparse) s.out = out_for(sparse, sparse_out), run_sparse(s);
+        else if (*classify) s.out = out_for(classify, classify_out), run_classify(s);
         else s.out = train_out, run_train(s);
     });
 }

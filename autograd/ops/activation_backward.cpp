@@ -1,5 +1,7 @@
 #include "autograd/ops/activation_backward.hpp"
 
+#include <stdexcept>
+
 #include "tensor/elementwise.hpp"
 
 namespace smallnet {
@@ -14,6 +16,8 @@ void activation_backward_in_place(Activation activation, const Tensor& preactiva
         case Activation::sigmoid: op = UnaryOp::sigmoid; break;
         case Activation::tanh: op = UnaryOp::tanh; break;
         case Activation::softplus: op = UnaryOp::softplus; break;
+        case Activation::softmax:
+            throw std::invalid_argument("activation_backward_in_place: softmax is not element-wise (see autograd/ops/softmax.hpp)");
     }
     unary_backward(op, preactivation.defined() ? preactivation : output, output, gradient, gradient, false, negative_slope);
 }

@@ -4,6 +4,7 @@
 
 #include "autograd/op.hpp"
 #include "autograd/ops/activation_backward.hpp"
+#include "autograd/ops/softmax.hpp"
 #include "autograd/registry.hpp"
 #include "tensor/elementwise.hpp"
 
@@ -24,6 +25,12 @@ void check_operands(const char* op, const Var& x, const Var& kernel, const Var& 
                               std::to_string(k[kernel_input_axis]));
     if (bias.defined() && (bias.shape().rank() != 1 || bias.shape()[0] != k[kernel_output_axis]))
         throw_shape_error(op, bias.shape(), k, "the bias needs one value per output channel");
+}
+
+// Softmax is over the channels, not per element: the convolution runs linear and softmax follows.
+Conv2dOptions without_activation(Conv2dOptions o) {
+    o.activation = Activation::linear;
+    return o;
 }
 
 // dz = dy * activation'(z) in place over the node's gradient (dropped after its backward).
@@ -76,6 +83,7 @@ Activated compute_activated(const Shape& shape, const Conv2dOptions& o, const Te
 
 SMALLNET_REGISTER_OP("conv2d");
 Var conv2d(const Var& x, const Var& kernel, const Var& bias, const Conv2dOptions& o) {
+    if (o.activation == Activation::softmax) return softmax(conv2d(x, kernel, bias, without_activation(o)));
     check_operands("conv2d", x, kernel, bias, 2, 3);
     const Shape& k = kernel.shape();
     const Conv2dGeometry g =
@@ -101,6 +109,7 @@ Var conv2d(const Var& x, const Var& kernel, const Var& bias, const Conv2dOptions
 
 SMALLNET_REGISTER_OP("conv2d_transpose");
 Var conv2d_transpose(const Var& x, const Var& kernel, const Var& bias, const Conv2dOptions& o) {
+    if (o.activation == Activation::softmax) return softmax(conv2d_transpose(x, kernel, bias, without_activation(o)));
     check_operands("conv2d_transpose", x, kernel, bias, 3, 2);
     const Shape& k = kernel.shape();
     // g is the convolution whose input gradient this is: g's input is our output, g's output is x.

@@ -3,6 +3,7 @@
 #include "autograd/op.hpp"
 #include "autograd/ops/activation_backward.hpp"
 #include "autograd/ops/linear_backward.hpp"
+#include "autograd/ops/softmax.hpp"
 #include "autograd/registry.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/matmul.hpp"
@@ -27,6 +28,7 @@ Var matmul(const Var& a, const Var& b) {
 
 SMALLNET_REGISTER_OP("linear");
 Var linear(const Var& x, const Var& kernel, const Var& bias, Activation activation, float negative_slope) {
+    if (activation == Activation::softmax) return softmax(linear(x, kernel, bias, Activation::linear));
     const Tensor* bias_value = bias.defined() ? &bias.value() : nullptr;
     // softplus' derivative needs the pre-activation z, so z is kept and activated separately; for the
     // others only y is kept (see activation_needs_preactivation).

@@ -11,7 +11,7 @@ namespace smallnet {
 SMALLNET_REGISTER_OP("linear_squared_error");
 Var linear_squared_error(const Var& x, const Var& kernel, const Var& bias, Activation activation, const Tensor& target,
                          float negative_slope) {
-    if (activation == Activation::softplus)
+    if (activation == Activation::softplus || activation == Activation::softmax)
         return mean_squared_error(linear(x, kernel, bias, activation, negative_slope), target);
     const Tensor* bias_value = bias.defined() ? &bias.value() : nullptr;
     const Tensor y = matmul(x.value(), kernel.value(),

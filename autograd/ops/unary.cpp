@@ -1,6 +1,7 @@
 #include "autograd/ops/unary.hpp"
 
 #include "autograd/op.hpp"
+#include "autograd/ops/softmax.hpp"
 #include "autograd/registry.hpp"
 #include "tensor/elementwise.hpp"
 
@@ -46,6 +47,7 @@ Var activate(Activation activation, const Var& x, float negative_slope) {
         case Activation::sigmoid: return sigmoid(x);
         case Activation::tanh: return tanh(x);
         case Activation::softplus: return softplus(x);
+        case Activation::softmax: return softmax(x);
     }
     return x;
 }

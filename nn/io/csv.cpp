@@ -36,14 +36,22 @@ std::string csv_text(const CsvTable& table) {
         text += field(table.header[i]);
     }
     text += '\n';
+    if (!table.texts.empty() && table.texts.size() != table.rows.size())
+        throw std::invalid_argument("the table has " + std::to_string(table.texts.size()) + " rows of texts for " +
+                                    std::to_string(table.rows.size()) + " rows of numbers");
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
         const std::vector<double>& row = table.rows[r];
-        if (row.size() != table.header.size())
-            throw std::invalid_argument("row " + std::to_string(r) + " has " + std::to_string(row.size()) +
-                                      " values but the header has " + std::to_string(table.header.size()) +
-                                      " columns");
-        for (std::size_t i = 0; i < row.size(); ++i) {
+        const std::size_t text_columns = table.texts.empty() ? 0 : table.texts[r].size();
+        if (text_columns + row.size() != table.header.size() || (!table.texts.empty() && text_columns != table.texts[0].size()))
+            throw std::invalid_argument("row " + std::to_string(r) + " has " + std::to_string(text_columns + row.size()) +
+                                        " values but the header has " + std::to_string(table.header.size()) +
+                                        " columns");
+        for (std::size_t i = 0; i < text_columns; ++i) {
             if (i) text += ',';
+            text += field(table.texts[r][i]);
+        }
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (i || text_columns) text += ',';
             text += number(row[i]);
         }
         text += '\n';

@@ -1,5 +1,6 @@
 #pragma once
-// CSV tables of numbers (training history, latent codes, 2-D points) for plotting elsewhere.
+// CSV tables of numbers (training history, latent codes, 2-D points, results by name) for plotting
+// elsewhere.
 
 #include <filesystem>
 #include <string>
@@ -9,7 +10,10 @@ namespace smallnet {
 
 struct CsvTable {
     std::vector<std::string> header;
-    std::vector<std::vector<double>> rows;  // each as long as the header
+    std::vector<std::vector<double>> rows;  // each as long as the header, less the text columns
+    // Optional text columns first (a row's names: "autoencoder codes", "softmax regression"): when not
+    // empty, one vector of texts per row, each as long as the others; the header names them first.
+    std::vector<std::vector<std::string>> texts;
 };
 
 // RFC 4180 text: header fields quoted when they hold a comma, a quote or a line break; numbers as

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <functional>
 #include <fcntl.h>
 #include <limits>
 #include <memory>
@@ -48,6 +49,11 @@ struct Range {
         low -= margin, high += margin;
     }
 };
+
+// Runs `drawing` on a PLplot stream of width x height pixels (colour 0 white, 1 black, then `colours`)
+// and writes the PNG atomically.
+void draw_to_png(const std::filesystem::path& path, int width, int height, const std::vector<Rgb>& colours,
+                 const std::function<void(plstream&)>& drawing);
 
 void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOptions& options) {
     Range xr, yr;
@@ -184,7 +190,15 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
                                             "' has a non-finite value at point " + std::to_string(i));
     }
     if (options.width < 16 || options.height < 16) throw std::invalid_argument("plot: picture too small");
+    std::vector<Rgb> colours;
+    for (const PlotSeries& one : series) colours.push_back(one.color);
+    draw_to_png(path, options.width, options.height, colours, [&](plstream& pls) { draw(pls, series, options); });
+}
 
+namespace {
+
+void draw_to_png(const std::filesystem::path& path, int width, int height, const std::vector<Rgb>& colours,
+                 const std::function<void(plstream&)>& drawing) {
     // PLplot only writes by name, so it draws into a temporary file beside the target whose bytes then go
     // through the atomic writer like every other output; the temporary name is the writer's, so a run
     // killed while drawing leaves nothing the next write does not clean up.
@@ -197,27 +211,25 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
     }
     try {
         std::vector<PLINT> r = {255, 0}, g = {255, 0}, b = {255, 0};
-        for (std::size_t s = 0; s < series.size(); ++s) {
-            r.push_back(series[s].color.r);
-            g.push_back(series[s].color.g);
-            b.push_back(series[s].color.b);
+        for (const Rgb& colour : colours) {
+            r.push_back(colour.r);
+            g.push_back(colour.g);
+            b.push_back(colour.b);
         }
         {
             auto pls = std::make_unique<plstream>();
             pls->sdev("pngcairo");
             pls->sfnam(temporary.c_str());
-            pls->spage(0.0, 0.0, options.width, options.height, 0, 0);
+            pls->spage(0.0, 0.0, width, height, 0, 0);
             pls->scolbg(255, 255, 255);
             pls->scmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(r.size()));
             pls->init();
-            draw(*pls, series, options);
+            drawing(*pls);
         }  // deleting the stream finishes the file
         const PngInfo info = read_png_info(temporary);
-        if (info.width != static_cast<std::uint32_t>(options.width) ||
-            info.height != static_cast<std::uint32_t>(options.height))
+        if (info.width != static_cast<std::uint32_t>(width) || info.height != static_cast<std::uint32_t>(height))
             throw FileError(path, "PLplot wrote a " + std::to_string(info.width) + "x" + std::to_string(info.height) +
-                                      " picture, not " + std::to_string(options.width) + "x" +
-                                      std::to_string(options.height));
+                                      " picture, not " + std::to_string(width) + "x" + std::to_string(height));
         const std::vector<std::byte> png = read_file(temporary);
         std::filesystem::remove(temporary);
         write_file_atomically(path, png);
@@ -226,6 +238,57 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
         std::filesystem::remove(temporary, ignored);
         throw;
     }
+}
+
+}  // namespace
+
+void save_confusion_matrix(const std::filesystem::path& path, const std::vector<std::int64_t>& counts,
+                           const std::vector<std::string>& class_names, const std::string& title) {
+    const std::size_t n = class_names.size();
+    if (n == 0 || counts.size() != n * n)
+        throw std::invalid_argument("save_confusion_matrix " + path.string() + ": " + std::to_string(counts.size()) +
+                                    " counts for " + std::to_string(n) + " classes (needs classes squared)");
+    std::vector<std::int64_t> row_totals(n, 0);
+    for (std::size_t t = 0; t < n; ++t)
+        for (std::size_t p = 0; p < n; ++p) {
+            if (counts[t * n + p] < 0) throw std::invalid_argument("save_confusion_matrix: a negative count");
+            row_totals[t] += counts[t * n + p];
+        }
+    const int size = 760;
+    draw_to_png(path, size, size, {}, [&](plstream& pls) {
+        pls.adv(0);
+        pls.schr(0.0, 0.8);
+        // Room on the left and below for the class names.
+        pls.vpor(0.25, 0.96, 0.22, 0.92);
+        const double extent = static_cast<double>(n);
+        pls.wind(0.0, extent, 0.0, extent);
+        // Shades from white to blue by the fraction of the true class's samples (each row sums to 1).
+        PLFLT positions[2] = {0.0, 1.0}, red[2] = {1.0, 0.03}, green[2] = {1.0, 0.19}, blue[2] = {1.0, 0.42};
+        pls.scmap1l(true, 2, positions, red, green, blue, nullptr);
+        for (std::size_t t = 0; t < n; ++t)
+            for (std::size_t p = 0; p < n; ++p) {
+                const double fraction = row_totals[t] > 0 ? static_cast<double>(counts[t * n + p]) / row_totals[t] : 0.0;
+                // True class 0 at the top, as the matrix is printed.
+                const double x0 = static_cast<double>(p), y0 = extent - 1.0 - static_cast<double>(t);
+                PLFLT xs[4] = {x0, x0 + 1, x0 + 1, x0}, ys[4] = {y0, y0, y0 + 1, y0 + 1};
+                pls.col1(fraction);
+                pls.fill(4, xs, ys);
+                pls.col0(fraction > 0.5 ? 0 : 1);
+                const std::string text = std::to_string(counts[t * n + p]);
+                pls.ptex(x0 + 0.5, y0 + 0.4, 1.0, 0.0, 0.5, text.c_str());
+            }
+        pls.col0(1);
+        pls.box("bc", 0.0, 0, "bc", 0.0, 0);
+        for (std::size_t c = 0; c < n; ++c) {
+            const double centre = (static_cast<double>(c) + 0.5) / extent;
+            pls.mtex("bv", 0.8, centre, 1.0, class_names[c].c_str());            // predicted, below, read upwards
+            pls.mtex("lv", 0.8, 1.0 - centre, 1.0, class_names[c].c_str());      // true, on the left
+        }
+        pls.schr(0.0, 1.0);
+        pls.mtex("b", 9.5, 0.5, 0.5, "predicted class");
+        pls.mtex("l", 10.0, 0.5, 0.5, "true class");
+        pls.mtex("t", 1.5, 0.5, 0.5, title.c_str());
+    });
 }
 
 void save_class_scatter(const std::filesystem::path& path, const Tensor& points, std::span<const std::uint8_t> labels,

@@ -61,4 +61,10 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
 void save_class_scatter(const std::filesystem::path& path, const Tensor& points, std::span<const std::uint8_t> labels,
                         const std::vector<std::string>& class_names, PlotOptions options = {}, double dot_size = 0.35);
 
+// A confusion matrix: counts[t * n + p] samples of true class t predicted as p, for n = class_names.size()
+// classes; each cell shows its count, shaded by its share of the true class's samples, true classes
+// down the left (named), predicted ones along the bottom.
+void save_confusion_matrix(const std::filesystem::path& path, const std::vector<std::int64_t>& counts,
+                           const std::vector<std::string>& class_names, const std::string& title);
+
 }  // namespace smallnet

@@ -44,6 +44,7 @@ inline void with_activation(Activation activation, float negative_slope, Body&& 
         case Activation::sigmoid: body(Sigmoid{}); return;
         case Activation::tanh: body(Tanh{}); return;
         case Activation::softplus: body(Softplus{}); return;
+        case Activation::softmax: return;  // not element-wise: gemm applies it to the finished rows
     }
 }
 

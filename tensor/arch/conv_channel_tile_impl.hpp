@@ -111,6 +111,7 @@ inline void write_pixels(const float* tile, std::int64_t width, std::int64_t cou
             return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Tanh{});
         case Activation::softplus:
             return write_pixels_with(tile, width, count, to, pixel_stride, channels, bias, accumulate, Softplus{});
+        case Activation::softmax: return;  // not element-wise: refused by tensor/conv.cpp
     }
 }
 

@@ -237,6 +237,7 @@ inline double squared_error_through_activation(Activation activation, const floa
             return squared_error_through(output, target, scale, gradient, n,
                                          [&](Batch y, Batch d) { return d * (one - y * y); });
         case Activation::softplus: break;  // refused by the caller: its derivative needs the pre-activation
+        case Activation::softmax: break;   // refused by the caller: not element-wise
     }
     return 0.0;
 }

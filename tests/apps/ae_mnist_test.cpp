@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/apps/run_app.hpp"
@@ -219,6 +220,29 @@ TEST_CASE("ae_mnist vae and sparse: their pictures, the loss's parts in history.
     std::filesystem::remove_all(scratch);
 }
 
+TEST_CASE("ae_mnist classify: the table of three representations and two classifiers, classify.csv, confusion.png") {
+    const auto scratch = scratch_folder("ae_mnist_classify");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 400, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const AppRun run = run_app(app, "classify --data " + quoted(data.string()) + " --epochs 2 --classifier-epochs 20 "
+                                    "--batch-size 50 --bottleneck 8 --out " + quoted((scratch / "classify").string()), scratch);
+    INFO(run.out);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    for (const char* row : {"raw pixels", "autoencoder codes", "PCA codes", "softmax regression", "hidden layer (128 relu)"})
+        CHECK(run.out.find(row) != std::string::npos);
+    const std::string csv = read_text(scratch / "classify" / "classify.csv");
+    CHECK(csv.rfind("representation,classifier,features,test_accuracy,training_seconds\nraw pixels,softmax regression,784,", 0) == 0);
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 7);
+    CHECK(csv.find("autoencoder codes,hidden layer (128 relu),8,") != std::string::npos);
+    // The squares are easy to tell apart: raw pixels classify them all.
+    CHECK(csv.find("raw pixels,softmax regression,784,1,") != std::string::npos);
+    CHECK(read_png_info(scratch / "classify" / "confusion.png").width == 760);
+    CHECK(run_app(app, "classify --classifier-epochs 0", scratch).exit_code == 2);
+    std::filesystem::remove_all(scratch);
+}
+
 TEST_CASE("ae_mnist vae: the same seed gives bitwise-identical weights at 1, 2 and 3 threads") {
     check_same_weights_at_1_2_3_threads("vae", "ae_mnist_vae_threads");
 }
@@ -227,7 +251,7 @@ TEST_CASE("ae_mnist: help, usage errors (exit 2) and run-time errors (exit 1)") 
     const auto scratch = scratch_folder("ae_mnist_cli");
     const auto app = app_path("AE_MNIST", "ae_mnist");
     for (const char* command : {"--help", "conv --help", "denoise --help", "anomaly --help", "vae --help", "sparse --help",
-                                "encode --help"}) {
+                                "classify --help", "encode --help"}) {
         CAPTURE(command);
         const AppRun help = run_app(app, command, scratch);
         CHECK(help.exit_code == 0);

@@ -47,6 +47,13 @@ Tensor make_input(const InputSpec& spec, std::uint64_t seed) {
 
 Domain distinct_domain() { return Domain::distinct; }
 
+// Class labels, as floats: one per row.
+Tensor labels_of(std::initializer_list<float> values, Shape shape) {
+    Tensor t(shape);
+    std::copy(values.begin(), values.end(), t.data());
+    return t;
+}
+
 Tensor target_like(const Shape& shape, std::uint64_t seed, float low = -1.0f, float high = 1.0f) {
     return testing::random_tensor(shape, seed, low, high);
 }
@@ -153,6 +160,25 @@ std::vector<OpCase> all_cases() {
          [](V v) { return binary_cross_entropy(v[0] * 0.5f, target_like({4, 3}, 9, 0.0f, 1.0f)); }},
         {"binary_cross_entropy_with_logits", {{{4, 3}}},
          [](V v) { return binary_cross_entropy_with_logits(v[0], target_like({4, 3}, 9, 0.0f, 1.0f)); }},
+        // Classification: softmax over the last axis (a row of 1 class, 17 classes, rank 3), fused
+        // after a product; the cross-entropies on probabilities (a softmax's, so inside (0, 1)) and on
+        // logits, against labels ([rows] and [rows, 1]) and soft one-hot targets.
+        {"softmax", {{{3, 5}}}, [](V v) { return softmax(v[0]); }},
+        {"softmax", {{{2, 1}}}, [](V v) { return softmax(v[0]); }},
+        {"softmax", {{{2, 3, 17}}}, [](V v) { return softmax(v[0]); }},
+        {"softmax", {{{4, 3}}, {{3, 5}}, {{5}}}, [](V v) { return linear(v[0], v[1], v[2], Activation::softmax); }},
+        {"softmax", {{{2, 5, 7, 3}}, {{3, 3, 3, 4}}, {{4}}},
+         [=](V v) { return conv2d(v[0], v[1], v[2], conv(2, Padding::same, Activation::softmax)); }},
+        {"sparse_categorical_cross_entropy", {{{4, 3}}},
+         [](V v) { return sparse_categorical_cross_entropy(softmax(v[0]), labels_of({0, 2, 1, 2}, {4})); }},
+        {"sparse_categorical_cross_entropy_with_logits", {{{4, 3}}},
+         [](V v) { return sparse_categorical_cross_entropy_with_logits(v[0], labels_of({2, 0, 1, 1}, {4, 1})); }},
+        {"sparse_categorical_cross_entropy_with_logits", {{{1, 17}}},
+         [](V v) { return sparse_categorical_cross_entropy_with_logits(v[0], labels_of({16}, {1})); }},
+        {"categorical_cross_entropy", {{{4, 3}}},
+         [](V v) { return categorical_cross_entropy(softmax(v[0]), target_like({4, 3}, 9, 0.0f, 1.0f)); }},
+        {"categorical_cross_entropy_with_logits", {{{4, 3}}},
+         [](V v) { return categorical_cross_entropy_with_logits(v[0], target_like({4, 3}, 9, 0.0f, 1.0f)); }},
     };
 }
 

@@ -38,6 +38,15 @@ TEST_CASE("header fields with commas, quotes or line breaks are quoted; nan and 
     CHECK(csv_text(table) == "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\nnan,inf,-0,0\n");
 }
 
+TEST_CASE("text columns come first, quoted as header fields are; their rows must match the numbers'") {
+    CsvTable table{{"representation", "classifier", "accuracy"}, {{0.84}, {0.5}}, {{"raw pixels", "softmax"}, {"codes, 32", "mlp"}}};
+    CHECK(csv_text(table) == "representation,classifier,accuracy\nraw pixels,softmax,0.84\n\"codes, 32\",mlp,0.5\n");
+    table.texts.pop_back();
+    CHECK_THROWS_AS(csv_text(table), std::invalid_argument);
+    CsvTable ragged{{"name", "x"}, {{1}, {2}}, {{"a"}, {"b", "c"}}};
+    CHECK_THROWS_AS(csv_text(ragged), std::invalid_argument);
+}
+
 TEST_CASE("a row of the wrong length is refused and nothing is written") {
     TemporaryFolder folder;
     const auto path = folder / "bad.csv";

@@ -67,7 +67,7 @@ TEST_CASE("a Dense whose input size does not fit the previous layer is refused, 
                          "(Sequential, output (None, 32)) gives it (None, 32)",
                          std::invalid_argument);
     CHECK_THROWS_AS(Dense(0), std::invalid_argument);
-    CHECK_THROWS_WITH_AS(Dense(3, "swish"), "unknown activation 'swish' (expected linear, relu, leaky_relu, sigmoid, tanh or softplus)",
+    CHECK_THROWS_WITH_AS(Dense(3, "swish"), "unknown activation 'swish' (expected linear, relu, leaky_relu, sigmoid, tanh, softplus or softmax)",
                          std::invalid_argument);
 }
 

@@ -248,7 +248,8 @@ TEST_CASE("a NaN loss stops training with the epoch and step; bad arguments are 
                          "fit: the model takes samples of shape (None, 4), but x has (None, 3)", std::invalid_argument);
     Sequential uncompiled = small_autoencoder();
     CHECK_THROWS_AS(uncompiled.fit(good, good), std::logic_error);
-    CHECK_THROWS_WITH_AS(model.compile(Adam(), "hinge"), "unknown loss 'hinge' (expected mse, mae, bce or bce_from_logits)",
+    CHECK_THROWS_WITH_AS(model.compile(Adam(), "hinge"), "unknown loss 'hinge' (expected mse, mae, bce, bce_from_logits, sparse_categorical_crossentropy, "
+                         "categorical_crossentropy, or either of these two with _from_logits)",
                          std::invalid_argument);
 }
 

@@ -59,6 +59,13 @@ TEST_CASE("standardize gives every column mean 0 and sd 1 with the n - 1 denomin
     CHECK(s.stddev[1] == doctest::Approx(std::sqrt((400.0 + 100.0 + 900.0) / 2)));
     CHECK(hand.at({0, 0}) == doctest::Approx(-1.0));
     CHECK(hand.at({2, 0}) == doctest::Approx(1.0));
+    // The training set's scaling, applied to other data (a test set).
+    Tensor other = from_buffer(std::vector<float>{4, 30}, Shape{1, 2});
+    apply_scaling(s, other);
+    CHECK(other.at({0, 0}) == doctest::Approx(2.0));
+    CHECK(other.at({0, 1}) == doctest::Approx(0.0));
+    Tensor wrong(Shape{1, 3});
+    CHECK_THROWS_AS(apply_scaling(s, wrong), std::invalid_argument);
 
     Generator generator(11);
     LabelledPoints data = two_normals({.points = 1000}, generator);

@@ -333,7 +333,7 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
         {"bottleneck 0", "ae_mnist", "--bottleneck 0", 2, "--bottleneck: Value 0 not in range 1 to 4096"},
         {"unknown loss", "ae_mnist", "--loss hinge", 2, "--loss: hinge not in {mse,bce}"},
         {"unknown subcommand", "ae_mnist", "frobnicate", 2,
-         "ae_mnist: unknown subcommand 'frobnicate'; the subcommands are conv, denoise, anomaly, vae, sparse and encode (none: train)"},
+         "ae_mnist: unknown subcommand 'frobnicate'; the subcommands are conv, denoise, anomaly, vae, sparse, classify and encode (none: train)"},
         {"unknown flag", "ae_mnist", "--frobnicate", 2, "The following argument was not expected: --frobnicate"},
         {"threads negative", "ae_mnist", "--threads -1", 2, "--threads: Value -1 not in range 0 to 1024"},
         {"output folder under a file", "ae_mnist", "--data {data} --out {scratch}/file/out", 1,
