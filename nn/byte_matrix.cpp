@@ -1,5 +1,7 @@
 #include "nn/byte_matrix.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +31,19 @@ ByteMatrix ByteMatrix::with_scale(float scale) const {
     ByteMatrix view = *this;
     view.scale_ = scale;
     return view;
+}
+
+ByteMatrix ByteMatrix::from_floats(const Tensor& values, float scale) {
+    if (values.rank() < 2) throw_shape_error("ByteMatrix::from_floats", values.shape(), "needs rows: [rows, ...]");
+    if (!(scale > 0.0f)) throw std::invalid_argument("ByteMatrix::from_floats: the scale must be positive");
+    const std::int64_t rows = values.size(0), columns = rows > 0 ? values.numel() / rows : 0;
+    const Tensor contiguous = values.clone();
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(values.numel()));
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const float level = std::nearbyint(contiguous.data()[i] / scale);
+        bytes[i] = static_cast<std::uint8_t>(std::isnan(level) ? 0.0f : std::clamp(level, 0.0f, 255.0f));
+    }
+    return ByteMatrix(std::move(bytes), rows, columns, scale);
 }
 
 Tensor ByteMatrix::to_tensor() const {

@@ -16,6 +16,9 @@ public:
     ByteMatrix() = default;
     // Takes the bytes (rows · columns of them, row-major).
     ByteMatrix(std::vector<std::uint8_t> bytes, std::int64_t rows, std::int64_t columns, float scale = 1.0f);
+    // Floats [rows, ...] as bytes of the given scale: each value / scale rounded to nearest and clamped
+    // to 0-255 (a model's images in [0, 1] as pixels, scale 1/255), rows of the remaining axes' size.
+    static ByteMatrix from_floats(const Tensor& values, float scale);
 
     std::int64_t rows() const { return rows_; }
     std::int64_t columns() const { return columns_; }

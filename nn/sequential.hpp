@@ -105,6 +105,11 @@ public:
     // shapes and dtype match this model and says exactly what does not.
     void save_weights(const std::filesystem::path& path) const;
     void load_weights(const std::filesystem::path& path);
+    // Keras' get_weights / set_weights: copies of every parameter in parameters() order, and their
+    // values put back (into this model or another of the same layers: a pretrained encoder's weights
+    // into a fresh one). set_weights checks the count and every shape before changing anything.
+    std::vector<Tensor> get_weights() const;
+    void set_weights(const std::vector<Tensor>& weights);
 
     SequentialModule& sequential_module() const;
 };

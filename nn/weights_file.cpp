@@ -1,4 +1,5 @@
-// Sequential::save_weights and load_weights: the model's parameters as a safetensors file.
+// Sequential::save_weights and load_weights: the model's parameters as a safetensors file; get_weights
+// and set_weights: the same in memory.
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,26 @@ void Sequential::load_weights(const std::filesystem::path& path) {
     if (!problems.empty())
         throw std::runtime_error("load_weights: " + path.string() + " does not fit model '" + name() + "':" + problems);
     for (const auto& p : params) p.variable->value().copy_from(*by_name[p.name]);
+}
+
+std::vector<Tensor> Sequential::get_weights() const {
+    std::vector<Tensor> out;
+    for (const auto& p : parameters()) out.push_back(p.variable->value().clone());
+    return out;
+}
+
+void Sequential::set_weights(const std::vector<Tensor>& weights) {
+    const auto params = parameters();
+    if (params.empty()) throw std::logic_error("set_weights: build the model first, so its weights have shapes");
+    if (weights.size() != params.size())
+        throw std::invalid_argument("set_weights: model '" + name() + "' has " + std::to_string(params.size()) +
+                                    " weight tensors, " + std::to_string(weights.size()) + " were given");
+    for (std::size_t i = 0; i < params.size(); ++i)
+        if (weights[i].shape() != params[i].variable->shape())
+            throw std::invalid_argument("set_weights: tensor " + std::to_string(i) + " ('" + params[i].name + "') has shape " +
+                                        params[i].variable->shape().to_string() + ", the one given " +
+                                        weights[i].shape().to_string());
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].variable->value().copy_from(weights[i]);
 }
 
 }  // namespace smallnet

@@ -57,6 +57,12 @@ struct Settings {
     float l1 = 1e-4f;
     // classify
     int classifier_epochs = 10;
+    // pretrain
+    std::vector<std::int64_t> labels_per_class = {10, 100, 1000};
+    int seeds = 3;
+    // compress, decompress
+    std::string input, output;
+    int bits = 8;
 };
 
 struct Autoencoder {
@@ -93,6 +99,7 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
 
 // The autoencoder a weight file of ae_mnist was saved from (dense or one of the conv models), unbuilt.
 Autoencoder saved_autoencoder(const std::filesystem::path& weights, const MnistSplit& split);
+Autoencoder saved_autoencoder(const std::filesystem::path& weights, std::int64_t rows, std::int64_t columns);
 
 // Rows `indices` of x as a [count, pixels] tensor.
 Tensor pick(const Tensor& x, const std::vector<std::int64_t>& indices);
@@ -105,5 +112,8 @@ void run_encode(const Settings& s);
 void run_vae(const Settings& s);
 void run_sparse(const Settings& s);
 void run_classify(const Settings& s);
+void run_pretrain(const Settings& s);
+void run_compress(const Settings& s);
+void run_decompress(const Settings& s);
 
 }  // namespace smallnet::ae_mnist

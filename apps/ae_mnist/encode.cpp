@@ -6,6 +6,10 @@ namespace smallnet::ae_mnist {
 // The autoencoder a weight file was saved from, rebuilt from the shapes in it: the dense one (sizes
 // from its kernels) or one of the conv models (told apart by their first kernel's filters).
 Autoencoder saved_autoencoder(const std::filesystem::path& weights, const MnistSplit& split) {
+    return saved_autoencoder(weights, split.rows, split.columns);
+}
+
+Autoencoder saved_autoencoder(const std::filesystem::path& weights, std::int64_t rows, std::int64_t columns) {
     const NamedTensors tensors = load_safetensors(weights);
     const auto shape_of = [&](const std::string& name) -> const Shape& {
         for (const auto& [key, tensor] : tensors)
@@ -13,15 +17,15 @@ Autoencoder saved_autoencoder(const std::filesystem::path& weights, const MnistS
         throw std::runtime_error(weights.string() + ": not an ae_mnist weight file (no tensor '" + name + "')");
     };
     const Shape& first = shape_of("encoder.0.kernel");
-    if (first.rank() == 4 && first[3] == 16) return make_conv_autoencoder(image_shape(split));
-    if (first.rank() == 4 && first[3] == 32) return make_conv_denoiser(image_shape(split), {});
+    if (first.rank() == 4 && first[3] == 16) return make_conv_autoencoder(Shape{rows, columns, 1});
+    if (first.rank() == 4 && first[3] == 32) return make_conv_denoiser(Shape{rows, columns, 1}, {});
     const Shape& second = shape_of("encoder.1.kernel");
     if (first.rank() != 2 || second.rank() != 2)
         throw std::runtime_error(weights.string() + ": not an ae_mnist weight file (encoder.0.kernel is " +
                                  first.to_string() + ")");
-    if (split.images.columns() != first[0])
+    if (rows * columns != first[0])
         throw std::runtime_error(weights.string() + " is for images of " + std::to_string(first[0]) +
-                                 " pixels, but the data holds images of " + std::to_string(split.images.columns()));
+                                 " pixels, but the data holds images of " + std::to_string(rows * columns));
     return make_autoencoder(first[0], second[1], first[1]);
 }
 

@@ -4,7 +4,9 @@
 // target), `anomaly` (train on the normal classes, score by reconstruction error) and `encode` (the
 // trained encoder's codes of a data set); and the "types of autoencoders": `conv` (the Keras blog's
 // convolutional autoencoder), `vae` (its variational one) and `sparse` (an L1 penalty on the code);
-// `classify` (the codes as features for a classifier, beside raw pixels and PCA).
+// `classify` (the codes as features for a classifier, beside raw pixels and PCA) and `pretrain` (the
+// encoder pretrained without labels, for a classifier that has few); `compress` and `decompress`
+// (images as quantized codes).
 //
 // This file reads the command line; each subcommand is in apps/ae_mnist/<name>.cpp.
 
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
                  "Without a subcommand: train, then write weights, history, pictures and test codes."};
     app.require_subcommand(0, 1);
     std::string train_out = "out", conv_out = "out/conv", denoise_out = "out/denoise", anomaly_out = "out/anomaly",
-                encode_out = "out/encode", vae_out = "out/vae", sparse_out = "out/sparse", classify_out = "out/classify";
+                encode_out = "out/encode", vae_out = "out/vae", sparse_out = "out/sparse", classify_out = "out/classify",
+                pretrain_out = "out/pretrain";
     add_training_options(app, s);
     app.add_option("--out", train_out, "output folder")->capture_default_str();
 
@@ -115,6 +118,29 @@ int main(int argc, char** argv) {
     classify->add_option("--classifier-epochs", s.classifier_epochs, "epochs of each classifier")
         ->check(CLI::Range(1, 100'000))->capture_default_str();
 
+    CLI::App* pretrain = app.add_subcommand(
+        "pretrain", "a classifier from few labels: the encoder pretrained without labels (frozen, fine-tuned) or not");
+    add_training_options(*pretrain, s);
+    pretrain->add_option("--out", pretrain_out, "output folder")->capture_default_str();
+    pretrain->add_option("--labels-per-class", s.labels_per_class, "labelled training images per class, comma-separated")
+        ->delimiter(',')->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))->capture_default_str();
+    pretrain->add_option("--seeds", s.seeds, "runs (labelled subsets and initial weights) per count")
+        ->check(CLI::Range(1, 1000))->capture_default_str();
+
+    CLI::App* compress = app.add_subcommand(
+        "compress", "compress an IDX file of images into the quantized codes of a trained autoencoder; compare with PCA");
+    add_data_options(*compress, s);
+    compress->add_option("--weights", s.weights, "weights.safetensors written by ae_mnist")->required()->check(CLI::ExistingFile);
+    compress->add_option("--input", s.input, "IDX file of images [count, rows, columns], raw or .gz")->required()->check(CLI::ExistingFile);
+    compress->add_option("--output", s.output, "the compressed file to write")->required();
+    compress->add_option("--bits", s.bits, "bits per code number")->check(CLI::Range(1, 16))->capture_default_str();
+
+    CLI::App* decompress = app.add_subcommand("decompress", "turn a file of compress back into an IDX file of images");
+    decompress->add_option("--threads", s.threads, "worker threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
+    decompress->add_option("--weights", s.weights, "the weights the file was compressed with")->required()->check(CLI::ExistingFile);
+    decompress->add_option("--input", s.input, "a file written by compress")->required()->check(CLI::ExistingFile);
+    decompress->add_option("--output", s.output, "the IDX file to write (gzip-compressed when it ends in .gz)")->required();
+
     CLI::App* encode = app.add_subcommand("encode", "write the codes of a data set with saved weights (codes.npy, codes.csv)");
     add_data_options(*encode, s);
     encode->add_option("--out", encode_out, "output folder")->capture_default_str();
@@ -128,7 +154,7 @@ int main(int argc, char** argv) {
         const std::vector<std::string> extras = app.remaining();
         if (extras.empty() || extras.front().empty() || extras.front()[0] == '-') return app.exit(error), exit_usage_error;
         std::fprintf(stderr, "ae_mnist: unknown subcommand '%s'; the subcommands are conv, denoise, anomaly, vae, sparse, "
-                             "classify and encode "
+                             "classify, pretrain, compress, decompress and encode "
                              "(none: train)\nRun with --help for more information.\n", extras.front().c_str());
         return exit_usage_error;
     } catch (const CLI::ParseError& error) {
@@ -136,7 +162,7 @@ int main(int argc, char** argv) {
     }
     const auto given = [&](const char* option) {
         std::size_t count = 0;
-        for (CLI::App* command : {&app, conv, denoise, anomaly, vae, sparse, classify})
+        for (CLI::App* command : {&app, conv, denoise, anomaly, vae, sparse, classify, pretrain, compress})
             if (const CLI::Option* o = command->get_option_no_throw(option)) count += o->count();
         return count > 0;
     };
@@ -167,6 +193,9 @@ int main(int argc, char** argv) {
         else if (*vae) s.out = out_for(vae, vae_out), run_vae(s);
         else if (*sparse) s.out = out_for(sparse, sparse_out), run_sparse(s);
         else if (*classify) s.out = out_for(classify, classify_out), run_classify(s);
+        else if (*pretrain) s.out = out_for(pretrain, pretrain_out), run_pretrain(s);
+        else if (*compress) run_compress(s);
+        else if (*decompress) run_decompress(s);
         else s.out = train_out, run_train(s);
     });
 }

@@ -81,4 +81,31 @@ std::vector<std::int64_t> sample_indices(std::int64_t size, std::int64_t count, 
     return all;
 }
 
+std::vector<std::uint8_t> take_labels(std::span<const std::uint8_t> labels, std::span<const std::int64_t> indices) {
+    std::vector<std::uint8_t> out;
+    out.reserve(indices.size());
+    for (const std::int64_t i : indices) {
+        check_index(i, static_cast<std::int64_t>(labels.size()));
+        out.push_back(labels[static_cast<std::size_t>(i)]);
+    }
+    return out;
+}
+
+std::vector<std::int64_t> sample_per_class(std::span<const std::uint8_t> labels, int classes, std::int64_t per_class,
+                                           Generator& generator) {
+    if (per_class < 0) throw std::invalid_argument("sample_per_class: a negative count " + std::to_string(per_class));
+    std::vector<std::int64_t> out;
+    for (int c = 0; c < classes; ++c) {
+        const std::vector<std::int64_t> members = indices_where(labels, [c](std::uint8_t label) { return label == c; });
+        if (static_cast<std::int64_t>(members.size()) < per_class)
+            throw std::invalid_argument("sample_per_class: class " + std::to_string(c) + " has " +
+                                        std::to_string(members.size()) + " samples, fewer than the " +
+                                        std::to_string(per_class) + " asked for");
+        for (const std::int64_t k : sample_indices(static_cast<std::int64_t>(members.size()), per_class, generator))
+            out.push_back(members[static_cast<std::size_t>(k)]);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 }  // namespace smallnet

@@ -55,19 +55,20 @@ struct Range {
 void draw_to_png(const std::filesystem::path& path, int width, int height, const std::vector<Rgb>& colours,
                  const std::function<void(plstream&)>& drawing);
 
+// Whether a point can be drawn on the axes' scales (a log axis has no place for values <= 0).
+bool kept(const PlotOptions& options, double x, double y) {
+    return (!options.log_x || x > 0.0) && (!options.log_y || y > 0.0);
+}
+
 void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOptions& options) {
     Range xr, yr;
     std::vector<std::vector<double>> ys(series.size());
     for (std::size_t s = 0; s < series.size(); ++s) {
         const PlotSeries& one = series[s];
         for (std::size_t i = 0; i < one.x.size(); ++i) {
-            double y = one.y[i];
-            if (options.log_y) {
-                if (!(y > 0.0)) continue;
-                y = std::log10(y);
-            }
-            xr.add(one.x[i]);
-            yr.add(y);
+            if (!kept(options, one.x[i], one.y[i])) continue;
+            xr.add(options.log_x ? std::log10(one.x[i]) : one.x[i]);
+            yr.add(options.log_y ? std::log10(one.y[i]) : one.y[i]);
         }
     }
     if (!(xr.high >= xr.low) || !(yr.high >= yr.low)) throw std::invalid_argument("plot: no points to draw");
@@ -91,7 +92,7 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
         pls.vpor(0.12, 0.95, bottom, 0.9);
     pls.wind(xr.low, xr.high, yr.low, yr.high);
     if (options.y_tick_labels.empty()) {
-        pls.box("bcnst", 0.0, 0, options.log_y ? "bcnstvl" : "bcnstv", 0.0, 0);
+        pls.box(options.log_x ? "bcnstl" : "bcnst", 0.0, 0, options.log_y ? "bcnstvl" : "bcnstv", 0.0, 0);
     } else {
         pls.box("bcnst", 0.0, 0, "bc", 0.0, 0);
         for (const auto& [value, text] : options.y_tick_labels)
@@ -115,8 +116,8 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
         x.reserve(one.x.size());
         y.reserve(one.y.size());
         for (std::size_t i = 0; i < one.x.size(); ++i) {
-            if (options.log_y && !(one.y[i] > 0.0)) continue;
-            x.push_back(one.x[i]);
+            if (!kept(options, one.x[i], one.y[i])) continue;
+            x.push_back(options.log_x ? std::log10(one.x[i]) : one.x[i]);
             y.push_back(options.log_y ? std::log10(one.y[i]) : one.y[i]);
         }
         pls.col0(colour);

@@ -43,6 +43,7 @@ struct PlotOptions {
     std::string title, x_label, y_label;
     int width = 800, height = 600;  // pixels
     bool log_y = false;             // log10 y axis (non-positive values are left out)
+    bool log_x = false;             // log10 x axis (likewise)
     bool equal_aspect = false;      // one unit is as long on both axes (scatter plots of 2-D points)
     bool legend_below = false;      // the legend under the plot (two columns), not inside its top right
     // When not empty, the y axis is labelled with these (value, text) pairs instead of numbers (strip

@@ -3,10 +3,13 @@
 
 #include "tests/apps/run_app.hpp"
 #include "tests/support.hpp"
+#include "nn/io/code_file.hpp"
 #include "nn/io/idx.hpp"
 #include "nn/io/npy.hpp"
 #include "nn/io/png.hpp"
 #include "nn/io/safetensors.hpp"
+#include "nn/nn.hpp"
+#include "tests/nn/io_support.hpp"
 
 using namespace smallnet;
 using namespace smallnet::testing;
@@ -243,6 +246,96 @@ TEST_CASE("ae_mnist classify: the table of three representations and two classif
     std::filesystem::remove_all(scratch);
 }
 
+TEST_CASE("ae_mnist pretrain: three ways for each count of labels, mean and spread, pretrain.csv and pretrain.png") {
+    const auto scratch = scratch_folder("ae_mnist_pretrain");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const AppRun run = run_app(app, "pretrain --data " + quoted(data.string()) + " --epochs 2 --batch-size 50 "
+                                    "--labels-per-class 2,5 --seeds 2 --out " + quoted((scratch / "pretrain").string()), scratch);
+    INFO(run.out);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    for (const char* text : {"random weights", "pretrained, frozen", "pretrained, fine-tuned", "mean ± sd over 2 seeds"})
+        CHECK(run.out.find(text) != std::string::npos);
+    const std::string csv = read_text(scratch / "pretrain" / "pretrain.csv");
+    CHECK(csv.rfind("way,labels_per_class,seed,test_accuracy\nrandom weights,2,1,", 0) == 0);
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * 2 * 3);
+    CHECK(read_png_info(scratch / "pretrain" / "pretrain.png").width == 800);
+    // 30 images per class: 31 labelled ones cannot be drawn, which is said before any training.
+    const AppRun too_many = run_app(app, "pretrain --data " + quoted(data.string()) + " --labels-per-class 5,31 --out " +
+                                             quoted((scratch / "too_many").string()), scratch);
+    CHECK(too_many.exit_code == 2);
+    CHECK(too_many.err.find("class 0 has only 30 training images") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(scratch / "too_many"));
+    CHECK(run_app(app, "pretrain --labels-per-class 10,0", scratch).exit_code == 2);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist compress and decompress: the file holds exactly the quantized codes; decompress decodes them") {
+    const auto scratch = scratch_folder("ae_mnist_compress");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 300, 40);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const std::string data_flag = " --data " + quoted(data.string());
+    REQUIRE(run_app(app, data_flag + " --epochs 2 --batch-size 50 --out " + quoted((scratch / "model").string()), scratch).exit_code == 0);
+    const auto weights = scratch / "model" / "weights.safetensors", input = data / "t10k-images-idx3-ubyte";
+    const auto codes_file = scratch / "packed" / "test.codes";
+    const AppRun compress = run_app(app, "compress" + data_flag + " --weights " + quoted(weights.string()) + " --input " +
+                                             quoted(input.string()) + " --output " + quoted(codes_file.string()), scratch);
+    INFO(compress.out);
+    INFO(compress.err);
+    REQUIRE(compress.exit_code == 0);
+    CHECK(compress.out.find("ratio 24.5 against raw") != std::string::npos);
+    CHECK(compress.out.find("PCA codes (32 components)") != std::string::npos);
+    CHECK(read_png_info(scratch / "packed" / "compression.png").width > 0);
+
+    // The codes in the file are the encoder's, quantized: computed here again from the same weights.
+    Sequential encoder({Input(784), Dense(128, "relu"), Dense(32, "relu")}, "encoder");
+    Sequential decoder({Dense(128, "relu"), Dense(784, "sigmoid")}, "decoder");
+    Sequential autoencoder({encoder, decoder}, "autoencoder");
+    autoencoder.build(784);
+    autoencoder.load_weights(weights);
+    const IdxArray images = read_idx(input);
+    const Data x(ByteMatrix(images.bytes, 40, 784, 1.0f / 255));
+    const QuantizedCodes expected = quantize_codes(encoder.predict(x), 8);
+    const QuantizedCodes stored = read_code_file(codes_file);
+    CHECK(stored.levels == expected.levels);
+    CHECK(stored.offset == expected.offset);
+    CHECK(stored.scale == expected.scale);
+
+    // decompress writes the decoder's images of exactly those codes, as pixels.
+    const auto restored = scratch / "restored" / "images-idx3-ubyte.gz";
+    const AppRun decompress = run_app(app, "decompress --weights " + quoted(weights.string()) + " --input " +
+                                               quoted(codes_file.string()) + " --output " + quoted(restored.string()), scratch);
+    INFO(decompress.err);
+    REQUIRE(decompress.exit_code == 0);
+    const IdxArray back = read_idx(restored);
+    CHECK(back.dims == std::vector<std::int64_t>{40, 28, 28});
+    const ByteMatrix decoded = ByteMatrix::from_floats(decoder.predict(dequantize_codes(stored)), 1.0f / 255);
+    CHECK(std::equal(back.bytes.begin(), back.bytes.end(), decoded.data()));
+
+    // Another model's weights, a damaged file: refused, nothing written.
+    REQUIRE(run_app(app, data_flag + " --epochs 1 --seed 5 --batch-size 50 --out " + quoted((scratch / "other").string()), scratch).exit_code == 0);
+    const AppRun other = run_app(app, "decompress --weights " + quoted((scratch / "other" / "weights.safetensors").string()) +
+                                          " --input " + quoted(codes_file.string()) + " --output " +
+                                          quoted((scratch / "wrong.idx").string()), scratch);
+    CHECK(other.exit_code == 1);
+    CHECK(other.err.find("was compressed by a model with other weights") != std::string::npos);
+    std::string bytes = read_text(codes_file);
+    bytes[100] ^= 1;
+    write_raw(scratch / "damaged.codes", bytes);
+    const AppRun damaged = run_app(app, "decompress --weights " + quoted(weights.string()) + " --input " +
+                                            quoted((scratch / "damaged.codes").string()) + " --output " +
+                                            quoted((scratch / "wrong.idx").string()), scratch);
+    CHECK(damaged.exit_code == 1);
+    CHECK(damaged.err.find("checksum mismatch") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(scratch / "wrong.idx"));
+    CHECK(run_app(app, "compress --weights " + quoted(weights.string()) + " --input " + quoted(input.string()) +
+                           " --output out.codes --bits 17", scratch).exit_code == 2);
+    std::filesystem::remove_all(scratch);
+}
+
 TEST_CASE("ae_mnist vae: the same seed gives bitwise-identical weights at 1, 2 and 3 threads") {
     check_same_weights_at_1_2_3_threads("vae", "ae_mnist_vae_threads");
 }
@@ -251,7 +344,8 @@ TEST_CASE("ae_mnist: help, usage errors (exit 2) and run-time errors (exit 1)") 
     const auto scratch = scratch_folder("ae_mnist_cli");
     const auto app = app_path("AE_MNIST", "ae_mnist");
     for (const char* command : {"--help", "conv --help", "denoise --help", "anomaly --help", "vae --help", "sparse --help",
-                                "classify --help", "encode --help"}) {
+                                "classify --help", "pretrain --help",
+                                "compress --help", "encode --help"}) {
         CAPTURE(command);
         const AppRun help = run_app(app, command, scratch);
         CHECK(help.exit_code == 0);

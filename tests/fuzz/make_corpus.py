@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -121,3 +122,47 @@ write("safetensors_fuzz", "regression_shape_overflow.safetensors",
 write("safetensors_fuzz", "regression_number_overflow.safetensors",
       safetensors([], header_override=b'{"w":{"dtype":"F32","shape":[109951162E776,1049755813888.0],'
                                       b'"data_ow":{"dty[0,0]}}', pad=False))
+
+
+def code_file(code_size, bits, count, rows=28, columns=28, version=1, offsets=None, scales=None, fingerprint=0x1234ABCD,
+              levels=None, crc=None, magic=b"SNCODES\n"):
+    """A code file (nn/io/code_file.hpp): header, per-unit offsets and scales, bit-packed levels, CRC-32."""
+    offsets = offsets if offsets is not None else [0.5 * u for u in range(code_size)]
+    scales = scales if scales is not None else [0.25] * code_size
+    if levels is None:
+        levels = [(i * 7) % (1 << bits) for i in range(count * code_size)]
+    head = magic + struct.pack("<IIIIIQI", version, code_size, bits, rows, columns, count, fingerprint)
+    tables = struct.pack("<%df" % code_size, *offsets) + struct.pack("<%df" % code_size, *scales)
+    payload = bytearray((count * code_size * bits + 7) // 8)
+    bit = 0
+    for level in levels:
+        for b in range(bits):
+            if level >> b & 1:
+                payload[bit // 8] |= 1 << (bit % 8)
+            bit += 1
+    body = head + tables + bytes(payload)
+    return body + struct.pack("<I", zlib.crc32(body) if crc is None else crc)
+
+
+valid_code = code_file(4, 8, 3)
+code_files = {
+    "valid_8_bits": valid_code,
+    "valid_3_bits": code_file(5, 3, 7),
+    "valid_16_bits_one_unit": code_file(1, 16, 2),
+    "valid_no_codes": code_file(2, 8, 0),
+    "empty": b"",
+    "short": valid_code[:20],
+    "bad_magic": code_file(4, 8, 3, magic=b"SNCODEX\n"),
+    "newer_version": code_file(4, 8, 3, version=2),
+    "zero_code_size": code_file(0, 8, 3, offsets=[], scales=[]),
+    "seventeen_bits": code_file(2, 17, 1, levels=[0, 0]),
+    "zero_rows": code_file(4, 8, 3, rows=0),
+    "huge_count": code_file(1, 8, 1) [:28] + struct.pack("<Q", 1 << 40) + code_file(1, 8, 1)[36:],
+    "truncated": valid_code[:-5],
+    "trailing_bytes": valid_code[:-4] + b"\0\0" + valid_code[-4:],
+    "bad_crc": code_file(4, 8, 3, crc=0xDEADBEEF),
+    "nan_scale": code_file(2, 8, 1, scales=[float("nan"), 1.0]),
+    "negative_scale": code_file(2, 8, 1, scales=[-1.0, 1.0]),
+}
+for name, content in code_files.items():
+    write("code_file_fuzz", name + ".codes", content)

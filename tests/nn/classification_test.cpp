@@ -152,4 +152,27 @@ TEST_CASE("a frozen encoder keeps its weights bitwise through fit; summary count
     CHECK(testing::bitwise_equal(head.kernel().value(), frozen_kernel));
 }
 
+TEST_CASE("get_weights and set_weights carry a trained encoder's weights into a fresh one, checked first") {
+    Sequential trained({Input(4), Dense(8, "relu"), Dense(2, "relu")}, "encoder");
+    trained.build(4, 1);
+    Sequential fresh({Input(4), Dense(8, "relu"), Dense(2, "relu")}, "encoder");
+    fresh.build(4, 2);
+    const std::vector<Tensor> weights = trained.get_weights();
+    REQUIRE(weights.size() == 4);
+    CHECK_FALSE(testing::bitwise_equal(fresh.weights(), trained.weights()));
+    fresh.set_weights(weights);
+    CHECK(testing::bitwise_equal(fresh.weights(), trained.weights()));
+    // Copies: changing the fresh model leaves the trained one alone.
+    fresh.parameters()[0].variable->value().fill(0.0f);
+    CHECK_FALSE(testing::bitwise_equal(fresh.weights(), trained.weights()));
+
+    Sequential other({Input(4), Dense(9, "relu"), Dense(2, "relu")});
+    other.build(4);
+    const Tensor before = other.weights();
+    CHECK_THROWS_WITH_AS(other.set_weights(weights), doctest::Contains("tensor 0 ('0.kernel') has shape [4, 9]"),
+                         std::invalid_argument);
+    CHECK(testing::bitwise_equal(other.weights(), before));
+    CHECK_THROWS_AS(other.set_weights({weights[0]}), std::invalid_argument);
+}
+
 }  // TEST_SUITE

@@ -9,6 +9,7 @@
 
 #include "tests/nn/io_support.hpp"
 #include "tests/support.hpp"
+#include "nn/io/code_file.hpp"
 #include "nn/io/idx.hpp"
 #include "nn/io/safetensors.hpp"
 #include "tensor/shape.hpp"
@@ -99,6 +100,12 @@ TEST_CASE("every safetensors seed file is read or refused with a FileError") {
         replay("safetensors_fuzz", [](const std::filesystem::path& path) { read_safetensors(path); });
     CHECK(accepted >= 4);
     CHECK(refused >= 10);
+}
+
+TEST_CASE("every code file seed is read or refused with a FileError") {
+    const auto [accepted, refused] = replay("code_file_fuzz", [](const std::filesystem::path& path) { read_code_file(path); });
+    CHECK(accepted == 4);
+    CHECK(refused == 13);
 }
 
 }

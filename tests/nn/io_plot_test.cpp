@@ -37,9 +37,25 @@ TEST_CASE("save_plot writes a PNG of the asked size and leaves no temporary file
     options.y_tick_labels = {{0.2, "low"}, {0.5, "high"}};
     save_plot(folder / "plot.png", {line}, options);  // replaces it
     CHECK(read_png_info(folder / "plot.png").width == 320);
+    // A log x axis (accuracy against labels per class): points at x <= 0 are left out, not an error.
+    PlotSeries per_class{"way", {0, 10, 100, 1000}, {50, 60, 70, 80}};
+    save_plot(folder / "plot.png", {per_class}, {.log_x = true});
+    CHECK(read_png_info(folder / "plot.png").width == 800);
     int files = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder)) ++files;
     CHECK(files == 1);
+    std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("save_confusion_matrix draws n x n counts with the class names; wrong sizes are refused") {
+    const auto folder = temp_folder();
+    const std::vector<std::string> names = {"cat", "dog", "bird"};
+    save_confusion_matrix(folder / "confusion.png", {5, 1, 0, 2, 7, 1, 0, 0, 9}, names, "3 classes");
+    CHECK(read_png_info(folder / "confusion.png").width == 760);
+    CHECK_THROWS_AS(save_confusion_matrix(folder / "bad.png", {1, 2, 3}, names, "short"), std::invalid_argument);
+    CHECK_THROWS_AS(save_confusion_matrix(folder / "bad.png", {1, 0, 0, 0, 1, 0, 0, 0, -1}, names, "negative"),
+                    std::invalid_argument);
+    CHECK_FALSE(std::filesystem::exists(folder / "bad.png"));
     std::filesystem::remove_all(folder);
 }
 

@@ -5,10 +5,15 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <vector>
 
+#include <zlib.h>
+
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/code_file.hpp"
 #include "nn/io/gzip.hpp"
 #include "nn/io/idx.hpp"
 #include "nn/io/mnist.hpp"
@@ -252,6 +257,53 @@ TEST_CASE("MNIST folders: images and labels must agree") {
     check_rows("MNIST folder", rows, [](const std::filesystem::path& folder) { read_mnist_split(folder, "train"); });
 }
 
+// A valid code file of 3 codes of 4 numbers at 8 bits, with `change` applied to its bytes; the
+// checksum is then computed again when `fix_checksum`, so that the field itself is what is refused.
+std::string code_file(const std::function<void(std::string&)>& change = {}, bool fix_checksum = true) {
+    TemporaryFolder scratch;
+    QuantizedCodes codes = quantize_codes(filled({3, 4}, 0.5f), 8);
+    codes.image_rows = 28;
+    codes.image_columns = 28;
+    write_code_file(scratch / "c", codes);
+    std::string bytes = read_raw(scratch / "c");
+    if (change) change(bytes);
+    if (fix_checksum && bytes.size() >= 4) {
+        const auto crc = static_cast<std::uint32_t>(
+            crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size() - 4)));
+        std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+    }
+    return bytes;
+}
+
+void put_u32(std::string& bytes, std::size_t offset, std::uint32_t value) { std::memcpy(bytes.data() + offset, &value, 4); }
+
+TEST_CASE("code files (ae_mnist decompress): each bad file is refused with the field or offset and the reason") {
+    const std::vector<BadInputRow> rows = {
+        {"empty file", raw(""), "not a code file: 0 bytes, shorter than the 44 of an empty one"},
+        {"a PNG", raw("\x89PNG\r\n\x1a\n" + std::string(60, '\0')), "offset 0: not a code file (no SNCODES magic)"},
+        {"a newer version", raw(code_file([](std::string& b) { put_u32(b, 8, 2); })),
+         "offset 8: code file version 2, this program reads version 1"},
+        {"code size 0", raw(code_file([](std::string& b) { put_u32(b, 12, 0); })), "offset 12: code size 0 outside 1-65536"},
+        {"17 bits per number", raw(code_file([](std::string& b) { put_u32(b, 16, 17); })),
+         "offset 16: 17 bits per number, outside 1-16"},
+        {"images of 0 rows", raw(code_file([](std::string& b) { put_u32(b, 20, 0); })), "offset 20: image size 0x28 outside 1-65535"},
+        {"2^40 images claimed", raw(code_file([](std::string& b) { put_u32(b, 32, 256); })),
+         "offset 28: 1099511627779 images, more than 2^32"},
+        {"cut short", raw(code_file([](std::string& b) { b.resize(b.size() - 5); }, false)),
+         "holds 83 bytes, but its header (3 codes of 4 numbers, 8 bits each) needs 88"},
+        {"bytes after the end", raw(code_file([](std::string& b) { b += "xy"; }, false)),
+         "holds 90 bytes, but its header (3 codes of 4 numbers, 8 bits each) needs 88"},
+        {"a flipped bit in the payload", raw(code_file([](std::string& b) { b[80] ^= 4; }, false)),
+         "offset 84: checksum mismatch: the file is corrupt"},
+        {"a NaN scale", raw(code_file([](std::string& b) { put_u32(b, 56, 0x7FC00000u); })),
+         "offset 40: code unit 0 has offset 0.500000 and scale nan (must be finite, the scale not negative)"},
+        {"missing file", [](const std::filesystem::path& f) { return f / "nowhere.codes"; },
+         "cannot open for reading: No such file or directory"},
+        {"a folder instead of a file", [](const std::filesystem::path& f) { return f; }, "is a folder, not a file"},
+    };
+    check_rows("code files", rows, [](const std::filesystem::path& path) { read_code_file(path); });
+}
+
 TEST_CASE("weight files: each bad safetensors file is refused with the field or offset and the reason") {
     const std::string kernel = entry("0.kernel", "[3,2]", 0, 24), bias = entry("0.bias", "[2]", 24, 32);
     const std::string good = saved_weights({{"0.kernel", filled({3, 2}, 1)}, {"0.bias", filled({2}, 1)}});
@@ -333,7 +385,7 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
         {"bottleneck 0", "ae_mnist", "--bottleneck 0", 2, "--bottleneck: Value 0 not in range 1 to 4096"},
         {"unknown loss", "ae_mnist", "--loss hinge", 2, "--loss: hinge not in {mse,bce}"},
         {"unknown subcommand", "ae_mnist", "frobnicate", 2,
-         "ae_mnist: unknown subcommand 'frobnicate'; the subcommands are conv, denoise, anomaly, vae, sparse, classify and encode (none: train)"},
+         "ae_mnist: unknown subcommand 'frobnicate'; the subcommands are conv, denoise, anomaly, vae, sparse, classify, pretrain, compress, decompress and encode (none: train)"},
         {"unknown flag", "ae_mnist", "--frobnicate", 2, "The following argument was not expected: --frobnicate"},
         {"threads negative", "ae_mnist", "--threads -1", 2, "--threads: Value -1 not in range 0 to 1024"},
         {"output folder under a file", "ae_mnist", "--data {data} --out {scratch}/file/out", 1,
