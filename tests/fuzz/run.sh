@@ -11,7 +11,7 @@ build=$(cd "$1" && pwd)
 seconds=$2
 shift 2
 targets=("$@")
-((${#targets[@]})) || targets=(idx_fuzz idx_gzip_fuzz safetensors_fuzz)
+((${#targets[@]})) || targets=(idx_fuzz idx_gzip_fuzz safetensors_fuzz code_file_fuzz)
 
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
