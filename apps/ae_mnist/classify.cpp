@@ -52,7 +52,7 @@ Result classify(const Representation& r, const Classifier& c, const MnistData& d
         const float* row = probabilities.data() + i * 10;
         confusion[data.test.labels[static_cast<std::size_t>(i)] * 10 + (std::max_element(row, row + 10) - row)] += 1;
     }
-    std::printf("  %-20s %-22s %8lld %9.2f%% %9.2f s\n", r.name.c_str(), c.name.c_str(),
+    std::printf("  %-20s %-24s %8lld %9.2f%% %9.2f s\n", r.name.c_str(), c.name.c_str(),
                 static_cast<long long>(r.features), 100 * accuracy, seconds);
     std::fflush(stdout);
     return {r.name, c.name, r.features, accuracy, seconds, confusion};
@@ -100,7 +100,7 @@ void run_classify(const Settings& s) {
                 "tested on the %lld test images:\n",
                 static_cast<long long>(data.train.images.rows()), s.classifier_epochs, static_cast<long long>(s.batch_size),
                 static_cast<long long>(data.test.images.rows()));
-    std::printf("  %-20s %-22s %8s %10s %11s\n", "representation", "classifier", "features", "accuracy", "training");
+    std::printf("  %-20s %-24s %8s %10s %11s\n", "representation", "classifier", "features", "accuracy", "training");
     std::vector<Result> results;
     for (const Representation& r : representations)
         for (const Classifier& c : classifiers) results.push_back(classify(r, c, data, s));
