@@ -11,6 +11,7 @@
 #include "nn/progress.hpp"
 #include "nn/sequential.hpp"
 #include "tensor/storage.hpp"
+#include "tensor/threads.hpp"
 
 namespace smallnet {
 
@@ -183,7 +184,28 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     const bool has_metrics = !m.metrics.empty();
     std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
     std::iota(order.begin(), order.end(), 0);
-    Tensor input_buffer, target_buffer;
+    // Two batches in flight: the worker threads convert the next one (a gather of scattered uint8
+    // rows, a sixth of a small model's step on one core) while this one trains.
+    struct Batch {
+        Tensor input, target, input_buffer, target_buffer;
+    };
+    Batch batches[2];
+    BackgroundTask next_batch;
+    const auto load = [&](std::int64_t step, Batch& b) {
+        const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
+        const std::int64_t count = end - begin;
+        b.input = options.shuffle ? x.gather(order.data() + begin, count, b.input_buffer) : x.batch(begin, end, b.input_buffer);
+        b.target = target_is_input ? b.input
+                 : options.shuffle ? y.gather(order.data() + begin, count, b.target_buffer)
+                                   : y.batch(begin, end, b.target_buffer);
+    };
+    // The rows of `step`'s batch, asked of the memory system ahead of its gather.
+    const auto prefetch = [&](std::int64_t step) {
+        if (!options.shuffle || step >= steps) return;
+        const std::int64_t begin = step * batch_size, count = std::min(batch_size, samples - begin);
+        x.prefetch(order.data() + begin, count);
+        if (!target_is_input) y.prefetch(order.data() + begin, count);
+    };
 
     ProgressDisplay progress(options.verbose, options.epochs, steps);
     History history;
@@ -198,20 +220,17 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         double loss_total = 0.0;
         PartSums parts;
         MetricSums metric_sums(m.metrics);
+        load(0, batches[0]);
+        prefetch(1);
         for (std::int64_t step = 0; step < steps; ++step) {
-            const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
-            const std::int64_t count = end - begin;
-            Tensor input = options.shuffle ? x.gather(order.data() + begin, count, input_buffer) : x.batch(begin, end, input_buffer);
-            Tensor target = target_is_input ? input
-                          : options.shuffle ? y.gather(order.data() + begin, count, target_buffer)
-                                            : y.batch(begin, end, target_buffer);
-            // The next batch's scattered rows arrive while this step computes (its gather took a
+            const std::int64_t end = std::min(samples, (step + 1) * batch_size);
+            const std::int64_t count = end - step * batch_size;
+            next_batch.wait();  // this step's batch, gathered during the last one
+            const Tensor input = batches[step % 2].input, target = batches[step % 2].target;
+            if (step + 1 < steps) next_batch.start([&, step] { load(step + 1, batches[(step + 1) % 2]); });
+            // Rows still scattered in memory arrive before they are gathered (the gather took a
             // third less time: 40 -> 28 ms per MNIST epoch, side by side).
-            if (options.shuffle && end < samples) {
-                const std::int64_t next_count = std::min(batch_size, samples - end);
-                x.prefetch(order.data() + end, next_count);
-                if (!target_is_input) y.prefetch(order.data() + end, next_count);
-            }
+            prefetch(step + 2);
 
             m.store->forget_gradients();
             terms.clear();

@@ -6,8 +6,11 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <exception>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/task_group.h>
 
 #include "tensor/parallel.hpp"
 
@@ -80,5 +83,43 @@ tbb::task_arena& worker_arena() {
     return *configured_pool().arena;
 }
 }  // namespace detail
+
+struct BackgroundTask::State {
+    tbb::task_group group;
+    tbb::task_arena* arena = nullptr;  // where the task was started; null when none is running
+    std::exception_ptr error;          // what the last task threw, when it ran at once
+};
+
+BackgroundTask::BackgroundTask() : state_(std::make_unique<State>()) {}
+
+BackgroundTask::~BackgroundTask() {
+    try {
+        wait();
+    } catch (...) {  // a destructor cannot report it; wait() is where callers see it
+    }
+}
+
+void BackgroundTask::start(std::function<void()> work) {
+    wait();
+    if (num_threads() == 1) {
+        try {
+            work();
+        } catch (...) {
+            state_->error = std::current_exception();
+        }
+        return;
+    }
+    state_->arena = &detail::worker_arena();
+    state_->arena->execute([&] { state_->group.run(std::move(work)); });
+}
+
+void BackgroundTask::wait() {
+    if (state_->arena) {
+        tbb::task_arena* arena = state_->arena;
+        state_->arena = nullptr;
+        arena->execute([&] { state_->group.wait(); });  // rethrows the task's exception
+    }
+    if (state_->error) std::rethrow_exception(std::exchange(state_->error, nullptr));
+}
 
 }  // namespace smallnet
