@@ -60,6 +60,7 @@ struct Settings {
     // pretrain
     std::vector<std::int64_t> labels_per_class = {10, 100, 1000};
     int seeds = 3;
+    std::int64_t classifier_steps = 2000;
     // compress, decompress
     std::string input, output;
     int bits = 8;

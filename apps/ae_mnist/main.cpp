@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
         ->delimiter(',')->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))->capture_default_str();
     pretrain->add_option("--seeds", s.seeds, "runs (labelled subsets and initial weights) per count")
         ->check(CLI::Range(1, 1000))->capture_default_str();
+    pretrain->add_option("--classifier-steps", s.classifier_steps, "training steps of 32 images for every classifier")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}))->capture_default_str();
 
     CLI::App* compress = app.add_subcommand(
         "compress", "compress an IDX file of images into the quantized codes of a trained autoencoder; compare with PCA");

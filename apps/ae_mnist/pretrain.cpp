@@ -21,9 +21,9 @@ const std::vector<Way> ways = {{"random weights", false, true},
                                {"pretrained, frozen", true, false},
                                {"pretrained, fine-tuned", true, true}};
 
-// Every classifier takes this many steps of 32 images (at least one epoch): the same training budget
-// for 100 labelled images as for 10,000.
-constexpr std::int64_t classifier_steps = 2000, classifier_batch = 32;
+// Every classifier takes --classifier-steps steps of 32 images (at least one epoch): the same training
+// budget for 100 labelled images as for 10,000.
+constexpr std::int64_t classifier_batch = 32;
 
 double test_accuracy(const Way& way, const std::vector<Tensor>& pretrained, const Data& x,
                      const std::vector<std::uint8_t>& labels, const MnistData& data, const Settings& s,
@@ -38,7 +38,7 @@ double test_accuracy(const Way& way, const std::vector<Tensor>& pretrained, cons
     classifier.compile(Adam(), "sparse_categorical_crossentropy", {.metrics = {"accuracy"}});
     const std::int64_t batch = std::min(classifier_batch, x.rows());
     const std::int64_t steps_per_epoch = (x.rows() + batch - 1) / batch;
-    const int epochs = static_cast<int>(std::max<std::int64_t>(1, (classifier_steps + steps_per_epoch - 1) / steps_per_epoch));
+    const int epochs = static_cast<int>(std::max<std::int64_t>(1, (s.classifier_steps + steps_per_epoch - 1) / steps_per_epoch));
     classifier.fit(x, labels, {.epochs = epochs, .batch_size = batch, .verbose = 0, .seed = seed});
     return *find_value(classifier.evaluate_parts(data.test.images, data.test.labels).values, "accuracy");
 }
@@ -80,7 +80,7 @@ void run_pretrain(const Settings& s) {
 
     std::printf("\nclassifiers (the encoder + Dense(10, softmax)) trained on N labelled images per class, %lld steps "
                 "of %lld; test accuracy on %lld images, mean ± sd over %d seed%s:\n",
-                static_cast<long long>(classifier_steps), static_cast<long long>(classifier_batch),
+                static_cast<long long>(s.classifier_steps), static_cast<long long>(classifier_batch),
                 static_cast<long long>(data.test.images.rows()), s.seeds, s.seeds == 1 ? "" : "s");
     std::printf("  %16s", "labels per class");
     for (const Way& way : ways) std::printf("  %24s", way.name.c_str());

@@ -252,7 +252,7 @@ TEST_CASE("ae_mnist pretrain: three ways for each count of labels, mean and spre
     write_tiny_mnist(data, 300, 100);
     const auto app = app_path("AE_MNIST", "ae_mnist");
     const AppRun run = run_app(app, "pretrain --data " + quoted(data.string()) + " --epochs 2 --batch-size 50 "
-                                    "--labels-per-class 2,5 --seeds 2 --out " + quoted((scratch / "pretrain").string()), scratch);
+                                    "--labels-per-class 2,5 --seeds 2 --classifier-steps 150 --out " + quoted((scratch / "pretrain").string()), scratch);
     INFO(run.out);
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
