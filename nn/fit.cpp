@@ -191,7 +191,6 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         Tensor input, target, input_buffer, target_buffer;
     };
     Batch batches[2];
-    BackgroundTask next_batch;
     const auto load = [&](std::int64_t step, Batch& b) {
         const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
         const std::int64_t count = end - begin;
@@ -203,6 +202,9 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     // What the background task runs; started through std::ref, so that no step allocates a closure.
     std::int64_t next_step = 0;
     const auto load_next = [&] { load(next_step, batches[next_step % 2]); };
+    // Declared after everything its task uses: when a step throws, its destructor waits for the task
+    // before any of that goes.
+    BackgroundTask next_batch;
     // The rows of `step`'s batch, asked of the memory system ahead of its gather.
     const auto prefetch = [&](std::int64_t step) {
         if (!options.shuffle || step >= steps) return;
