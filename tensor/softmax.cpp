@@ -163,7 +163,9 @@ double categorical_cross_entropy_sum(ClassScores scores, ClassTargets targets, c
     if (targets == ClassTargets::labels)
         for (std::int64_t r = 0; r < rows.count; ++r) label_of(target, r, rows.classes);
     // Serial, in row order: the sum is then the same on any thread count, and the rows are few.
-    std::vector<float> scratch(static_cast<std::size_t>(rows.classes));
+    // One row of scratch, kept per thread: a training step allocates nothing here once warm.
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<std::size_t>(rows.classes));
     double sum = 0.0;
     for (std::int64_t r = 0; r < rows.count; ++r) {
         const std::int64_t offset = r * rows.classes;

@@ -169,6 +169,11 @@ int main(int argc, char** argv) {
         return count > 0;
     };
     const bool conv_model = *conv || (*denoise && s.model == "conv");
+    if (*classify && !s.weights.empty() && given("--bottleneck")) {
+        std::fprintf(stderr, "ae_mnist: classify --weights takes the code size from the weights; --bottleneck does not "
+                             "apply\nRun with --help for more information.\n");
+        return exit_usage_error;
+    }
     if (conv_model && given("--bottleneck")) {
         std::fprintf(stderr, "ae_mnist: --bottleneck does not apply to the conv models: their code size is fixed by "
                              "their layers (the Keras blog's 4x4x8)\nRun with --help for more information.\n");

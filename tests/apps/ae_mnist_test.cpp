@@ -243,6 +243,10 @@ TEST_CASE("ae_mnist classify: the table of three representations and two classif
     CHECK(csv.find("raw pixels,softmax regression,784,1,") != std::string::npos);
     CHECK(read_png_info(scratch / "classify" / "confusion.png").width == 760);
     CHECK(run_app(app, "classify --classifier-epochs 0", scratch).exit_code == 2);
+    const AppRun both = run_app(app, "classify --weights " + quoted((scratch / "classify" / "classify.csv").string()) +
+                                         " --bottleneck 16", scratch);
+    CHECK(both.exit_code == 2);
+    CHECK(both.err.find("--bottleneck does not apply") != std::string::npos);
     std::filesystem::remove_all(scratch);
 }
 
