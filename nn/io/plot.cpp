@@ -1,22 +1,17 @@
 #include "nn/io/plot.hpp"
 
 #include <plstream.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <functional>
-#include <fcntl.h>
 #include <limits>
 #include <memory>
 #include <stdexcept>
-#include <system_error>
 
 #include "nn/io/atomic_file.hpp"
-#include "nn/io/file_error.hpp"
-#include "nn/io/input_file.hpp"
 #include "nn/io/png.hpp"
+#include "tensor/random.hpp"
 
 namespace smallnet {
 
@@ -178,6 +173,48 @@ void draw(plstream& pls, const std::vector<PlotSeries>& series, const PlotOption
 
 }  // namespace
 
+std::size_t count_dots(const std::vector<PlotSeries>& series) {
+    std::size_t dots = 0;
+    for (const PlotSeries& one : series) dots += one.style == SeriesStyle::points ? one.x.size() : 0;
+    return dots;
+}
+
+std::vector<PlotSeries> sample_dots(const std::vector<PlotSeries>& series, std::int64_t max_points) {
+    // Cairo takes about 50 us a dot: a million would take a minute, and thousands more than the eye can
+    // tell apart add nothing. Each series keeps its share of the sample (at least one dot, so a small
+    // class stays visible).
+    if (max_points < 1) throw std::invalid_argument("sample_dots: max_points must be at least 1");
+    const std::size_t dots = count_dots(series);
+    if (dots <= static_cast<std::size_t>(max_points)) return series;
+    std::vector<PlotSeries> sampled;
+    sampled.reserve(series.size());
+    Generator generator(dots);  // the same data gives the same picture
+    for (const PlotSeries& one : series) {
+        if (one.style != SeriesStyle::points) {
+            sampled.push_back(one);
+            continue;
+        }
+        PlotSeries& picked = sampled.emplace_back(PlotSeries{one.label, {}, {}, one.color, one.style, one.size});
+        const std::size_t n = one.x.size();
+        if (n == 0) continue;
+        const auto share = std::max<std::size_t>(
+            1, static_cast<std::size_t>(static_cast<double>(n) * static_cast<double>(max_points) / static_cast<double>(dots)));
+        // Selection sampling (Knuth's algorithm S): each point is taken with probability
+        // still-needed / still-left, which gives a uniform sample in the original order without a
+        // copy of the indices.
+        picked.x.reserve(share);
+        picked.y.reserve(share);
+        std::size_t needed = share;
+        for (std::size_t i = 0; i < n && needed > 0; ++i)
+            if (generator.below(n - i) < needed) {
+                picked.x.push_back(one.x[i]);
+                picked.y.push_back(one.y[i]);
+                --needed;
+            }
+    }
+    return sampled;
+}
+
 void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>& series, const PlotOptions& options) {
     if (series.empty()) throw std::invalid_argument("plot " + path.string() + ": no series");
     for (const PlotSeries& one : series) {
@@ -191,54 +228,47 @@ void save_plot(const std::filesystem::path& path, const std::vector<PlotSeries>&
                                             "' has a non-finite value at point " + std::to_string(i));
     }
     if (options.width < 16 || options.height < 16) throw std::invalid_argument("plot: picture too small");
+    if (options.max_points < 1) throw std::invalid_argument("plot " + path.string() + ": max_points must be at least 1");
     std::vector<Rgb> colours;
     for (const PlotSeries& one : series) colours.push_back(one.color);
-    draw_to_png(path, options.width, options.height, colours, [&](plstream& pls) { draw(pls, series, options); });
+
+    const std::size_t dots = count_dots(series);
+    if (dots <= static_cast<std::size_t>(options.max_points)) {
+        draw_to_png(path, options.width, options.height, colours, [&](plstream& pls) { draw(pls, series, options); });
+        return;
+    }
+    const std::vector<PlotSeries> sampled = sample_dots(series, options.max_points);
+    const std::size_t kept_dots = count_dots(sampled);
+    PlotOptions captioned = options;
+    captioned.title += " (" + std::to_string(kept_dots) + " of " + std::to_string(dots) + " points, sampled per series)";
+    draw_to_png(path, options.width, options.height, colours, [&](plstream& pls) { draw(pls, sampled, captioned); });
 }
 
 namespace {
 
 void draw_to_png(const std::filesystem::path& path, int width, int height, const std::vector<Rgb>& colours,
                  const std::function<void(plstream&)>& drawing) {
-    // PLplot only writes by name, so it draws into a temporary file beside the target whose bytes then go
-    // through the atomic writer like every other output; the temporary name is the writer's, so a run
-    // killed while drawing leaves nothing the next write does not clean up.
-    const std::filesystem::path temporary = temporary_path_for(path);
-    // Create the file first: PLplot ends the process when it cannot open its output.
+    // PLplot's memcairo device draws into our own buffer, so the PNG is encoded in memory and every
+    // byte reaches the disk through the checked atomic writer: PLplot's file devices do not check
+    // their writes and leave a cut picture on a full disk.
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255);
+    std::vector<PLINT> r = {255, 0}, g = {255, 0}, b = {255, 0};
+    for (const Rgb& colour : colours) {
+        r.push_back(colour.r);
+        g.push_back(colour.g);
+        b.push_back(colour.b);
+    }
     {
-        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) throw FileError(path, "cannot create " + temporary.string() + ": " + system_error_text(errno));
-        ::close(fd);
-    }
-    try {
-        std::vector<PLINT> r = {255, 0}, g = {255, 0}, b = {255, 0};
-        for (const Rgb& colour : colours) {
-            r.push_back(colour.r);
-            g.push_back(colour.g);
-            b.push_back(colour.b);
-        }
-        {
-            auto pls = std::make_unique<plstream>();
-            pls->sdev("pngcairo");
-            pls->sfnam(temporary.c_str());
-            pls->spage(0.0, 0.0, width, height, 0, 0);
-            pls->scolbg(255, 255, 255);
-            pls->scmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(r.size()));
-            pls->init();
-            drawing(*pls);
-        }  // deleting the stream finishes the file
-        const PngInfo info = read_png_info(temporary);
-        if (info.width != static_cast<std::uint32_t>(width) || info.height != static_cast<std::uint32_t>(height))
-            throw FileError(path, "PLplot wrote a " + std::to_string(info.width) + "x" + std::to_string(info.height) +
-                                      " picture, not " + std::to_string(width) + "x" + std::to_string(height));
-        const std::vector<std::byte> png = read_file(temporary);
-        std::filesystem::remove(temporary);
-        write_file_atomically(path, png);
-    } catch (...) {
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw;
-    }
+        auto pls = std::make_unique<plstream>();
+        pls->sdev("memcairo");
+        pls->smem(width, height, pixels.data());  // memcairo draws over what is there: white, as above
+        pls->scolbg(255, 255, 255);
+        pls->scmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(r.size()));
+        pls->init();
+        drawing(*pls);
+    }  // deleting the stream finishes the drawing
+    const std::vector<std::uint8_t> png = encode_png(pixels, width, height, 3);
+    write_file_atomically(path, std::as_bytes(std::span(png)));
 }
 
 }  // namespace

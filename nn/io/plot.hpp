@@ -2,10 +2,9 @@
 // Line and scatter plots as PNG files with axes, ticks, labels, a title and a legend, drawn by PLplot
 // through its cairo driver (Debian: libplplot-dev, plplot-driver-cairo; device "pngcairo").
 //
-// PLplot writes to a file name of its own: the plot goes to a temporary name in the target's folder,
-// is checked to be a PNG (without the cairo driver PLplot silently writes PostScript instead) and its
-// bytes are then written by the atomic writer (atomic_file.hpp), so a reader never sees a half-written
-// picture.
+// PLplot draws into memory (its memcairo device), the PNG is encoded in memory and written by the
+// atomic writer (atomic_file.hpp), so a reader never sees a half-written picture and a full disk is
+// an error, never a cut file.
 
 #include <cstdint>
 #include <filesystem>
@@ -46,10 +45,19 @@ struct PlotOptions {
     bool log_x = false;             // log10 x axis (likewise)
     bool equal_aspect = false;      // one unit is as long on both axes (scatter plots of 2-D points)
     bool legend_below = false;      // the legend under the plot (two columns), not inside its top right
+    // At most this many dots (points series) are drawn: above it, a seeded sample stratified by series,
+    // and the title says how many of how many are shown. Lines and segments are always drawn whole.
+    std::int64_t max_points = 20'000;
     // When not empty, the y axis is labelled with these (value, text) pairs instead of numbers (strip
     // plots by class).
     std::vector<std::pair<double, std::string>> y_tick_labels;
 };
+
+// How many dots (points series) the series hold, and a seeded sample of at most max_points of them
+// (stratified: each series keeps its share, at least one, in its original order; lines and segments
+// whole). save_plot draws the sample when there are more dots than its options' max_points.
+std::size_t count_dots(const std::vector<PlotSeries>& series);
+std::vector<PlotSeries> sample_dots(const std::vector<PlotSeries>& series, std::int64_t max_points);
 
 // Draws the series in order (later ones on top) and writes the PNG. Throws std::invalid_argument for
 // no data or non-finite values, FileError when the file cannot be written or is not a PNG.

@@ -72,4 +72,39 @@ TEST_CASE("save_plot refuses bad data and unwritable places") {
     std::filesystem::remove_all(folder);
 }
 
+TEST_CASE("plots of many points draw a seeded sample stratified by series, in the original order") {
+    PlotSeries many{"many", {}, {}, palette_color(0), SeriesStyle::points, 0.3};
+    for (int i = 0; i < 300'000; ++i) many.x.push_back(i), many.y.push_back(-i);
+    PlotSeries few{"few", {5, 6, 7}, {1, 2, 3}, palette_color(1), SeriesStyle::points, 0.3};
+    PlotSeries curve{"curve", {0, 1, 2, 3}, {0, 1, 4, 9}, palette_color(2), SeriesStyle::line, 1.0};
+    CHECK(count_dots({many, few, curve}) == 300'003);
+    const std::vector<PlotSeries> sample = sample_dots({many, few, curve}, 1000);
+    REQUIRE(sample.size() == 3);
+    CHECK(sample[0].x.size() == 999);  // its share of 1000
+    CHECK(sample[1].x.size() == 1);    // a small series keeps a dot
+    CHECK(sample[2].x == curve.x);     // lines are drawn whole
+    for (std::size_t i = 0; i < sample[0].x.size(); ++i) {
+        CHECK(sample[0].y[i] == -sample[0].x[i]);  // pairs stay together
+        if (i > 0) CHECK(sample[0].x[i] > sample[0].x[i - 1]);
+    }
+    // Spread over the whole series, not its start.
+    CHECK(sample[0].x.front() < 3'000);
+    CHECK(sample[0].x.back() > 297'000);
+    const std::vector<PlotSeries> again = sample_dots({many, few, curve}, 1000);
+    CHECK(again[0].x == sample[0].x);
+    CHECK(sample_dots({few}, 1000)[0].x == few.x);  // under the limit: untouched
+    CHECK_THROWS_AS(sample_dots({few}, 0), std::invalid_argument);
+
+    const auto folder = temp_folder();
+    PlotOptions options;
+    options.title = "a million dots";
+    options.width = 200;
+    options.height = 150;
+    many.x.resize(1'000'000, 1.0);
+    many.y.resize(1'000'000, 2.0);
+    save_plot(folder / "many.png", {many, few}, options);
+    CHECK(read_png_info(folder / "many.png").width == 200);
+    std::filesystem::remove_all(folder);
+}
+
 }
