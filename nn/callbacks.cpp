@@ -69,19 +69,28 @@ bool ModelCheckpoint::on_epoch_end(const EpochLogs& logs, Sequential& model) {
         best_ = value;
         have_best_ = true;
     }
+    save_finite_weights(model, "after epoch " + std::to_string(logs.epoch));
+    return true;
+}
+
+void ModelCheckpoint::on_train_end(Sequential& model, History& history) {
+    if (history.interrupted && !options_.save_best_only && history.steps_trained > 0)
+        save_finite_weights(model, "when stopped " + history.interrupted->describe());
+}
+
+void ModelCheckpoint::save_finite_weights(Sequential& model, const std::string& when) {
     // fit stops at a non-finite loss, but the last step's update can still overflow the weights;
     // writing them would replace the last good checkpoint with one that is useless.
     for (const auto& parameter : model.parameters()) {
         const auto values = parameter.variable->value().values();
         for (std::size_t i = 0; i < values.size(); ++i)
             if (!std::isfinite(values[i]))
-                throw std::runtime_error("ModelCheckpoint: after epoch " + std::to_string(logs.epoch) + " weight '" +
-                                         parameter.name + "' holds " + (std::isnan(values[i]) ? "NaN" : "infinity") +
-                                         " at element " + std::to_string(i) + "; training stopped and " +
-                                         path_.string() + " keeps the last good weights");
+                throw std::runtime_error("ModelCheckpoint: " + when + " weight '" + parameter.name + "' holds " +
+                                         (std::isnan(values[i]) ? "NaN" : "infinity") + " at element " +
+                                         std::to_string(i) + "; training stopped and " + path_.string() +
+                                         " keeps the last good weights");
     }
     model.save_weights(path_);
-    return true;
 }
 
 }  // namespace smallnet

@@ -65,15 +65,19 @@ struct ModelCheckpointOptions {
     bool save_best_only = false;  // otherwise after every epoch
 };
 
-// Saves the weights (safetensors, written atomically) after each epoch or at each new best. Weights
-// holding NaN or infinity are never saved: training stops with an error and the file keeps the last
-// good ones.
+// Saves the weights (safetensors, written atomically) after each epoch or at each new best, and
+// (saving after every epoch) when a stop request (Ctrl-C) ends fit mid-run, so that what was trained
+// is kept. Weights holding NaN or infinity are never saved: training stops with an error and the
+// file keeps the last good ones.
 class ModelCheckpoint : public Callback {
 public:
     explicit ModelCheckpoint(std::filesystem::path path, ModelCheckpointOptions options = {});
     bool on_epoch_end(const EpochLogs& logs, Sequential& model) override;
+    void on_train_end(Sequential& model, History& history) override;
 
 private:
+    void save_finite_weights(Sequential& model, const std::string& when);
+
     std::filesystem::path path_;
     ModelCheckpointOptions options_;
     double best_ = 0.0;

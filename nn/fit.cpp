@@ -8,6 +8,7 @@
 #include <string>
 
 #include "autograd/ops/arithmetic.hpp"
+#include "nn/interrupt.hpp"
 #include "nn/parameter_store.hpp"
 #include "nn/progress.hpp"
 #include "nn/sequential.hpp"
@@ -218,6 +219,10 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     for (auto& callback : options.callbacks) callback->on_train_begin(*this);
 
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+        if (stop_requested()) {  // asked before the epoch's first step
+            history.interrupted = StopPoint{epoch, 0, steps};
+            break;
+        }
         progress.start_epoch(epoch);
         const auto start = Clock::now();
         if (options.shuffle)  // Fisher-Yates from the seeded generator: the same order on any machine
@@ -267,11 +272,21 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
 
             loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
             parts.add_step(compiled.value().item(), terms, count);
+            if (anything_to_train) ++history.steps_trained;
             if (progress.would_draw(step + 1)) {
                 NamedValues so_far = parts.means(end);
                 metric_sums.append_to(so_far);
                 progress.update(step + 1, loss_total / static_cast<double>(end), so_far);
             }
+            // Ctrl-C: the step is whole (its update made); the epoch is left unfinished.
+            if (stop_requested() && step + 1 < steps) {
+                history.interrupted = StopPoint{epoch, step + 1, steps};
+                break;
+            }
+        }
+        if (history.interrupted) {
+            next_batch.wait();
+            break;
         }
         EpochLogs logs;
         logs.epoch = epoch;
@@ -289,6 +304,10 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         bool keep_going = true;
         for (auto& callback : options.callbacks) keep_going = callback->on_epoch_end(logs, *this) && keep_going;
         if (!keep_going) break;
+        if (stop_requested() && epoch < options.epochs) {  // during the validation or the callbacks
+            history.interrupted = StopPoint{epoch + 1, 0, steps};
+            break;
+        }
     }
     for (auto& callback : options.callbacks) callback->on_train_end(*this, history);
     return history;

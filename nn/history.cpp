@@ -8,4 +8,8 @@ std::optional<double> find_value(const NamedValues& values, std::string_view nam
     return std::nullopt;
 }
 
+std::string StopPoint::describe() const {
+    return "at epoch " + std::to_string(epoch) + ", step " + std::to_string(step) + " of " + std::to_string(steps);
+}
+
 }  // namespace smallnet

@@ -1,6 +1,7 @@
 #pragma once
 // History: what fit returns, one entry per epoch, as Keras' History.history.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,10 +27,23 @@ struct EpochLogs {
     NamedValues values;
 };
 
+// Where fit stopped when asked to (Ctrl-C, SIGTERM: nn/interrupt.hpp): the last step made, counted
+// from 1 (0: stopped before the epoch's first step) of the epoch's steps.
+struct StopPoint {
+    int epoch = 0;
+    std::int64_t step = 0;
+    std::int64_t steps = 0;
+    // "at epoch 2, step 31 of 235"
+    std::string describe() const;
+};
+
 struct History {
-    std::vector<EpochLogs> epochs;
+    std::vector<EpochLogs> epochs;  // the finished epochs
     bool stopped_early = false;
     int best_epoch = 0;  // set by EarlyStopping with restore_best_weights
+    std::optional<StopPoint> interrupted;  // set when a stop request ended fit
+    // How many steps changed the weights before the stop (every step when not interrupted).
+    std::int64_t steps_trained = 0;
 };
 
 }  // namespace smallnet

@@ -7,17 +7,51 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "nn/interrupt.hpp"
 #include "nn/io/file_error.hpp"
 
 namespace smallnet {
 
+namespace {
+
+std::vector<std::string>& error_notes() {
+    static std::vector<std::string> notes;
+    return notes;
+}
+
+void print_notes(std::string_view program) {
+    for (const std::string& note : error_notes())
+        std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), note.c_str());
+    error_notes().clear();
+}
+
+}  // namespace
+
+void add_error_note(std::string note) { error_notes().push_back(std::move(note)); }
+
 int run_program(std::string_view program, const std::function<void()>& body) {
+    install_interrupt_handlers();
+    const int name_length = static_cast<int>(program.size());
     try {
         body();
+        if (const int signal = stop_signal(); signal != 0) {
+            // The stop came after the last place that checks for one: every output was written.
+            std::fflush(stdout);
+            std::fprintf(stderr, "%.*s: %s\n", name_length, program.data(),
+                         Interrupted(signal, "after training; every output was written").what());
+            return exit_code_for_signal(signal);
+        }
         return 0;
+    } catch (const Interrupted& stop) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%.*s: %s\n", name_length, program.data(), stop.what());
+        print_notes(program);
+        return stop.exit_code();
     } catch (const std::exception& error) {
         std::fflush(stdout);
-        std::fprintf(stderr, "%.*s: error: %s\n", static_cast<int>(program.size()), program.data(), error.what());
+        std::fprintf(stderr, "%.*s: error: %s\n", name_length, program.data(), error.what());
+        print_notes(program);
+        if (const int signal = stop_signal(); signal != 0) return exit_code_for_signal(signal);
         return dynamic_cast<const UsageError*>(&error) ? exit_usage_error : exit_runtime_error;
     }
 }

@@ -26,9 +26,15 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
-// Runs `body`; an exception becomes "<program>: error: <what>" on stderr and exit code 1 (2 for a
-// UsageError).
+// Runs `body` with the Ctrl-C/SIGTERM handlers of nn/interrupt.hpp installed; an exception becomes
+// "<program>: error: <what>" on stderr and exit code 1 (2 for a UsageError), followed by the notes
+// added while the stack unwound (which output files were kept). Interrupted becomes
+// "<program>: <what>" and exit code 128 + signal; so does a stop asked for after the last check.
 int run_program(std::string_view program, const std::function<void()>& body);
+
+// A line run_program prints after the error that ends the program (an OutputFolder's "its files from
+// before are unchanged"); for code that runs while an exception unwinds and cannot add to its message.
+void add_error_note(std::string note);
 
 // Creates `folder` and its parents when missing and checks that a file can be created in it;
 // FileError when that fails or a file is in the way.

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "nn/io/file_error.hpp"
+#include "nn/io/pending_removal.hpp"
 
 namespace smallnet {
 
@@ -60,7 +61,7 @@ void remove_stale_temporaries(const std::filesystem::path& path) {
 class TemporaryFile {
 public:
     TemporaryFile(const std::filesystem::path& target, std::filesystem::path temporary)
-        : target_(target), temporary_(std::move(temporary)) {
+        : target_(target), temporary_(std::move(temporary)), pending_(temporary_) {
         do {
             descriptor_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         } while (descriptor_ < 0 && errno == EINTR);
@@ -75,6 +76,7 @@ public:
     ~TemporaryFile() {
         if (descriptor_ >= 0) ::close(descriptor_);
         if (!committed_) ::unlink(temporary_.c_str());
+        pending_.release();
     }
     TemporaryFile(const TemporaryFile&) = delete;
     TemporaryFile& operator=(const TemporaryFile&) = delete;
@@ -94,11 +96,14 @@ public:
         if (::close(descriptor) != 0) fail("cannot close", errno);
         if (::rename(temporary_.c_str(), target_.c_str()) != 0) fail("cannot rename over the target", errno);
         committed_ = true;
+        pending_.release();
     }
 
 private:
     const std::filesystem::path& target_;
     std::filesystem::path temporary_;
+    // Registered before the file exists, so that a second Ctrl-C at any moment removes it.
+    PendingRemoval pending_;
     int descriptor_ = -1;
     bool committed_ = false;
 };

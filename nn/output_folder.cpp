@@ -1,0 +1,174 @@
+#include "nn/output_folder.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+#include <system_error>
+
+#include "nn/interrupt.hpp"
+#include "nn/io/file_error.hpp"
+#include "nn/program.hpp"
+
+namespace smallnet {
+
+namespace {
+
+const std::string staging_prefix = ".smallnet-staging.";
+
+// A run killed outright (SIGKILL, a power cut) leaves its staging folder; the next run into the same
+// folder removes those whose process is gone.
+void remove_stale_staging(const std::filesystem::path& folder) {
+    std::error_code error;
+    std::filesystem::directory_iterator entry(folder, error), end;
+    for (; !error && entry != end; entry.increment(error)) {
+        const std::string name = entry->path().filename().string();
+        if (name.compare(0, staging_prefix.size(), staging_prefix) != 0) continue;
+        pid_t pid = 0;
+        try {
+            pid = static_cast<pid_t>(std::stol(name.substr(staging_prefix.size())));
+        } catch (const std::exception&) {
+            continue;
+        }
+        if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+        std::error_code ignored;
+        std::filesystem::remove_all(entry->path(), ignored);
+    }
+}
+
+void sync_folder(const std::filesystem::path& folder) {
+    const int descriptor = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (descriptor < 0) throw FileError(folder, "cannot open the folder to flush it: " + system_error_text(errno));
+    const int result = ::fsync(descriptor);
+    const int error = errno;
+    ::close(descriptor);
+    if (result != 0) throw FileError(folder, "cannot flush the folder: " + system_error_text(error));
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string text;
+    for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+    return text;
+}
+
+}  // namespace
+
+OutputFolder::OutputFolder(std::filesystem::path folder, std::vector<std::string> expected)
+    : folder_(std::move(folder)), expected_(std::move(expected)) {
+    if (folder_.empty()) folder_ = ".";
+    // A folder that takes no files (permissions, a read-only mount, a file in the way) is reported
+    // now, not after the whole training run.
+    std::error_code error;
+    if (std::filesystem::exists(folder_, error)) {
+        if (!std::filesystem::is_directory(folder_, error)) throw FileError(folder_, "not a folder");
+        if (::access(folder_.c_str(), W_OK | X_OK) != 0)
+            throw FileError(folder_, "cannot write into the output folder: " + system_error_text(errno));
+        return;
+    }
+    std::filesystem::path parent = std::filesystem::absolute(folder_, error).parent_path();
+    while (!parent.empty() && !std::filesystem::exists(parent, error) && parent != parent.root_path())
+        parent = parent.parent_path();
+    if (!std::filesystem::is_directory(parent, error))
+        throw FileError(folder_, "cannot create the output folder: " + parent.string() + " is not a folder");
+    if (::access(parent.c_str(), W_OK | X_OK) != 0)
+        throw FileError(folder_, "cannot create the output folder in " + parent.string() + ": " + system_error_text(errno));
+}
+
+void OutputFolder::create() {
+    // The folders this run creates, outermost first, so that a failed run can remove them again.
+    std::vector<std::filesystem::path> missing;
+    std::error_code error;
+    for (std::filesystem::path p = std::filesystem::absolute(folder_, error); !p.empty() && !std::filesystem::exists(p, error);
+         p = p.parent_path()) {
+        missing.insert(missing.begin(), p);
+        if (p == p.root_path()) break;
+    }
+    for (const std::filesystem::path& p : missing) {
+        pending_.emplace_back(p);  // registered before it exists: a second Ctrl-C removes it if empty
+        if (::mkdir(p.c_str(), 0777) != 0 && errno != EEXIST)
+            throw FileError(folder_, "cannot create the output folder (" + p.string() + "): " + system_error_text(errno));
+        created_.insert(created_.begin(), p);
+    }
+    if (!std::filesystem::is_directory(folder_, error)) throw FileError(folder_, "not a folder");
+    remove_stale_staging(folder_);
+    staging_ = folder_ / (staging_prefix + std::to_string(::getpid()));
+    pending_.emplace_back(staging_);
+    if (::mkdir(staging_.c_str(), 0777) != 0 && errno != EEXIST)
+        throw FileError(folder_, "cannot write into the output folder (creating " + staging_.filename().string() +
+                                     "): " + system_error_text(errno));
+}
+
+std::filesystem::path OutputFolder::file(const std::string& name) {
+    if (committed_) throw std::logic_error("OutputFolder " + folder_.string() + ": " + name + " after commit()");
+    if (staging_.empty()) create();
+    const std::filesystem::path path = staging_ / name;
+    for (const std::string& staged : staged_)
+        if (staged == name) return path;  // written again: replaces the staged one
+    staged_.push_back(name);
+    pending_.emplace_back(path);
+    return path;
+}
+
+void OutputFolder::commit() {
+    committed_ = true;
+    if (staging_.empty()) return;
+    std::vector<std::string> moved;
+    for (const std::string& name : staged_) {
+        std::error_code error;
+        if (!std::filesystem::exists(staging_ / name, error)) continue;  // asked for, never written
+        if (::rename((staging_ / name).c_str(), (folder_ / name).c_str()) != 0) {
+            const int failure = errno;
+            std::vector<std::string> left(staged_.begin() + static_cast<std::ptrdiff_t>(moved.size()), staged_.end());
+            discard();
+            throw FileError(folder_ / name, "cannot move into place: " + system_error_text(failure) +
+                                                (moved.empty() ? std::string() : "; replaced: " + joined(moved)) +
+                                                "; not replaced: " + joined(left));
+        }
+        moved.push_back(name);
+    }
+    staged_ = moved;
+    ::rmdir(staging_.c_str());
+    pending_.clear();  // everything is in place: nothing left to remove on a second Ctrl-C
+    created_.clear();
+    sync_folder(folder_);
+}
+
+void OutputFolder::discard() noexcept {
+    std::error_code ignored;
+    if (!staging_.empty()) std::filesystem::remove_all(staging_, ignored);
+    for (const std::filesystem::path& p : created_) ::rmdir(p.c_str());  // only while empty
+    created_.clear();
+    pending_.clear();
+}
+
+OutputFolder::~OutputFolder() {
+    if (committed_) return;
+    if (stop_requested()) {
+        // Stopped by Ctrl-C: the staged files are whole (each was written atomically) and hold what
+        // was trained, so they go in place.
+        try {
+            commit();
+            if (!staged_.empty()) add_error_note("wrote " + folder_.string() + ": " + joined(staged_));
+        } catch (const std::exception& error) {
+            add_error_note(error.what());
+        }
+        return;
+    }
+    discard();
+    std::vector<std::string> kept;
+    std::vector<std::string> names = expected_;
+    for (const std::string& name : staged_)
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    std::error_code error;
+    for (const std::string& name : names)
+        if (std::filesystem::is_regular_file(folder_ / name, error)) kept.push_back(name);
+    add_error_note(kept.empty() ? "nothing was written to " + folder_.string()
+                                : "nothing was written to " + folder_.string() + "; its files from before are unchanged: " +
+                                      joined(kept));
+}
+
+}  // namespace smallnet
