@@ -1,11 +1,11 @@
 #include "nn/io/gzip.hpp"
 
 #include <algorithm>
-#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
 #include <zlib.h>
 
@@ -16,41 +16,53 @@ namespace smallnet {
 namespace {
 
 constexpr std::size_t max_zlib_chunk = std::size_t{1} << 30;  // zlib counts in (unsigned) int
+constexpr std::size_t compressed_buffer_bytes = std::size_t{1} << 17;
 
-gzFile as_gz(void* handle) { return static_cast<gzFile>(handle); }
-
-// gzerror's text starts with the path, which FileError already gives.
-std::string zlib_reason(const char* message, const std::filesystem::path& path) {
-    std::string text = message ? message : "unknown error";
-    const std::string prefix = path.string() + ": ";
-    if (text.rfind(prefix, 0) == 0) text.erase(0, prefix.size());
-    return "zlib: " + text;
+std::string hex_byte(unsigned value) {
+    char text[8];
+    std::snprintf(text, sizeof text, "0x%02X", value & 0xFFu);
+    return text;
 }
 
 }  // namespace
+
+struct MaybeGzipInput::Inflater {
+    z_stream stream{};
+    std::vector<std::byte> buffer = std::vector<std::byte>(compressed_buffer_bytes);
+    std::uint64_t bytes_from_file = 0;  // compressed bytes read into the buffer so far
+    std::vector<std::byte> ahead = std::vector<std::byte>(2 * compressed_buffer_bytes);  // inflated, not yet read
+    std::size_t ahead_begin = 0, ahead_end = 0;
+    bool finished = false;  // the last member and what follows it are checked
+
+    Inflater() {
+        // windowBits 15 + 16: a gzip header and trailer, whose CRC-32 and length inflate checks.
+        if (inflateInit2(&stream, 15 + 16) != Z_OK) throw std::bad_alloc();
+    }
+    ~Inflater() { inflateEnd(&stream); }
+    Inflater(const Inflater&) = delete;
+    Inflater& operator=(const Inflater&) = delete;
+
+    // Where in the file the next byte to inflate is.
+    std::uint64_t position() const { return bytes_from_file - stream.avail_in; }
+};
 
 MaybeGzipInput::MaybeGzipInput(const std::filesystem::path& path)
     : path_(path), raw_(std::make_unique<InputFile>(path)) {
     sniffed_count_ = raw_->read_some(sniffed_);
     const bool gzip = sniffed_count_ == 2 && sniffed_[0] == std::byte{0x1f} && sniffed_[1] == std::byte{0x8b};
     if (!gzip) return;
-    // zlib opens the file again by name, which would start a pipe over without its first two bytes.
-    if (!raw_->regular())
-        throw FileError(path, "gzip data from a pipe or a device is not supported; decompress it first (zcat)");
-    raw_.reset();
-    errno = 0;
-    gzip_ = gzopen(path.c_str(), "rb");
-    if (!gzip_) throw FileError(path, "cannot open as gzip: " + system_error_text(errno ? errno : ENOMEM));
-    gzbuffer(as_gz(gzip_), 1 << 17);
+    inflater_ = std::make_unique<Inflater>();
+    std::copy_n(sniffed_, sniffed_count_, inflater_->buffer.data());
+    inflater_->stream.next_in = reinterpret_cast<Bytef*>(inflater_->buffer.data());
+    inflater_->stream.avail_in = static_cast<uInt>(sniffed_count_);
+    inflater_->bytes_from_file = sniffed_count_;
 }
 
-MaybeGzipInput::~MaybeGzipInput() {
-    if (gzip_) gzclose(as_gz(gzip_));
-}
+MaybeGzipInput::~MaybeGzipInput() = default;
 
 std::size_t MaybeGzipInput::read(std::span<std::byte> out) {
     std::size_t done = 0;
-    if (!gzip_) {
+    if (!inflater_) {
         const std::size_t from_sniff = std::min(out.size(), sniffed_count_ - sniffed_used_);
         std::copy_n(sniffed_ + sniffed_used_, from_sniff, out.data());
         sniffed_used_ += from_sniff;
@@ -62,41 +74,106 @@ std::size_t MaybeGzipInput::read(std::span<std::byte> out) {
     return done;
 }
 
+std::size_t MaybeGzipInput::compressed_ready(std::size_t wanted) {
+    z_stream& stream = inflater_->stream;
+    if (stream.avail_in >= wanted) return stream.avail_in;
+    std::vector<std::byte>& buffer = inflater_->buffer;
+    const std::size_t kept = stream.avail_in;
+    if (kept > 0) std::memmove(buffer.data(), stream.next_in, kept);
+    const std::size_t got = raw_->read_some(std::span(buffer).subspan(kept));
+    inflater_->bytes_from_file += got;
+    stream.next_in = reinterpret_cast<Bytef*>(buffer.data());
+    stream.avail_in = static_cast<uInt>(kept + got);
+    return stream.avail_in;
+}
+
 std::size_t MaybeGzipInput::read_gzip(std::span<std::byte> out) {
+    Inflater& z = *inflater_;
     std::size_t done = 0;
     while (done < out.size()) {
-        const auto chunk = static_cast<unsigned>(std::min(out.size() - done, max_zlib_chunk));
-        const int got = gzread(as_gz(gzip_), out.data() + done, chunk);
-        if (got > 0) {
-            done += static_cast<std::size_t>(got);
+        if (z.ahead_begin < z.ahead_end) {
+            const std::size_t count = std::min(out.size() - done, z.ahead_end - z.ahead_begin);
+            std::copy_n(z.ahead.data() + z.ahead_begin, count, out.data() + done);
+            z.ahead_begin += count;
+            done += count;
             continue;
         }
-        int error = Z_OK;
-        const char* message = gzerror(as_gz(gzip_), &error);
-        if (got == 0 && error == Z_OK) break;  // the real end, CRC and length verified
-        const std::uint64_t where = offset_ + done;
-        if (error == Z_BUF_ERROR)
-            throw FileError(path_, where, "truncated gzip stream: " + zlib_reason(message, path_));
-        if (error == Z_ERRNO) throw FileError(path_, where, "read error: " + system_error_text(errno));
-        // zlib decompresses ahead of the reader, so a damaged trailer is reported at whatever offset
-        // the reader had reached; say where the damage is.
-        const std::string reason = zlib_reason(message, path_);
-        const bool trailer = reason.find("incorrect data check") != std::string::npos ||
-                             reason.find("incorrect length check") != std::string::npos;
-        throw FileError(path_, where, "corrupt gzip data: " + reason +
-                                          (trailer ? " (the CRC-32 or length in the gzip trailer, the file's last 8 "
-                                                     "bytes, does not match the decompressed data)"
-                                                   : ""));
+        if (z.finished) break;
+        // As gzread does, a small read inflates a whole buffer ahead: damage a little past the bytes
+        // asked for is then reported as corrupt gzip data before the reader has taken garbage for a
+        // header. A large read inflates straight into the caller's memory.
+        if (out.size() - done >= z.ahead.size()) {
+            done += inflate_into(out.subspan(done), offset_ + done);
+        } else {
+            z.ahead_begin = 0;
+            z.ahead_end = inflate_into(z.ahead, offset_ + done);
+        }
     }
     return done;
 }
 
+std::size_t MaybeGzipInput::inflate_into(std::span<std::byte> into, std::uint64_t offset) {
+    z_stream& stream = inflater_->stream;
+    std::size_t produced = 0;
+    while (produced < into.size() && !inflater_->finished) {
+        if (stream.avail_in == 0) compressed_ready(1);  // stays 0 at the end of the file
+        const auto chunk = static_cast<uInt>(std::min(into.size() - produced, max_zlib_chunk));
+        stream.next_out = reinterpret_cast<Bytef*>(into.data() + produced);
+        stream.avail_out = chunk;
+        const int status = inflate(&stream, Z_NO_FLUSH);
+        produced += chunk - stream.avail_out;
+        if (status == Z_OK) continue;
+        if (status == Z_STREAM_END) {
+            if (!next_member()) inflater_->finished = true;
+            continue;
+        }
+        if (status == Z_MEM_ERROR) throw std::bad_alloc();
+        const std::uint64_t where = offset + produced;
+        // No progress with room to write: inflate needs input the file does not have.
+        if (status == Z_BUF_ERROR)
+            throw FileError(path_, where, "truncated gzip stream: zlib: unexpected end of file");
+        const std::string reason = "zlib: " + (stream.msg ? std::string(stream.msg) : "error " + std::to_string(status));
+        const bool trailer = reason.find("incorrect data check") != std::string::npos ||
+                             reason.find("incorrect length check") != std::string::npos;
+        throw FileError(path_, where, "corrupt gzip data: " + reason +
+                                          (trailer ? " (the CRC-32 or length in the gzip trailer, the 8 bytes that end "
+                                                     "a member, does not match the decompressed data)"
+                                                   : ""));
+    }
+    return produced;
+}
+
+bool MaybeGzipInput::next_member() {
+    z_stream& stream = inflater_->stream;
+    const std::size_t ready = compressed_ready(2);
+    if (ready == 0) return false;
+    if (ready >= 2 && stream.next_in[0] == 0x1f && stream.next_in[1] == 0x8b) {
+        if (inflateReset(&stream) != Z_OK) throw std::logic_error("MaybeGzipInput: inflateReset failed");
+        return true;
+    }
+    // Only zero bytes may follow the last member: tar pads an archive to whole blocks, and gzip -t
+    // accepts them. Anything else gzread skipped silently, and gzip -t reports as trailing garbage.
+    const std::uint64_t start = inflater_->position();
+    while (compressed_ready(1) > 0) {
+        Bytef* const end = stream.next_in + stream.avail_in;
+        const Bytef* nonzero = std::find_if(stream.next_in, end, [](Bytef b) { return b != 0; });
+        if (nonzero != end) {
+            const std::uint64_t at = inflater_->position() + static_cast<std::uint64_t>(nonzero - stream.next_in);
+            throw FileError(path_, "trailing garbage after the gzip stream, from byte " + std::to_string(start) +
+                                       " of the file (" + hex_byte(*nonzero) + " at byte " + std::to_string(at) +
+                                       "); only zero bytes (tar's padding) may follow the last member's trailer");
+        }
+        stream.next_in = end;
+        stream.avail_in = 0;
+    }
+    std::fprintf(stderr, "warning: %s: %llu zero bytes after the gzip stream ignored (tar padding)\n",
+                 path_.c_str(), static_cast<unsigned long long>(inflater_->position() - start));
+    return false;
+}
+
 void MaybeGzipInput::close() {
+    inflater_.reset();
     raw_.reset();
-    if (!gzip_) return;
-    const int result = gzclose(as_gz(std::exchange(gzip_, nullptr)));
-    if (result == Z_BUF_ERROR) throw FileError(path_, offset_, "truncated gzip stream (reported on close)");
-    if (result != Z_OK) throw FileError(path_, offset_, "gzip error on close: zlib code " + std::to_string(result));
 }
 
 void write_gzip(FileWriter& out, std::initializer_list<std::span<const std::byte>> parts) {

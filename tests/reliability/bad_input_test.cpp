@@ -1,10 +1,12 @@
 // Every bad input issue 6 lists, one table row each, fed to the reader or program that takes it: the
 // error must say what is wrong, where (file and offset, field, flag) and why, and a program must exit
 // non-zero before it starts training.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -62,6 +64,31 @@ std::string damaged_gzip(const std::function<void(std::string&)>& damage) {
     std::string bytes = gzip_of(u8_idx({50, 40}));
     damage(bytes);
     return bytes;
+}
+
+// What `action` writes on stderr (file descriptor 2), which is sent to a file meanwhile.
+template <class Action>
+std::string stderr_of(Action&& action) {
+    TemporaryFolder scratch;
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    const int capture = ::open((scratch / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    REQUIRE((saved >= 0 && capture >= 0));
+    ::dup2(capture, 2);
+    ::close(capture);
+    const auto restore = [&] {
+        std::fflush(stderr);
+        ::dup2(saved, 2);
+        ::close(saved);
+    };
+    try {
+        action();
+    } catch (...) {
+        restore();
+        throw;
+    }
+    restore();
+    return read_raw(scratch / "stderr");
 }
 
 // An MNIST-format folder holding train images [count, rows, columns] and labels.
@@ -203,12 +230,24 @@ TEST_CASE("IDX files: each bad file is refused with its offset and the reason") 
         {"truncated .gz, only the trailer missing", raw(damaged_gzip([](std::string& b) { b.resize(b.size() - 8); }), "input.gz"),
          "truncated gzip stream: zlib: unexpected end of file"},
         {".gz with a damaged CRC", raw(damaged_gzip([](std::string& b) { b[b.size() - 8] ^= 1; }), "input.gz"),
-         "offset 0: corrupt gzip data: zlib: incorrect data check (the CRC-32 or length in the gzip trailer"},
+         "offset 2012: corrupt gzip data: zlib: incorrect data check (the CRC-32 or length in the gzip trailer"},
         {".gz with a damaged length", raw(damaged_gzip([](std::string& b) { b[b.size() - 4] ^= 1; }), "input.gz"),
-         "offset 0: corrupt gzip data: zlib: incorrect length check (the CRC-32 or length in the gzip trailer"},
+         "offset 2012: corrupt gzip data: zlib: incorrect length check (the CRC-32 or length in the gzip trailer"},
         {".gz with damaged deflate data", raw(damaged_gzip([](std::string& b) { b[12] = '\xFF'; }), "input.gz"),
-         "offset 0: corrupt gzip data: zlib: "},
+         "offset 7: corrupt gzip data: zlib: "},
         {"gzip magic, then nothing", raw("\x1f\x8b", "input.gz"), "offset 0: truncated gzip stream: zlib: unexpected end of file"},
+        {".gz with its trailer cut by 3 bytes", raw(damaged_gzip([](std::string& b) { b.resize(b.size() - 3); }), "input.gz"),
+         "truncated gzip stream: zlib: unexpected end of file"},
+        {".gz with trailing garbage (gzip -t: trailing garbage ignored)", raw(damaged_gzip([](std::string& b) { b += "junk"; }), "input.gz"),
+         "trailing garbage after the gzip stream, from byte "},
+        {".gz with zero padding, then garbage", raw(damaged_gzip([](std::string& b) { b += std::string(512, '\0') + "x"; }), "input.gz"),
+         "trailing garbage after the gzip stream, from byte "},
+        {".gz of two members, the second cut short",
+         raw(gzip_of(u8_idx({50, 40}).substr(0, 1000)) + gzip_of(u8_idx({50, 40}).substr(1000)).substr(0, 20), "input.gz"),
+         "truncated gzip stream: zlib: unexpected end of file"},
+        {".gz of two members, garbage after the second",
+         raw(gzip_of(u8_idx({50, 40}).substr(0, 1000)) + gzip_of(u8_idx({50, 40}).substr(1000)) + "junk", "input.gz"),
+         "trailing garbage after the gzip stream, from byte "},
         {"bad IDX inside a valid .gz", raw(gzip_of("\x89PNG\r\n\x1a\n0000"), "input.gz"),
          "offset 0: not an IDX file: bytes 0-1 are 0x89 0x50"},
         {"missing file", [](const std::filesystem::path& f) { return f / "nowhere"; },
@@ -224,6 +263,29 @@ TEST_CASE("IDX files: each bad file is refused with its offset and the reason") 
          "pipe: empty file"},
     };
     check_rows("IDX", rows, [](const std::filesystem::path& path) { read_idx(path); });
+}
+
+TEST_CASE("gzip files: zero padding after the stream (tar's) is read with a warning; members one after another are read whole") {
+    TemporaryFolder folder;
+    std::string contents = idx(0x08, {50, 40}, "");
+    for (int i = 0; i < 2000; ++i) contents += static_cast<char>(i * 7 % 256);
+    const std::vector<std::uint8_t> payload(contents.begin() + 12, contents.end());
+
+    const auto padded = folder / "padded.gz";
+    write_raw(padded, gzip_of(contents) + std::string(512, '\0'));
+    IdxArray read;
+    const std::string warning = stderr_of([&] { read = read_idx(padded); });
+    CHECK(read.bytes == payload);
+    CHECK(warning == "warning: " + padded.string() + ": 512 zero bytes after the gzip stream ignored (tar padding)\n");
+    record_bad_input("IDX", ".gz with 512 zero bytes after it (tar padding): read, with a warning",
+                     without_folder(warning.substr(0, warning.find('\n')), folder.path().string()));
+
+    // RFC 1952 2.2: a gzip file is a series of members; zlib's gzread read them all, and so does the reader.
+    const auto members = folder / "members.gz";
+    write_raw(members, gzip_of(contents.substr(0, 700)) + gzip_of(contents.substr(700, 600)) + gzip_of(contents.substr(1300)));
+    const std::string nothing = stderr_of([&] { read = read_idx(members); });
+    CHECK(read.bytes == payload);
+    CHECK(nothing.empty());
 }
 
 TEST_CASE("IDX files: an unreadable file (permissions) names the reason") {
