@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 
 #include "nn/io/file_error.hpp"
 #include "nn/io/idx.hpp"
@@ -24,16 +25,28 @@ std::filesystem::path find_mnist_file(const std::filesystem::path& folder, const
         throw FileError(folder, "unknown MNIST split \"" + split + "\"; expected \"train\" or \"t10k\"");
     if (part != "images" && part != "labels")
         throw FileError(folder, "unknown MNIST part \"" + part + "\"; expected \"images\" or \"labels\"");
+    // Only a path that is not there is "no such" folder or file; any other failure to look (a loop of
+    // symbolic links, a folder without search permission) is said as the system says it.
     std::error_code error;
-    if (!std::filesystem::is_directory(folder, error))
-        throw FileError(folder, std::filesystem::exists(folder, error) ? "is not a folder" : "no such folder");
+    const std::filesystem::file_status folder_status = std::filesystem::status(folder, error);
+    if (folder_status.type() == std::filesystem::file_type::not_found) throw FileError(folder, "no such folder");
+    if (folder_status.type() == std::filesystem::file_type::none)
+        throw FileError(folder, "cannot open the folder: " + system_error_text(error.value()));
+    if (!std::filesystem::is_directory(folder_status)) throw FileError(folder, "is not a folder");
 
     const std::string idx = part == "images" ? "idx3-ubyte" : "idx1-ubyte";
     std::string tried;
     for (const std::string& stem : {split + "-" + part + "-" + idx, split + "-" + part + "." + idx})
         for (const char* suffix : {"", ".gz"}) {
             const std::filesystem::path candidate = folder / (stem + suffix);
-            if (std::filesystem::exists(candidate, error)) return candidate;
+            const std::filesystem::file_status status = std::filesystem::status(candidate, error);
+            if (status.type() == std::filesystem::file_type::none)
+                throw FileError(candidate, "cannot open for reading: " + system_error_text(error.value()));
+            if (status.type() != std::filesystem::file_type::not_found) return candidate;
+            if (std::filesystem::is_symlink(std::filesystem::symlink_status(candidate, error)))
+                throw FileError(candidate, "cannot open for reading: " + system_error_text(ENOENT) +
+                                               " (a symbolic link to " +
+                                               std::filesystem::read_symlink(candidate, error).string() + ")");
             tried += (tried.empty() ? "" : ", ") + stem + suffix;
         }
     throw FileError(folder, "no " + split + " " + part + " file; tried " + tried);

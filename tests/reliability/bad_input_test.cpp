@@ -315,6 +315,26 @@ TEST_CASE("MNIST folders: images and labels must agree") {
          "no train images file; tried train-images-idx3-ubyte, train-images-idx3-ubyte.gz, train-images.idx3-ubyte, "
          "train-images.idx3-ubyte.gz"},
         {"a file instead of the folder", raw("x", "mnist"), "is not a folder"},
+        {"the folder a symbolic link loop",
+         [](const std::filesystem::path& f) {
+             std::filesystem::create_symlink(f / "mnist", f / "mnist");
+             return f / "mnist";
+         },
+         "mnist: cannot open the folder: Too many levels of symbolic links"},
+        {"the images file a symbolic link loop",
+         [](const std::filesystem::path& f) {
+             const std::filesystem::path folder = mnist_folder("", labels_idx(5))(f);
+             std::filesystem::create_symlink(folder / "train-images-idx3-ubyte", folder / "train-images-idx3-ubyte");
+             return folder;
+         },
+         "mnist/train-images-idx3-ubyte: cannot open for reading: Too many levels of symbolic links"},
+        {"the images file a symbolic link to nothing",
+         [](const std::filesystem::path& f) {
+             const std::filesystem::path folder = mnist_folder("", labels_idx(5))(f);
+             std::filesystem::create_symlink(f / "moved-away", folder / "train-images-idx3-ubyte");
+             return folder;
+         },
+         "mnist/train-images-idx3-ubyte: cannot open for reading: No such file or directory (a symbolic link to "},
     };
     check_rows("MNIST folder", rows, [](const std::filesystem::path& folder) { read_mnist_split(folder, "train"); });
 }
@@ -433,6 +453,7 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
     write_tiny_mnist(scratch / "data");
     std::ofstream(scratch / "file") << "x";
     std::ofstream(scratch / "garbage.safetensors") << "garbage";
+    std::filesystem::create_symlink(scratch / "loop", scratch / "loop");
     std::vector<BadFlagsRow> rows = {
         {"epochs 0", "ae_mnist", "--epochs 0", 2, "--epochs: Value 0 not in range 1 to 100000"},
         {"epochs negative", "ae_mnist", "--epochs -3", 2, "--epochs: Value -3 not in range 1 to 100000"},
@@ -458,6 +479,8 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
          "ae_mnist: error: {scratch}/file: cannot create the output folder: Not a directory"},
         {"data folder missing", "ae_mnist", "--data {scratch}/nowhere --out {scratch}/out", 1,
          "ae_mnist: error: {scratch}/nowhere: no such folder"},
+        {"data folder a symbolic link loop", "ae_mnist", "--data {scratch}/loop --out {scratch}/out", 1,
+         "ae_mnist: error: {scratch}/loop: cannot open the folder: Too many levels of symbolic links"},
         {"encode: weights not a weight file", "ae_mnist", "encode --data {data} --weights {scratch}/garbage.safetensors --out {scratch}/out", 1,
          "ae_mnist: error: {scratch}/garbage.safetensors: offset 0: the file is 7 bytes, too short for the 8-byte header length"},
         {"conv: epochs 0", "ae_mnist", "conv --epochs 0", 2, "--epochs: Value 0 not in range 1 to 100000"},
