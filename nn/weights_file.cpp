@@ -1,5 +1,7 @@
 // Sequential::save_weights and load_weights: the model's parameters as a safetensors file; get_weights
 // and set_weights: the same in memory.
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -8,6 +10,34 @@
 #include "nn/sequential.hpp"
 
 namespace smallnet {
+
+namespace {
+
+// The index of element `flat` of a row-major tensor of `shape`: "[1, 0]".
+std::string index_text(std::int64_t flat, const Shape& shape) {
+    std::vector<std::int64_t> index(static_cast<std::size_t>(shape.rank()));
+    for (int axis = shape.rank() - 1; axis >= 0; --axis) {
+        index[static_cast<std::size_t>(axis)] = flat % shape[axis];
+        flat /= shape[axis];
+    }
+    std::string text = "[";
+    for (std::size_t i = 0; i < index.size(); ++i) text += (i ? ", " : "") + std::to_string(index[i]);
+    return text + "]";
+}
+
+// "holds NaN at element 3 (index [1, 1] of shape [3, 2])" for the first element that is not finite;
+// empty when every element is.
+std::string first_non_finite(const Tensor& tensor) {
+    const auto values = tensor.values();
+    const auto bad = std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+    if (bad == values.end()) return "";
+    const auto element = static_cast<std::int64_t>(bad - values.begin());
+    return std::string("holds ") + (std::isnan(*bad) ? "NaN" : *bad > 0 ? "infinity" : "-infinity") + " at element " +
+           std::to_string(element) + " (index " + index_text(element, tensor.shape()) + " of shape " +
+           tensor.shape().to_string() + ")";
+}
+
+}  // namespace
 
 void Sequential::save_weights(const std::filesystem::path& path) const {
     std::vector<std::pair<std::string, Tensor>> tensors;
@@ -41,6 +71,12 @@ void Sequential::load_weights(const std::filesystem::path& path) {
     }
     if (!problems.empty())
         throw std::runtime_error("load_weights: " + path.string() + " does not fit model '" + name() + "':" + problems);
+    // safetensors holds any float, but a weight that is not finite makes every output it reaches NaN or
+    // infinite (or 0 after a ReLU), silently; ModelCheckpoint refuses to write one for the same reason.
+    for (const auto& p : params)
+        if (const std::string bad = first_non_finite(*by_name[p.name]); !bad.empty())
+            throw std::runtime_error("load_weights: " + path.string() + ": tensor '" + p.name + "' " + bad +
+                                     "; weights must be finite numbers");
     for (const auto& p : params) p.variable->value().copy_from(*by_name[p.name]);
 }
 

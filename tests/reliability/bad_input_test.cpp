@@ -140,6 +140,27 @@ Tensor filled(const Shape& shape, float value) {
     return t;
 }
 
+Tensor with_value(Tensor t, std::size_t element, float value) {
+    t.values()[element] = value;
+    return t;
+}
+
+constexpr float not_a_number = std::numeric_limits<float>::quiet_NaN();
+constexpr float infinity = std::numeric_limits<float>::infinity();
+
+// An ae_mnist weight file (784 -> 8 -> 2 -> 8 -> 784) with `value` at `element` of its tensor number
+// `tensor` (0: encoder.0.kernel, 1: encoder.0.bias, ...): what `ae_mnist encode --weights` reads.
+void save_ae_mnist_weights(const std::filesystem::path& path, std::size_t tensor, std::size_t element, float value) {
+    Sequential encoder({Input(784), Dense(8, "relu"), Dense(2, "relu")}, "encoder");
+    Sequential decoder({Dense(8, "relu"), Dense(784, "sigmoid")}, "decoder");
+    Sequential autoencoder({encoder, decoder}, "autoencoder");
+    autoencoder.build(784);
+    std::vector<Tensor> weights = autoencoder.get_weights();
+    weights[tensor].values()[element] = value;
+    autoencoder.set_weights(weights);
+    autoencoder.save_weights(path);
+}
+
 // ---- running a table ----------------------------------------------------------------------------
 void check_rows(const std::string& group, const std::vector<BadInputRow>& rows,
                 const std::function<void(const std::filesystem::path&)>& read) {
@@ -431,6 +452,13 @@ TEST_CASE("weight files: each bad safetensors file is refused with the field or 
          "unexpected tensor '1.kernel' [2, 2]"},
         {"a shape that does not fit the model", raw(saved_weights({{"0.kernel", filled({2, 3}, 1)}, {"0.bias", filled({2}, 1)}})),
          "tensor '0.kernel' has shape [2, 3], the model needs [3, 2]"},
+        {"a NaN in a kernel", raw(saved_weights({{"0.kernel", with_value(filled({3, 2}, 1), 3, not_a_number)}, {"0.bias", filled({2}, 1)}})),
+         "tensor '0.kernel' holds NaN at element 3 (index [1, 1] of shape [3, 2])"},
+        {"infinity in a bias", raw(saved_weights({{"0.kernel", filled({3, 2}, 1)}, {"0.bias", with_value(filled({2}, 1), 1, infinity)}})),
+         "tensor '0.bias' holds infinity at element 1 (index [1] of shape [2])"},
+        {"-infinity, then NaN, in a kernel",
+         raw(saved_weights({{"0.kernel", with_value(with_value(filled({3, 2}, 1), 5, not_a_number), 2, -infinity)}, {"0.bias", filled({2}, 1)}})),
+         "tensor '0.kernel' holds -infinity at element 2 (index [1, 0] of shape [3, 2])"},
         {"missing file", [](const std::filesystem::path& f) { return f / "nowhere.safetensors"; },
          "cannot open for reading: No such file or directory"},
         {"a folder instead of a file", [](const std::filesystem::path& f) { return f; }, "is a folder, not a file"},
@@ -454,6 +482,8 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
     std::ofstream(scratch / "file") << "x";
     std::ofstream(scratch / "garbage.safetensors") << "garbage";
     std::filesystem::create_symlink(scratch / "loop", scratch / "loop");
+    save_ae_mnist_weights(scratch / "nan.safetensors", 0, 3, not_a_number);
+    save_ae_mnist_weights(scratch / "infinity.safetensors", 1, 5, infinity);
     std::vector<BadFlagsRow> rows = {
         {"epochs 0", "ae_mnist", "--epochs 0", 2, "--epochs: Value 0 not in range 1 to 100000"},
         {"epochs negative", "ae_mnist", "--epochs -3", 2, "--epochs: Value -3 not in range 1 to 100000"},
@@ -483,6 +513,10 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
          "ae_mnist: error: {scratch}/loop: cannot open the folder: Too many levels of symbolic links"},
         {"encode: weights not a weight file", "ae_mnist", "encode --data {data} --weights {scratch}/garbage.safetensors --out {scratch}/out", 1,
          "ae_mnist: error: {scratch}/garbage.safetensors: offset 0: the file is 7 bytes, too short for the 8-byte header length"},
+        {"encode: weights holding NaN", "ae_mnist", "encode --data {data} --weights {scratch}/nan.safetensors --out {scratch}/out", 1,
+         "ae_mnist: error: load_weights: {scratch}/nan.safetensors: tensor 'encoder.0.kernel' holds NaN at element 3 (index [0, 3] of shape [784, 8])"},
+        {"encode: weights holding infinity", "ae_mnist", "encode --data {data} --weights {scratch}/infinity.safetensors --out {scratch}/out", 1,
+         "ae_mnist: error: load_weights: {scratch}/infinity.safetensors: tensor 'encoder.0.bias' holds infinity at element 5 (index [5] of shape [8])"},
         {"conv: epochs 0", "ae_mnist", "conv --epochs 0", 2, "--epochs: Value 0 not in range 1 to 100000"},
         {"conv: batch size larger than the data", "ae_mnist", "conv --data {data} --batch-size 61 --out {scratch}/out", 2,
          "ae_mnist: error: --batch-size 61 is larger than the 60 training images; use at most 60"},
