@@ -14,6 +14,7 @@
 #include "nn/io/plot.hpp"
 #include "nn/metrics.hpp"
 #include "nn/nn.hpp"
+#include "nn/output_folder.hpp"
 #include "nn/pca.hpp"
 #include "nn/preprocessing.hpp"
 #include "nn/program.hpp"
@@ -40,8 +41,7 @@ void run(const Settings& s) {
     if (s.batch_size_given && s.batch_size > s.points)
         throw UsageError("--batch-size " + std::to_string(s.batch_size) + " is larger than the " +
                          std::to_string(s.points) + " points; use at most " + std::to_string(s.points));
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"points.csv", "history.csv", "weights.safetensors", "reconstruction.png", "codes.png", "loss.png"});
     Generator generator(s.seed);
 
     // mlbench.2dnormals(1000, cl = 2), then scale(): mean 0, sd 1 per feature.
@@ -58,6 +58,11 @@ void run(const Settings& s) {
     Sequential autoencoder({encoder, decoder}, "autoencoder");
     autoencoder.compile(Adam(), "mse");
     const History history = autoencoder.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .seed = s.seed});
+    if (history.interrupted && history.steps_trained > 0) {  // Ctrl-C: keep what was trained
+        autoencoder.save_weights(out.file("weights.safetensors"));
+        save_history_csv(out.file("history.csv"), history);
+    }
+    throw_if_interrupted(history);
 
     const Tensor reconstructed = autoencoder.predict(x);
     const Tensor codes = encoder.predict(x);  // the encoder alone: the 1-D representation
@@ -81,9 +86,9 @@ void run(const Settings& s) {
     for (std::int64_t i = 0; i < n; ++i)
         table.rows.push_back({x.at({i, 0}), x.at({i, 1}), static_cast<double>(data.labels[static_cast<std::size_t>(i)]),
                               codes.at({i, 0}), reconstructed.at({i, 0}), reconstructed.at({i, 1})});
-    save_csv(out / "points.csv", table);
-    save_history_csv(out / "history.csv", history);
-    autoencoder.save_weights(out / "weights.safetensors");
+    save_csv(out.file("points.csv"), table);
+    save_history_csv(out.file("history.csv"), history);
+    autoencoder.save_weights(out.file("weights.safetensors"));
 
     // (1) originals and reconstructions by class; the table's points joined to their reconstructions.
     std::vector<PlotSeries> scatter;
@@ -93,10 +98,10 @@ void run(const Settings& s) {
                             SeriesStyle::points, 0.6};
         for (std::int64_t i = 0; i < n; ++i) {
             if (data.labels[static_cast<std::size_t>(i)] != c) continue;
-            original.x.push_back(x.at({i, 0}));
-            original.y.push_back(x.at({i, 1}));
-            restored.x.push_back(reconstructed.at({i, 0}));
-            restored.y.push_back(reconstructed.at({i, 1}));
+            original.x.push_back(x.data()[2 * i]);
+            original.y.push_back(x.data()[2 * i + 1]);
+            restored.x.push_back(reconstructed.data()[2 * i]);
+            restored.y.push_back(reconstructed.data()[2 * i + 1]);
         }
         scatter.push_back(std::move(original));
         scatter.push_back(std::move(restored));
@@ -107,7 +112,7 @@ void run(const Settings& s) {
         links.y.insert(links.y.end(), {x.at({i, 1}), reconstructed.at({i, 1})});
     }
     scatter.push_back(std::move(links));
-    save_plot(out / "reconstruction.png", scatter,
+    save_plot(out.file("reconstruction.png"), scatter,
               {.title = "2dnormals: original and reconstructed points", .x_label = "x1 (standardised)",
                .y_label = "x2 (standardised)", .width = 800, .height = 860, .equal_aspect = true, .legend_below = true});
 
@@ -119,22 +124,22 @@ void run(const Settings& s) {
         PlotSeries strip{"", {}, {}, palette_color(c), SeriesStyle::points, 0.45};  // the y axis names the class
         for (std::int64_t i = 0; i < n; ++i) {
             if (data.labels[static_cast<std::size_t>(i)] != c) continue;
-            strip.x.push_back(codes.at({i, 0}));
+            strip.x.push_back(codes.data()[i]);
             strip.y.push_back(c + (jitter.uniform() - 0.5) * 0.5);
         }
         strips.push_back(std::move(strip));
         ticks.emplace_back(c, "class " + std::to_string(c));
     }
-    save_plot(out / "codes.png", strips,
+    save_plot(out.file("codes.png"), strips,
               {.title = "1-D codes from the encoder", .x_label = "code", .y_label = "", .height = 400,
                .y_tick_labels = ticks});
 
     // (3) the loss curve.
-    save_loss_plot(out / "loss.png", history, "2dnormals autoencoder: training loss", "mse");
+    save_loss_plot(out.file("loss.png"), history, "2dnormals autoencoder: training loss", "mse");
 
     std::printf("\n");
-    print_written_files(stdout, out,
-                        {"points.csv", "history.csv", "weights.safetensors", "reconstruction.png", "codes.png", "loss.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace

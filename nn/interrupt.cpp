@@ -67,4 +67,11 @@ void throw_if_stop_requested(const std::string& where) {
     if (const int signal = stop_signal(); signal != 0) throw Interrupted(signal, where);
 }
 
+void throw_if_interrupted(const History& history) {
+    if (!history.interrupted) return;
+    const int signal = stop_signal() != 0 ? stop_signal() : SIGINT;
+    if (history.steps_trained == 0) throw Interrupted(signal, "before the first training step; nothing was trained");
+    throw Interrupted(signal, history.interrupted->describe());
+}
+
 }  // namespace smallnet

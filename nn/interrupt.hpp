@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "nn/history.hpp"
+
 namespace smallnet {
 
 // Installs the handlers for SIGINT and SIGTERM (a program calls it once, before its work).
@@ -38,5 +40,8 @@ private:
 // Throws Interrupted ("interrupted <where>") when a stop was asked for: for the places between a
 // program's steps (after loading the data, between output files).
 void throw_if_stop_requested(const std::string& where);
+// Throws Interrupted when `history` says a stop ended fit: "interrupted (SIGINT) at epoch 2, step 31
+// of 235" (or "before the first training step").
+void throw_if_interrupted(const History& history);
 
 }  // namespace smallnet

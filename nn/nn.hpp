@@ -8,6 +8,7 @@
 #include "nn/data.hpp"
 #include "nn/dense.hpp"
 #include "nn/history.hpp"
+#include "nn/interrupt.hpp"
 #include "nn/layer.hpp"
 #include "nn/losses.hpp"
 #include "nn/optimizers.hpp"

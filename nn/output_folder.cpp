@@ -60,22 +60,37 @@ std::string joined(const std::vector<std::string>& names) {
 OutputFolder::OutputFolder(std::filesystem::path folder, std::vector<std::string> expected)
     : folder_(std::move(folder)), expected_(std::move(expected)) {
     if (folder_.empty()) folder_ = ".";
-    // A folder that takes no files (permissions, a read-only mount, a file in the way) is reported
-    // now, not after the whole training run.
+    // A folder that takes no files (permissions, a read-only mount, /sys, a file in the way) is
+    // reported now, not after the whole training run: the folders are made and a file created in
+    // them, and both are removed again, as nothing is to be left before the first output.
+    std::vector<std::filesystem::path> made;
     std::error_code error;
-    if (std::filesystem::exists(folder_, error)) {
-        if (!std::filesystem::is_directory(folder_, error)) throw FileError(folder_, "not a folder");
-        if (::access(folder_.c_str(), W_OK | X_OK) != 0)
-            throw FileError(folder_, "cannot write into the output folder: " + system_error_text(errno));
-        return;
+    for (std::filesystem::path p = std::filesystem::absolute(folder_, error); !p.empty() && !std::filesystem::exists(p, error);
+         p = p.parent_path()) {
+        made.insert(made.begin(), p);
+        if (p == p.root_path()) break;
     }
-    std::filesystem::path parent = std::filesystem::absolute(folder_, error).parent_path();
-    while (!parent.empty() && !std::filesystem::exists(parent, error) && parent != parent.root_path())
-        parent = parent.parent_path();
-    if (!std::filesystem::is_directory(parent, error))
-        throw FileError(folder_, "cannot create the output folder: " + parent.string() + " is not a folder");
-    if (::access(parent.c_str(), W_OK | X_OK) != 0)
-        throw FileError(folder_, "cannot create the output folder in " + parent.string() + ": " + system_error_text(errno));
+    const auto undo = [&] {
+        for (auto p = made.rbegin(); p != made.rend(); ++p) ::rmdir(p->c_str());
+    };
+    std::filesystem::create_directories(folder_, error);
+    if (error) {
+        undo();
+        throw FileError(folder_, "cannot create the output folder: " + error.message());
+    }
+    if (!std::filesystem::is_directory(folder_)) throw FileError(folder_, "not a folder");
+    const std::filesystem::path probe = folder_ / (".smallnet-write-test." + std::to_string(::getpid()));
+    int descriptor;
+    do {
+        descriptor = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    } while (descriptor < 0 && errno == EINTR);
+    const int failure = errno;
+    if (descriptor >= 0) {
+        ::close(descriptor);
+        ::unlink(probe.c_str());
+    }
+    undo();
+    if (descriptor < 0) throw FileError(folder_, "cannot write into the output folder: " + system_error_text(failure));
 }
 
 void OutputFolder::create() {

@@ -22,6 +22,7 @@
 #include "nn/nn.hpp"
 #include "nn/noise.hpp"
 #include "nn/pca.hpp"
+#include "nn/output_folder.hpp"
 #include "nn/preprocessing.hpp"
 #include "nn/program.hpp"
 
@@ -93,9 +94,13 @@ MnistData load(const Settings& s);
 struct TrainOptions {
     bool baseline = false;   // a model trained beside the main one: a line per epoch, no checkpoint
     CompileOptions compile;  // the loss's reduction
+    // Where the weights and the history go when Ctrl-C stops the training (weights.safetensors,
+    // history.csv); the run then ends with Interrupted.
+    OutputFolder* out = nullptr;
 };
 // Adam, the --loss, --epochs, --batch-size and --seed, validated on `validation`, with the
-// --checkpoint callback; prints the summary first (not for a baseline).
+// --checkpoint callback; prints the summary first (not for a baseline). A training stopped by Ctrl-C
+// saves what it trained to options.out and throws Interrupted.
 History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation, const TrainOptions& options = {});
 
 // The autoencoder a weight file of ae_mnist was saved from (dense or one of the conv models), unbuilt.

@@ -5,8 +5,7 @@
 namespace smallnet::ae_mnist {
 
 void run_anomaly(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "scores.csv", "anomalies.png"});
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
     const auto normal = [&](std::uint8_t label) { return label != s.anomaly_class; };
@@ -15,10 +14,10 @@ void run_anomaly(const Settings& s) {
     std::printf("training on the %lld images not of class %d\n", static_cast<long long>(train_normal.rows()), s.anomaly_class);
 
     Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
-    const History history = train(ae, s, train_normal, test_normal);
-    ae.model.save_weights(out / "weights.safetensors");
-    save_history_csv(out / "history.csv", history);
-    save_loss_plot(out / "loss.png", history, "Autoencoder of the normal classes", s.loss);
+    const History history = train(ae, s, train_normal, test_normal, {.out = &out});
+    ae.model.save_weights(out.file("weights.safetensors"));
+    save_history_csv(out.file("history.csv"), history);
+    save_loss_plot(out.file("loss.png"), history, "Autoencoder of the normal classes", s.loss);
 
     // Score: each test image's reconstruction error; positive: the held-out class.
     const Tensor test_x = data.test.images.to_tensor();
@@ -33,7 +32,7 @@ void run_anomaly(const Settings& s) {
     for (std::size_t i = 0; i < scores.size(); ++i)
         table.rows.push_back({static_cast<double>(i), static_cast<double>(data.test.labels[i]), scores[i],
                               static_cast<double>(anomalous[i]), scores[i] > point.threshold ? 1.0 : 0.0});
-    save_csv(out / "scores.csv", table);
+    save_csv(out.file("scores.csv"), table);
 
     // The 10 highest and 10 lowest scores, each above its reconstruction.
     std::vector<std::int64_t> order(scores.size());
@@ -42,14 +41,15 @@ void run_anomaly(const Settings& s) {
     const auto count = std::min<std::size_t>(10, order.size());
     const std::vector<std::int64_t> most(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count));
     const std::vector<std::int64_t> least(order.end() - static_cast<std::ptrdiff_t>(count), order.end());
-    save_image_grid(out / "anomalies.png",
+    save_image_grid(out.file("anomalies.png"),
                     {pick(test_x, most), pick(reconstructed, most), pick(test_x, least), pick(reconstructed, least)},
                     static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
 
     std::printf("\nanomaly class %d: ROC-AUC %.4f\n", s.anomaly_class, auc);
     std::printf("threshold at false-positive rate <= %.3f: score > %.6f flags %.1f%% of class %d (false-positive rate %.3f)\n",
                 s.fpr, point.threshold, 100 * point.true_positive_rate, s.anomaly_class, point.false_positive_rate);
-    print_written_files(stdout, out, {"weights.safetensors", "history.csv", "loss.png", "scores.csv", "anomalies.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

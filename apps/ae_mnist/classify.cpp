@@ -43,6 +43,7 @@ Result classify(const Representation& r, const Classifier& c, const MnistData& d
     model.compile(Adam(), "sparse_categorical_crossentropy", {.metrics = {"accuracy"}});
     const History history = model.fit(r.train, data.train.labels,
                                       {.epochs = s.classifier_epochs, .batch_size = s.batch_size, .verbose = 0, .seed = s.seed});
+    throw_if_interrupted(history);
     double seconds = 0.0;
     for (const EpochLogs& e : history.epochs) seconds += e.seconds;
     const double accuracy = *find_value(model.evaluate_parts(r.test, data.test.labels).values, "accuracy");
@@ -61,8 +62,7 @@ Result classify(const Representation& r, const Classifier& c, const MnistData& d
 }  // namespace
 
 void run_classify(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"classify.csv", "confusion.png"});
     const MnistData data = load(s);
     if (s.batch_size_given && s.batch_size > data.train.images.rows())
         throw UsageError("--batch-size " + std::to_string(s.batch_size) + " is larger than the " +
@@ -112,13 +112,14 @@ void run_classify(const Settings& s) {
         table.texts.push_back({r.representation, r.classifier});
         table.rows.push_back({static_cast<double>(r.features), r.accuracy, r.seconds});
     }
-    save_csv(out / "classify.csv", table);
+    save_csv(out.file("classify.csv"), table);
     char title[160];
     std::snprintf(title, sizeof title, "%s, %s: %.2f%% of the test set", best.representation.c_str(),
                   best.classifier.c_str(), 100 * best.accuracy);
-    save_confusion_matrix(out / "confusion.png", best.confusion, mnist_class_names(s.data), title);
+    save_confusion_matrix(out.file("confusion.png"), best.confusion, mnist_class_names(s.data), title);
     std::printf("\nbest: %s\n", title);
-    print_written_files(stdout, out, {"classify.csv", "confusion.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

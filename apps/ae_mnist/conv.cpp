@@ -5,8 +5,7 @@
 namespace smallnet::ae_mnist {
 
 void run_conv(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
     const Shape image = image_shape(data.train);
@@ -15,10 +14,10 @@ void run_conv(const Settings& s) {
     const Data test_images = Data(data.test.images).reshape_samples(image);
 
     Autoencoder ae = make_conv_autoencoder(image);
-    const History history = train(ae, s, train_images, test_images);
-    ae.model.save_weights(out / "weights.safetensors");
-    save_history_csv(out / "history.csv", history);
-    save_loss_plot(out / "loss.png", history, "Convolutional autoencoder (Keras blog)", s.loss);
+    const History history = train(ae, s, train_images, test_images, {.out = &out});
+    ae.model.save_weights(out.file("weights.safetensors"));
+    save_history_csv(out.file("history.csv"), history);
+    save_loss_plot(out.file("loss.png"), history, "Convolutional autoencoder (Keras blog)", s.loss);
 
     // Each model's test reconstructions are scored as soon as they are made and then dropped, so that
     // at most one set of them is held beside the test images.
@@ -37,10 +36,10 @@ void run_conv(const Settings& s) {
         const Tensor reconstructed = ae.model.predict(test_images).reshape({-1, pixels});
         score("conv autoencoder (" + code_shape + " code)", reconstructed);
         const auto shown = one_per_class(data.test.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
-        save_image_grid(out / "reconstructions.png", {pick(test_x, shown), pick(reconstructed, shown)},
+        save_image_grid(out.file("reconstructions.png"), {pick(test_x, shown), pick(reconstructed, shown)},
                         static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
     }
-    save_npy(out / "codes.npy", ae.encoder.predict(test_images));
+    save_npy(out.file("codes.npy"), ae.encoder.predict(test_images));
 
     // The baselines at the same code size: the dense autoencoder and PCA.
     const std::int64_t code_size = ae.encoder.output_size();
@@ -55,8 +54,8 @@ void run_conv(const Settings& s) {
     std::printf("\ntest reconstruction, every model coding an image in %lld numbers:\n", static_cast<long long>(code_size));
     std::printf("  %-42s %9s %9s\n", "", "BCE", "MSE");
     for (const Score& s : scores) std::printf("  %-42s %9.5f %9.5f\n", s.model.c_str(), s.bce, s.mse);
-    print_written_files(stdout, out,
-                        {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

@@ -5,8 +5,7 @@
 namespace smallnet::ae_mnist {
 
 void run_denoise(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "denoised.png"});
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
     const Shape image = image_shape(data.train);
@@ -16,10 +15,10 @@ void run_denoise(const Settings& s) {
     Autoencoder ae = conv ? make_conv_denoiser(image, corruption) : make_autoencoder(pixels, s.bottleneck, 128, corruption);
     const Data train_x = conv ? Data(data.train.images).reshape_samples(image) : Data(data.train.images);
     const Data test_x = conv ? Data(data.test.images).reshape_samples(image) : Data(data.test.images);
-    const History history = train(ae, s, train_x, test_x);
-    ae.model.save_weights(out / "weights.safetensors");
-    save_history_csv(out / "history.csv", history);
-    save_loss_plot(out / "loss.png", history,
+    const History history = train(ae, s, train_x, test_x, {.out = &out});
+    ae.model.save_weights(out.file("weights.safetensors"));
+    save_history_csv(out.file("history.csv"), history);
+    save_loss_plot(out.file("loss.png"), history,
                    std::string(conv ? "Convolutional denoiser" : "Denoising autoencoder") + " (val: clean input)", s.loss);
 
     // The same kinds of noise on the test images, from a generator of their own.
@@ -29,11 +28,12 @@ void run_denoise(const Settings& s) {
     const Tensor denoised =
         conv ? ae.model.predict(noisy.reshape({-1, image[0], image[1], 1})).reshape({-1, pixels}) : ae.model.predict(noisy);
     const auto shown = one_per_class(data.test.labels, 10, std::min<std::int64_t>(10, clean.size(0)));
-    save_image_grid(out / "denoised.png", {pick(noisy, shown), pick(denoised, shown), pick(clean, shown)},
+    save_image_grid(out.file("denoised.png"), {pick(noisy, shown), pick(denoised, shown), pick(clean, shown)},
                     static_cast<int>(data.test.rows), static_cast<int>(data.test.columns));
     std::printf("\ntest PSNR against the clean images (mean over images): noisy %.2f dB, denoised %.2f dB\n",
                 mean_row_psnr(noisy, clean), mean_row_psnr(denoised, clean));
-    print_written_files(stdout, out, {"weights.safetensors", "history.csv", "loss.png", "denoised.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

@@ -30,8 +30,7 @@ Autoencoder saved_autoencoder(const std::filesystem::path& weights, std::int64_t
 }
 
 void run_encode(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"codes.npy", "codes.csv"});
     MnistSplit split = read_mnist_split(s.data, s.split == "train" ? "train" : "t10k");
     if (s.limit > 0) {
         const std::int64_t n = std::min(s.limit, split.images.rows());
@@ -45,7 +44,7 @@ void run_encode(const Settings& s) {
     ae.model.load_weights(s.weights);
 
     const Tensor codes = ae.encoder.predict(images);
-    save_npy(out / "codes.npy", codes);
+    save_npy(out.file("codes.npy"), codes);
     const Tensor rows = codes.reshape({codes.size(0), -1});  // a conv code [4, 4, 8] as 128 columns
     CsvTable table{{"label"}, {}};
     for (std::int64_t j = 0; j < rows.size(1); ++j) table.header.push_back("code" + std::to_string(j + 1));
@@ -54,11 +53,12 @@ void run_encode(const Settings& s) {
         for (std::int64_t j = 0; j < rows.size(1); ++j) row.push_back(rows.data()[i * rows.size(1) + j]);
         table.rows.push_back(std::move(row));
     }
-    save_csv(out / "codes.csv", table);
+    save_csv(out.file("codes.csv"), table);
     std::printf("encoded the %lld %s images of %s with %s: %lld codes of shape %s\n",
                 static_cast<long long>(codes.size(0)), s.split.c_str(), s.data.c_str(), s.weights.c_str(),
                 static_cast<long long>(codes.size(0)), batch_shape_string(ae.encoder.output_shape()).c_str());
-    print_written_files(stdout, out, {"codes.npy", "codes.csv"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

@@ -39,7 +39,7 @@ double test_accuracy(const Way& way, const std::vector<Tensor>& pretrained, cons
     const std::int64_t batch = std::min(classifier_batch, x.rows());
     const std::int64_t steps_per_epoch = (x.rows() + batch - 1) / batch;
     const int epochs = static_cast<int>(std::max<std::int64_t>(1, (s.classifier_steps + steps_per_epoch - 1) / steps_per_epoch));
-    classifier.fit(x, labels, {.epochs = epochs, .batch_size = batch, .verbose = 0, .seed = seed});
+    throw_if_interrupted(classifier.fit(x, labels, {.epochs = epochs, .batch_size = batch, .verbose = 0, .seed = seed}));
     return *find_value(classifier.evaluate_parts(data.test.images, data.test.labels).values, "accuracy");
 }
 
@@ -58,7 +58,7 @@ Spread spread_of(const std::vector<double>& values) {
 }  // namespace
 
 void run_pretrain(const Settings& s) {
-    const std::filesystem::path out = s.out;
+    OutputFolder out(s.out, {"weights.safetensors", "pretrain.csv", "pretrain.png"});
     const MnistData data = load(s);
     // Every class must have the most labelled images asked for: said before any training.
     const std::int64_t most = *std::max_element(s.labels_per_class.begin(), s.labels_per_class.end());
@@ -69,13 +69,12 @@ void run_pretrain(const Settings& s) {
                              " has only " + std::to_string(count) + " training images" +
                              (s.limit > 0 ? " (after --limit " + std::to_string(s.limit) + ")" : ""));
     }
-    make_output_folder(out);
 
     std::printf("\npretraining: the autoencoder on all %lld training images, without labels\n",
                 static_cast<long long>(data.train.images.rows()));
     Autoencoder ae = make_autoencoder(data.train.images.columns(), s.bottleneck);
-    train(ae, s, data.train.images, data.test.images);
-    ae.model.save_weights(out / "weights.safetensors");
+    train(ae, s, data.train.images, data.test.images, {.out = &out});
+    ae.model.save_weights(out.file("weights.safetensors"));
     const std::vector<Tensor> pretrained = ae.encoder.get_weights();
 
     std::printf("\nclassifiers (the encoder + Dense(10, softmax)) trained on N labelled images per class, %lld steps "
@@ -118,16 +117,17 @@ void run_pretrain(const Settings& s) {
         std::printf("\n");
         std::fflush(stdout);
     }
-    save_csv(out / "pretrain.csv", table);
+    save_csv(out.file("pretrain.csv"), table);
     std::vector<PlotSeries> series = points;
     series.insert(series.end(), means.begin(), means.end());
-    save_plot(out / "pretrain.png", series,
+    save_plot(out.file("pretrain.png"), series,
               {.title = "A classifier from few labels: the encoder pretrained without labels, or not",
                .x_label = "labelled training images per class",
                .y_label = "test accuracy (%)",
                .log_x = true,
                .legend_below = true});
-    print_written_files(stdout, out, {"weights.safetensors", "pretrain.csv", "pretrain.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

@@ -49,18 +49,17 @@ void save_codes_picture(const std::filesystem::path& path, const std::vector<Aut
 }  // namespace
 
 void run_sparse(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "codes.png"});
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
 
     Autoencoder sparse = make_sparse_autoencoder(pixels, s.bottleneck, s.l1);
-    const History history = train(sparse, s, data.train.images, data.test.images);
-    sparse.model.save_weights(out / "weights.safetensors");
-    save_history_csv(out / "history.csv", history);
+    const History history = train(sparse, s, data.train.images, data.test.images, {.out = &out});
+    sparse.model.save_weights(out.file("weights.safetensors"));
+    save_history_csv(out.file("history.csv"), history);
     char l1_text[32];
     std::snprintf(l1_text, sizeof l1_text, "%g", static_cast<double>(s.l1));
-    save_loss_plot(out / "loss.png", history, std::string("Sparse autoencoder (L1 ") + l1_text + " on the code)", s.loss);
+    save_loss_plot(out.file("loss.png"), history, std::string("Sparse autoencoder (L1 ") + l1_text + " on the code)", s.loss);
     std::printf("\nbaseline: the same autoencoder without the regularizer, the same seed and training\n");
     Autoencoder plain = make_autoencoder(pixels, s.bottleneck);
     train(plain, s, data.train.images, data.test.images, {.baseline = true});
@@ -68,7 +67,7 @@ void run_sparse(const Settings& s) {
     const Tensor test_x = data.test.images.to_tensor();
     const CodeStatistics plain_stats = code_statistics(plain, test_x), sparse_stats = code_statistics(sparse, test_x);
     const auto shown = one_per_class(data.test.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
-    save_codes_picture(out / "codes.png", {&plain, &sparse}, test_x, shown);
+    save_codes_picture(out.file("codes.png"), {&plain, &sparse}, test_x, shown);
 
     std::printf("\ntest set, codes of %lld units:          %12s %12s\n", static_cast<long long>(s.bottleneck), "plain",
                 (std::string("L1 ") + l1_text).c_str());
@@ -78,7 +77,8 @@ void run_sparse(const Settings& s) {
                 sparse_stats.mean_activation);
     std::printf("  code units below 1e-3 per image      %11.1f%% %11.1f%%\n", 100 * plain_stats.near_zero_fraction,
                 100 * sparse_stats.near_zero_fraction);
-    print_written_files(stdout, out, {"weights.safetensors", "history.csv", "loss.png", "codes.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

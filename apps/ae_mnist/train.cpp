@@ -4,25 +4,24 @@
 namespace smallnet::ae_mnist {
 
 void run_train(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
     const MnistData data = load(s);
     const MnistSplit &train_set = data.train, &test_set = data.test;
     const std::int64_t pixels = train_set.images.columns();
 
     Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
-    const History history = train(ae, s, train_set.images, test_set.images);
-    ae.model.save_weights(out / "weights.safetensors");
-    save_history_csv(out / "history.csv", history);
-    save_loss_plot(out / "loss.png", history, "Autoencoder " + std::to_string(pixels) + "-128-" +
+    const History history = train(ae, s, train_set.images, test_set.images, {.out = &out});
+    ae.model.save_weights(out.file("weights.safetensors"));
+    save_history_csv(out.file("history.csv"), history);
+    save_loss_plot(out.file("loss.png"), history, "Autoencoder " + std::to_string(pixels) + "-128-" +
                                                   std::to_string(s.bottleneck) + "-128-" + std::to_string(pixels),
                    s.loss);
 
     const Tensor test_x = test_set.images.to_tensor();
     const Tensor reconstructed = ae.model.predict(test_x);
-    save_npy(out / "codes.npy", ae.encoder.predict(test_x));
+    save_npy(out.file("codes.npy"), ae.encoder.predict(test_x));
     const auto shown = one_per_class(test_set.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
-    save_image_grid(out / "reconstructions.png", {pick(test_x, shown), pick(reconstructed, shown)},
+    save_image_grid(out.file("reconstructions.png"), {pick(test_x, shown), pick(reconstructed, shown)},
                     static_cast<int>(test_set.rows), static_cast<int>(test_set.columns));
 
     const Pca pca = fit_pca(train_set.images, static_cast<int>(s.bottleneck), {.seed = s.seed});
@@ -34,8 +33,8 @@ void run_train(const Settings& s) {
     std::printf("PCA: %.1f%% of the variance; %d block power iterations, residual %.1e\n",
                 100 * std::accumulate(pca.variances.begin(), pca.variances.end(), 0.0) / pca.total_variance,
                 pca.iterations, pca.residual);
-    print_written_files(stdout, out,
-                        {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist

@@ -33,8 +33,14 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
     ae.model.build(x.sample_shape(), s.seed);  // as fit would, so the summary can count the weights
     if (!baseline) std::printf("%s", ae.model.summary().c_str());
     ae.model.compile(Adam(), s.loss, options.compile);
-    return ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
-                               .callbacks = callbacks, .verbose = baseline ? 2 : 1, .seed = s.seed});
+    History history = ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
+                                          .callbacks = callbacks, .verbose = baseline ? 2 : 1, .seed = s.seed});
+    if (history.interrupted && history.steps_trained > 0 && options.out) {
+        ae.model.save_weights(options.out->file("weights.safetensors"));
+        save_history_csv(options.out->file("history.csv"), history);
+    }
+    throw_if_interrupted(history);
+    return history;
 }
 
 Tensor pick(const Tensor& x, const std::vector<std::int64_t>& indices) { return take_rows(x, indices); }

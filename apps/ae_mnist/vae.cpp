@@ -23,8 +23,7 @@ Tensor manifold_codes(int n, std::int64_t latent) {
 }  // namespace
 
 void run_vae(const Settings& s) {
-    const std::filesystem::path out = s.out;
-    make_output_folder(out);
+    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "latent.png", "manifold.png", "samples.png"});
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
     const int height = static_cast<int>(data.train.rows), width = static_cast<int>(data.train.columns);
@@ -32,13 +31,13 @@ void run_vae(const Settings& s) {
     Autoencoder vae = make_vae(pixels, s.hidden, s.latent, s.beta);
     // Keras' VAE loss: each image's BCE summed over its pixels, plus its KL divergence, averaged.
     const History history = train(vae, s, data.train.images, data.test.images,
-                                  {.compile = {.reduction = Reduction::sum_over_features}});
-    vae.model.save_weights(out / "weights.safetensors");
-    save_history_csv(out / "history.csv", history);
-    save_loss_plot(out / "loss.png", history, "Variational autoencoder: " + std::to_string(pixels) + " x BCE + KL per image", "total");
+                                  {.compile = {.reduction = Reduction::sum_over_features}, .out = &out});
+    vae.model.save_weights(out.file("weights.safetensors"));
+    save_history_csv(out.file("history.csv"), history);
+    save_loss_plot(out.file("loss.png"), history, "Variational autoencoder: " + std::to_string(pixels) + " x BCE + KL per image", "total");
 
     const Tensor means = vae.encoder.predict(data.test.images);
-    save_class_scatter(out / "latent.png", means, data.test.labels, mnist_class_names(s.data),
+    save_class_scatter(out.file("latent.png"), means, data.test.labels, mnist_class_names(s.data),
                        {.title = s.latent == 2 ? "Test images in the latent space (z_mean)"
                                                : "Test images in the latent space: the first 2 of " +
                                                      std::to_string(s.latent) + " dimensions of z_mean",
@@ -47,16 +46,17 @@ void run_vae(const Settings& s) {
     const Tensor manifold = vae.decoder.predict(manifold_codes(n, s.latent));
     std::vector<Tensor> grid_rows;
     for (int row = 0; row < n; ++row) grid_rows.push_back(manifold.rows(row * n, (row + 1) * n));
-    save_image_grid(out / "manifold.png", grid_rows, height, width, {.gap = 0});
+    save_image_grid(out.file("manifold.png"), grid_rows, height, width, {.gap = 0});
     Generator prior(s.seed + 2);
     const Tensor samples = vae.decoder.predict(normal(Shape{20, s.latent}, 0.0f, 1.0f, prior));
-    save_image_grid(out / "samples.png", {samples.rows(0, 10), samples.rows(10, 20)}, height, width);
+    save_image_grid(out.file("samples.png"), {samples.rows(0, 10), samples.rows(10, 20)}, height, width);
 
     const EpochLogs& last = history.epochs.back();
     std::printf("\ntest loss (%lld x BCE + KL per image, one sample of z each): %.3f = reconstruction %.3f + kl %.3f\n",
                 static_cast<long long>(pixels), *last.val_loss, *find_value(last.values, "val_reconstruction"),
                 *find_value(last.values, "val_kl"));
-    print_written_files(stdout, out, {"weights.safetensors", "history.csv", "loss.png", "latent.png", "manifold.png", "samples.png"});
+    out.commit();
+    print_written_files(stdout, out.path(), out.files());
 }
 
 }  // namespace smallnet::ae_mnist
