@@ -278,6 +278,11 @@ Tensor Pca::inverse_transform(const Tensor& codes) const {
     return matmul(codes, components, {.bias = &mean});
 }
 
+double Pca::explained_variance_fraction() const {
+    if (total_variance == 0.0) return 1.0;  // nothing to explain, and nothing lost (see the header)
+    return std::accumulate(variances.begin(), variances.end(), 0.0) / total_variance;
+}
+
 double Pca::reconstruction_mse(const Data& x, std::int64_t batch_rows) const {
     check_batch_rows(batch_rows);
     const std::int64_t rows = x.rows(), d = mean.numel();

@@ -56,6 +56,10 @@ struct Pca {
     Tensor inverse_transform(const Tensor& codes) const;
     // The mean over all elements of (x − reconstruction)², computed batch by batch.
     double reconstruction_mse(const Data& x, std::int64_t batch_rows = 4096) const;
+    // The share of the total variance the k components keep, sum(variances) / total_variance. Data
+    // without variance (every row the same, as images all 0 or all 255) gives 1, not 0/0: the mean
+    // alone reconstructs it exactly, so the components lose nothing.
+    double explained_variance_fraction() const;
 };
 
 // The sample covariance [d, d] of the rows of x, and their mean into `mean` ([d]) when given.

@@ -116,6 +116,26 @@ TEST_CASE("block power iteration recovers planted principal axes in 200 dimensio
     CHECK_CLOSE(testing::compare(again, std::vector<double>(back.data(), back.data() + back.numel()), 1e-3, 1e-4));
 }
 
+TEST_CASE("the explained variance fraction: the components' share of the variance; 1 for data without any") {
+    const Tensor x = testing::random_tensor(Shape{60, 6}, 7);
+    const Pca two = fit_pca(x, 2);
+    CHECK(two.explained_variance_fraction() == doctest::Approx((two.variances[0] + two.variances[1]) / two.total_variance));
+    CHECK(two.explained_variance_fraction() > 0.0);
+    CHECK(two.explained_variance_fraction() < 1.0);
+    CHECK(fit_pca(x, 6).explained_variance_fraction() == doctest::Approx(1.0));
+    // Every row the same (images all black or all white): the mean alone reconstructs them exactly, so
+    // nothing is lost and the fraction is 1, not 0/0. 784 features take the block power iteration.
+    for (const float value : {0.0f, 1.0f}) {
+        CAPTURE(value);
+        Tensor constant(Shape{20, 784});
+        for (float& v : constant.values()) v = value;
+        const Pca pca = fit_pca(constant, 32);
+        CHECK(pca.total_variance == 0.0);
+        CHECK(pca.explained_variance_fraction() == 1.0);
+        CHECK(pca.reconstruction_mse(constant) == 0.0);
+    }
+}
+
 TEST_CASE("bad component counts are refused") {
     const Tensor x = zeros(Shape{10, 3});
     CHECK_THROWS_AS(fit_pca(x, 0), std::invalid_argument);
