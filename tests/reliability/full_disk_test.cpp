@@ -160,6 +160,12 @@ TEST_CASE("ae_mnist: a full disk at any point leaves the previous outputs or who
     write_tiny_mnist(data, 60, 20);
     check_full_disk(app_path("AE_MNIST", "ae_mnist"), "--data " + quoted(data.string()) + " --out {out} --seed {seed} --epochs 1",
                     "ae_mnist");
+    std::filesystem::remove_all(data);
+}
+
+TEST_CASE("ae_mnist vae (four pictures): a full disk at any point leaves the previous outputs or whole new ones") {
+    const auto data = scratch_folder("full_disk_data");
+    write_tiny_mnist(data, 60, 20);
     check_full_disk(app_path("AE_MNIST", "ae_mnist"),
                     "vae --data " + quoted(data.string()) + " --out {out} --seed {seed} --epochs 1", "ae_mnist_vae");
     std::filesystem::remove_all(data);
