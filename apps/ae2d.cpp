@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "apps/number_options.hpp"
 #include "nn/datasets/subset.hpp"
 #include "nn/datasets/two_normals.hpp"
 #include "nn/io/csv.hpp"
@@ -148,11 +149,12 @@ int main(int argc, char** argv) {
     Settings s;
     CLI::App app{"ae2d: an autoencoder compresses 2-D points (mlbench's 2dnormals) to 1 value and restores them"};
     app.add_option("--out", s.out, "output folder")->capture_default_str();
-    app.add_option("--seed", s.seed, "seed of the data, the weights and the shuffling")->capture_default_str();
-    app.add_option("-n,--points", s.points, "number of points")->check(CLI::Range(10, 10'000'000))->capture_default_str();
-    app.add_option("--classes", s.classes, "number of classes (2dnormals' cl)")->check(CLI::Range(1, 20))->capture_default_str();
-    app.add_option("--epochs", s.epochs, "training epochs")->check(CLI::Range(1, 100'000))->capture_default_str();
-    app.add_option("--batch-size", s.batch_size, "samples per step")->check(CLI::Range(1, 10'000'000))->capture_default_str();
+    app.add_option("--seed", s.seed, "seed of the data, the weights and the shuffling")
+        ->transform(whole_number(0, UINT64_MAX))->capture_default_str();
+    app.add_option("-n,--points", s.points, "number of points")->transform(whole_number(10, 10'000'000))->capture_default_str();
+    app.add_option("--classes", s.classes, "number of classes (2dnormals' cl)")->transform(whole_number(1, 20))->capture_default_str();
+    app.add_option("--epochs", s.epochs, "training epochs")->transform(whole_number(1, 100'000))->capture_default_str();
+    app.add_option("--batch-size", s.batch_size, "samples per step")->transform(whole_number(1, 10'000'000))->capture_default_str();
     app.add_flag("--nonlinear", s.nonlinear, "2 -> 64 relu -> 1 -> 64 relu -> 2 instead of Dense(2 -> 1) -> Dense(1 -> 2)");
     try {
         app.parse(argc, argv);

@@ -31,6 +31,7 @@ namespace smallnet::ae_mnist {
 struct Settings {
     std::string data = "/usr/share/datasets/fashion-mnist";
     std::string out;  // per command: out/, out/conv, out/denoise, ...
+    std::string command = "train";  // the subcommand that runs: what load() checks against the data depends on it
     std::uint64_t seed = 1;
     int epochs = 5;
     std::int64_t batch_size = 256;
@@ -88,7 +89,9 @@ Autoencoder make_vae(std::int64_t pixels, std::int64_t hidden, std::int64_t late
 // The seed's model with an L1 activity regularizer on its code (the Keras blog's sparse autoencoder).
 Autoencoder make_sparse_autoencoder(std::int64_t pixels, std::int64_t bottleneck, float l1);
 
-// Both splits of --data, cut to --limit images each; prints what was read.
+// Both splits of --data, cut to --limit images each; prints what was read. Then checks every value the
+// command line alone could not (a --limit that leaves PCA or the anomaly scores too few images, a
+// --bottleneck larger than an image for PCA) for s.command: a UsageError before any training.
 MnistData load(const Settings& s);
 
 struct TrainOptions {

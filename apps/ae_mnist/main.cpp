@@ -13,37 +13,19 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/ae_mnist/ae_mnist.hpp"
+#include "apps/number_options.hpp"
 
 using namespace smallnet;
 using namespace smallnet::ae_mnist;
 
 namespace {
 
-// CLI::Range for a real number, its message with the bounds as written (CLI11 prints 0.000000).
-CLI::Validator real_range(double low, double high) {
-    char text[96];
-    std::snprintf(text, sizeof text, "in range %g to %g", low, high);
-    const std::string bounds = text;
-    return CLI::Validator(
-        [low, high, bounds](std::string& value) -> std::string {
-            double number = 0.0;
-            std::size_t used = 0;
-            try {
-                number = std::stod(value, &used);
-            } catch (const std::exception&) {
-                used = 0;
-            }
-            if (used != value.size() || !(number >= low && number <= high)) return "Value " + value + " not " + bounds;
-            return "";
-        },
-        "REAL " + bounds);
-}
-
 void add_data_options(CLI::App& app, Settings& s) {
     app.add_option("--data", s.data, "MNIST-format folder (train-images-idx3-ubyte[.gz], ...)")->capture_default_str();
-    app.add_option("--seed", s.seed, "seed of the weights, the shuffling and the noise")->capture_default_str();
-    app.add_option("--threads", s.threads, "worker threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
-    app.add_option("--limit", s.limit, "use only the first N images of each split (0: all)")->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+    app.add_option("--seed", s.seed, "seed of the weights, the shuffling and the noise")
+        ->transform(whole_number(0, UINT64_MAX))->capture_default_str();
+    app.add_option("--threads", s.threads, "worker threads (0: one per core)")->transform(whole_number(0, 1024))->capture_default_str();
+    app.add_option("--limit", s.limit, "use only the first N images of each split (0: all)")->transform(whole_number(0, std::uint64_t{1} << 40));
 }
 
 // The subcommands' models differ in what may be chosen: the conv models and the VAE have a code fixed
@@ -53,12 +35,12 @@ enum class ModelKind { dense, conv, vae };
 
 void add_training_options(CLI::App& app, Settings& s, ModelKind kind = ModelKind::dense) {
     add_data_options(app, s);
-    app.add_option("--epochs", s.epochs, "training epochs")->check(CLI::Range(1, 100'000))->capture_default_str();
+    app.add_option("--epochs", s.epochs, "training epochs")->transform(whole_number(1, 100'000))->capture_default_str();
     app.add_option("--batch-size", s.batch_size,
                    kind == ModelKind::dense ? "images per step (default 256)" : "images per step (default 128)")
-        ->check(CLI::Range(1, 1'000'000));
+        ->transform(whole_number(1, 1'000'000));
     if (kind == ModelKind::dense)
-        app.add_option("--bottleneck", s.bottleneck, "size of the code (and PCA's number of components)")->check(CLI::Range(1, 4096))->capture_default_str();
+        app.add_option("--bottleneck", s.bottleneck, "size of the code (and PCA's number of components, at most an image's pixels)")->transform(whole_number(1, 4096))->capture_default_str();
     if (kind != ModelKind::vae)
         app.add_option("--loss", s.loss, kind == ModelKind::conv ? "reconstruction loss (default bce)" : "reconstruction loss (default mse)")
             ->check(CLI::IsMember({"mse", "bce"}));
@@ -89,19 +71,20 @@ int main(int argc, char** argv) {
     denoise->add_option("--model", s.model, "dense: the seed's autoencoder; conv: keras.io's convolutional denoiser")
         ->check(CLI::IsMember({"dense", "conv"}))->capture_default_str();
     denoise->add_option("--noise-stddev", s.noise_stddev, "standard deviation of the Gaussian noise (0: none)")->check(real_range(0, 10))->capture_default_str();
-    denoise->add_option("--salt-pepper", s.salt_and_pepper, "fraction of pixels set to 0 or 1 (0: none)")->check(real_range(0, 1))->capture_default_str();
+    denoise->add_option("--salt-pepper", s.salt_and_pepper, "fraction of pixels set to 0 or 1 (0: none; below 1, which would leave no pixel of the image)")
+        ->check(real_range(0, 1, true))->capture_default_str();
 
     CLI::App* anomaly = app.add_subcommand("anomaly", "train on all classes but one; detect that class by reconstruction error");
     add_training_options(*anomaly, s);
     anomaly->add_option("--out", anomaly_out, "output folder")->capture_default_str();
-    anomaly->add_option("--anomaly-class", s.anomaly_class, "the held-out (anomalous) class")->check(CLI::Range(0, 9))->capture_default_str();
+    anomaly->add_option("--anomaly-class", s.anomaly_class, "the held-out (anomalous) class")->transform(whole_number(0, 9))->capture_default_str();
     anomaly->add_option("--fpr", s.fpr, "false-positive rate the threshold is chosen for")->check(real_range(0, 1))->capture_default_str();
 
     CLI::App* vae = app.add_subcommand("vae", "the Keras blog's variational autoencoder: latent space, manifold and samples");
     add_training_options(*vae, s, ModelKind::vae);
     vae->add_option("--out", vae_out, "output folder")->capture_default_str();
-    vae->add_option("--latent", s.latent, "dimensions of the latent code")->check(CLI::Range(2, 1024))->capture_default_str();
-    vae->add_option("--hidden", s.hidden, "units of the encoder's and the decoder's hidden layer")->check(CLI::Range(1, 65536))->capture_default_str();
+    vae->add_option("--latent", s.latent, "dimensions of the latent code")->transform(whole_number(2, 1024))->capture_default_str();
+    vae->add_option("--hidden", s.hidden, "units of the encoder's and the decoder's hidden layer")->transform(whole_number(1, 65536))->capture_default_str();
     vae->add_option("--beta", s.beta, "weight of the KL term (1: the plain VAE)")->check(real_range(0, 1000))->capture_default_str();
 
     CLI::App* sparse = app.add_subcommand("sparse", "the seed's model with an L1 penalty on its code, beside the plain one");
@@ -116,18 +99,18 @@ int main(int argc, char** argv) {
     classify->add_option("--weights", s.weights, "use this trained autoencoder (weights.safetensors of ae_mnist) instead of training one")
         ->check(CLI::ExistingFile);
     classify->add_option("--classifier-epochs", s.classifier_epochs, "epochs of each classifier")
-        ->check(CLI::Range(1, 100'000))->capture_default_str();
+        ->transform(whole_number(1, 100'000))->capture_default_str();
 
     CLI::App* pretrain = app.add_subcommand(
         "pretrain", "a classifier from few labels: the encoder pretrained without labels (frozen, fine-tuned) or not");
     add_training_options(*pretrain, s);
     pretrain->add_option("--out", pretrain_out, "output folder")->capture_default_str();
     pretrain->add_option("--labels-per-class", s.labels_per_class, "labelled training images per class, comma-separated")
-        ->delimiter(',')->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))->capture_default_str();
+        ->delimiter(',')->transform(whole_number(1, 1'000'000))->capture_default_str();
     pretrain->add_option("--seeds", s.seeds, "runs (labelled subsets and initial weights) per count")
-        ->check(CLI::Range(1, 1000))->capture_default_str();
+        ->transform(whole_number(1, 1000))->capture_default_str();
     pretrain->add_option("--classifier-steps", s.classifier_steps, "training steps of 32 images for every classifier")
-        ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}))->capture_default_str();
+        ->transform(whole_number(1, 10'000'000))->capture_default_str();
 
     CLI::App* compress = app.add_subcommand(
         "compress", "compress an IDX file of images into the quantized codes of a trained autoencoder; compare with PCA");
@@ -135,10 +118,10 @@ int main(int argc, char** argv) {
     compress->add_option("--weights", s.weights, "weights.safetensors written by ae_mnist")->required()->check(CLI::ExistingFile);
     compress->add_option("--input", s.input, "IDX file of images [count, rows, columns], raw or .gz")->required()->check(CLI::ExistingFile);
     compress->add_option("--output", s.output, "the compressed file to write")->required();
-    compress->add_option("--bits", s.bits, "bits per code number")->check(CLI::Range(1, 16))->capture_default_str();
+    compress->add_option("--bits", s.bits, "bits per code number")->transform(whole_number(1, 16))->capture_default_str();
 
     CLI::App* decompress = app.add_subcommand("decompress", "turn a file of compress back into an IDX file of images");
-    decompress->add_option("--threads", s.threads, "worker threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
+    decompress->add_option("--threads", s.threads, "worker threads (0: one per core)")->transform(whole_number(0, 1024))->capture_default_str();
     decompress->add_option("--weights", s.weights, "the weights the file was compressed with")->required()->check(CLI::ExistingFile);
     decompress->add_option("--input", s.input, "a file written by compress")->required()->check(CLI::ExistingFile);
     decompress->add_option("--output", s.output, "the IDX file to write (gzip-compressed when it ends in .gz)")->required();
@@ -184,6 +167,15 @@ int main(int argc, char** argv) {
                              "image); --bottleneck and --loss do not apply\nRun with --help for more information.\n");
         return exit_usage_error;
     }
+    // compress reads its training images itself (after its input); a --limit that leaves PCA, its
+    // baseline, fewer than the 2 images a covariance needs would fail after the work.
+    if (*compress && s.limit == 1) {
+        std::fprintf(stderr, "ae_mnist: --limit 1: compress fits PCA, its baseline, on the training images, which needs at "
+                             "least 2; use --limit 2 or more (0: all)\nRun with --help for more information.\n");
+        return exit_usage_error;
+    }
+    // What load() checks against the data depends on what the run does with it.
+    for (const CLI::App* command : app.get_subcommands()) s.command = command->get_name();
     s.batch_size_given = given("--batch-size");
     if (!s.batch_size_given && (conv_model || *vae)) s.batch_size = 128;
     if (!given("--loss") && (conv_model || *vae)) s.loss = "bce";

@@ -3,6 +3,56 @@
 
 namespace smallnet::ae_mnist {
 
+namespace {
+
+// "1 test image", "20 test images".
+std::string images_text(std::int64_t count, const std::string& split) {
+    return std::to_string(count) + " " + split + " image" + (count == 1 ? "" : "s");
+}
+
+// What load() checks: a value wrong only for this data would otherwise fail at the end of the run
+// (PCA, the anomaly scores), its training thrown away.
+void check_against_data(const Settings& s, const MnistData& data) {
+    const std::int64_t train_rows = data.train.images.rows(), test_rows = data.test.images.rows();
+    const std::int64_t pixels = data.train.images.columns();
+    const std::string after_limit = s.limit > 0 ? ", after --limit " + std::to_string(s.limit) : "";
+    // PCA, beside the autoencoder in train, conv and classify, needs two images for a covariance and
+    // has at most one component per pixel. The autoencoders take a code of any size, wider than the
+    // image too, so the subcommands without PCA allow any --bottleneck.
+    const bool pca = s.command == "train" || s.command == "conv" || s.command == "classify";
+    const std::string baseline = "PCA, the baseline this run compares with, ";
+    if (pca && train_rows < 2) {
+        if (s.limit == 1)
+            throw UsageError("--limit 1 leaves " + images_text(train_rows, "training") + "; " + baseline +
+                             "needs at least 2: use --limit 2 or more (0: all)");
+        throw UsageError("--data " + s.data + " holds " + images_text(train_rows, "training") + "; " + baseline +
+                         "needs at least 2");
+    }
+    if (s.command == "train" && s.bottleneck > pixels)
+        throw UsageError("--bottleneck " + std::to_string(s.bottleneck) + " is more than the " + std::to_string(pixels) +
+                         " pixels of an image: " + baseline + "has at most " + std::to_string(pixels) +
+                         " components; use at most " + std::to_string(pixels));
+    if (s.command == "anomaly") {
+        const auto of_class = [&](const MnistSplit& split) {
+            return static_cast<std::int64_t>(std::count(split.labels.begin(), split.labels.end(), s.anomaly_class));
+        };
+        const std::string flag = "--anomaly-class " + std::to_string(s.anomaly_class);
+        const std::string class_name = "class " + std::to_string(s.anomaly_class);
+        const std::string advice = s.limit > 0 ? "use a larger --limit or another class" : "use another class";
+        if (of_class(data.train) == train_rows)
+            throw UsageError(flag + " leaves no training image: every training image is of " + class_name + " (of " +
+                             images_text(train_rows, "training") + after_limit + "); " + advice);
+        if (of_class(data.test) == 0)
+            throw UsageError(flag + ": no test image is of " + class_name + " (of " + images_text(test_rows, "test") +
+                             after_limit + "), so there is nothing to detect; " + advice);
+        if (of_class(data.test) == test_rows)
+            throw UsageError(flag + ": every test image is of " + class_name + " (of " + images_text(test_rows, "test") +
+                             after_limit + "), so none is normal to tell it from; " + advice);
+    }
+}
+
+}  // namespace
+
 MnistData load(const Settings& s) {
     MnistData data = read_mnist(s.data);
     if (s.limit > 0)
@@ -14,6 +64,7 @@ MnistData load(const Settings& s) {
     std::printf("data: %s: %lld training and %lld test images of %lldx%lld\n", s.data.c_str(),
                 static_cast<long long>(data.train.images.rows()), static_cast<long long>(data.test.images.rows()),
                 static_cast<long long>(data.train.rows), static_cast<long long>(data.train.columns));
+    check_against_data(s, data);
     return data;
 }
 
