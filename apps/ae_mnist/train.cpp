@@ -30,8 +30,9 @@ void run_train(const Settings& s) {
                      pca.residual, pca.iterations);
     std::printf("\ntest reconstruction MSE: autoencoder %.5f, PCA (%lld components) %.5f\n", mse(reconstructed, test_x),
                 static_cast<long long>(s.bottleneck), pca.reconstruction_mse(test_x));
-    std::printf("PCA: %.1f%% of the variance; %d block power iterations, residual %.1e\n",
-                100 * std::accumulate(pca.variances.begin(), pca.variances.end(), 0.0) / pca.total_variance,
+    std::printf("PCA: %.1f%% of the variance%s; %d block power iterations, residual %.1e\n",
+                100 * pca.explained_variance_fraction(),
+                pca.total_variance == 0 ? " (the training images do not vary: their mean reconstructs them exactly)" : "",
                 pca.iterations, pca.residual);
     out.commit();
     print_written_files(stdout, out.path(), out.files());
