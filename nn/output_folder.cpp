@@ -65,6 +65,8 @@ OutputFolder::OutputFolder(std::filesystem::path folder, std::vector<std::string
     // them, and both are removed again, as nothing is to be left before the first output.
     std::vector<std::filesystem::path> made;
     std::error_code error;
+    if (std::filesystem::exists(folder_, error) && !std::filesystem::is_directory(folder_, error))
+        throw FileError(folder_, "cannot be the output folder: a file of that name is in the way");
     for (std::filesystem::path p = std::filesystem::absolute(folder_, error); !p.empty() && !std::filesystem::exists(p, error);
          p = p.parent_path()) {
         made.insert(made.begin(), p);

@@ -84,8 +84,8 @@ TEST_CASE("a stopped run puts what it staged in place") {
 TEST_CASE("a folder that cannot be written is refused before any work; stale staging folders go") {
     TemporaryFolder folder;
     write_text(folder / "file", "x");
-    CHECK(file_error_of([&] { OutputFolder outputs(folder / "file"); }).find("not a folder") != std::string::npos);
-    CHECK(file_error_of([&] { OutputFolder outputs(folder / "file" / "below"); }).find("is not a folder") != std::string::npos);
+    CHECK(file_error_of([&] { OutputFolder outputs(folder / "file"); }).find("cannot be the output folder: a file of that name is in the way") != std::string::npos);
+    CHECK(file_error_of([&] { OutputFolder outputs(folder / "file" / "below"); }).find("cannot create the output folder: Not a directory") != std::string::npos);
     if (::geteuid() != 0) {  // root writes anywhere
         std::filesystem::create_directories(folder / "locked");
         std::filesystem::permissions(folder / "locked", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);

@@ -150,3 +150,27 @@ TEST_CASE("values wrong only for the data or the other flags are refused after r
 }
 
 }
+
+TEST_SUITE("reliability.flag_checks") {
+
+TEST_CASE("a run refused for its data or flags leaves no output folder behind (nor its parents)") {
+    const auto scratch = scratch_folder("no_empty_out");
+    write_tiny_mnist(scratch / "one", 1, 20);
+    const std::vector<std::pair<std::string, int>> runs = {
+        {"--data " + quoted((scratch / "missing").string()), 1},                          // no data
+        {"--data " + quoted((scratch / "one").string()), 2},                              // too few images for PCA
+        {"vae --data " + quoted((scratch / "missing").string()), 1},
+        {"anomaly --data " + quoted((scratch / "one").string()) + " --anomaly-class 0", 2},
+    };
+    for (const auto& [arguments, exit_code] : runs) {
+        CAPTURE(arguments);
+        const AppRun run = run_app(app_path("AE_MNIST", "ae_mnist"),
+                                   arguments + " --out " + quoted((scratch / "new" / "deeper").string()), scratch);
+        CAPTURE(run.err);
+        CHECK(run.exit_code == exit_code);
+        CHECK_FALSE(std::filesystem::exists(scratch / "new"));
+    }
+    std::filesystem::remove_all(scratch);
+}
+
+}
