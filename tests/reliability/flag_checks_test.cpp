@@ -162,12 +162,13 @@ TEST_CASE("a run refused for its data or flags leaves no output folder behind (n
         {"vae --data " + quoted((scratch / "missing").string()), 1},
         {"anomaly --data " + quoted((scratch / "one").string()) + " --anomaly-class 0", 2},
     };
-    for (const auto& [arguments, exit_code] : runs) {
+    for (const auto& row : runs) {
+        const std::string& arguments = row.first;
         CAPTURE(arguments);
         const AppRun run = run_app(app_path("AE_MNIST", "ae_mnist"),
                                    arguments + " --out " + quoted((scratch / "new" / "deeper").string()), scratch);
         CAPTURE(run.err);
-        CHECK(run.exit_code == exit_code);
+        CHECK(run.exit_code == row.second);
         CHECK_FALSE(std::filesystem::exists(scratch / "new"));
     }
     std::filesystem::remove_all(scratch);

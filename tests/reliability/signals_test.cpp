@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "nn/io/safetensors.hpp"
@@ -31,7 +32,7 @@ int runs_per_signal() {
 }
 
 struct Ended {
-    int exit_code = -1;  // as a shell reports it: 128 + signal for a death by a signal
+    int exit_code = -1;
     double seconds = 0.0;
 };
 
@@ -50,12 +51,24 @@ Ended run_and_signal(const std::filesystem::path& program, const std::vector<std
     posix_spawn_file_actions_addopen(&files, 1, (scratch / "stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&files, 2, (scratch / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid = 0;
-    const auto start = std::chrono::steady_clock::now();
     REQUIRE(posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&files);
     int status = 0;
+    // The delay counts from when the program has its handlers (run_program installs them, after the
+    // program is loaded and its command line read): before that a signal's default action ends any
+    // program, and nothing of it has been written yet.
+    const std::string status_file = "/proc/" + std::to_string(pid) + "/status";
+    for (bool caught = false; !caught;) {
+        std::ifstream proc(status_file);
+        std::string line;
+        while (std::getline(proc, line))
+            if (line.rfind("SigCgt:", 0) == 0) caught = (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1)) & 1;
+        if (!proc.is_open() || ::waitpid(pid, &status, WNOHANG) == pid) FAIL("the program ended before it caught " << signal);
+        if (!caught) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    const auto caught_at = std::chrono::steady_clock::now();
     const auto wait_until = [&](double seconds) {  // true when the process ended first
-        while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
+        while (std::chrono::duration<double>(std::chrono::steady_clock::now() - caught_at).count() < seconds) {
             if (::waitpid(pid, &status, WNOHANG) == pid) return true;
             std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
@@ -68,8 +81,9 @@ Ended run_and_signal(const std::filesystem::path& program, const std::vector<std
     }
     if (!ended) REQUIRE(::waitpid(pid, &status, 0) == pid);
     Ended result;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - caught_at).count();
+    // A program the signal killed (no handler) reads -1 here: it did not stop as asked.
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
 }
 
@@ -90,7 +104,8 @@ void check_signals(const std::filesystem::path& program, const std::vector<std::
     const auto out = scratch / "out";
     std::vector<std::string> arguments = arguments_without_out;
     arguments.insert(arguments.end(), {"--out", out.string()});
-    // How long a whole run takes (the quickest of three), so that the signals fall anywhere in it.
+    // How long a whole run takes once it has its handlers (the quickest of three), so that the signals
+    // fall anywhere in it.
     Ended whole;
     whole.seconds = 1e9;
     for (int i = 0; i < 3; ++i) {
