@@ -1,6 +1,8 @@
 #include "nn/callbacks.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -91,6 +93,64 @@ void ModelCheckpoint::save_finite_weights(Sequential& model, const std::string& 
                                          " keeps the last good weights");
     }
     model.save_weights(path_);
+}
+
+namespace {
+Optimizer& compiled_optimizer(Sequential& model, const char* callback) {
+    SequentialModule& m = model.sequential_module();
+    if (!m.optimizer) throw std::logic_error(std::string(callback) + ": the model has no optimizer (compile it first)");
+    return *m.optimizer;
+}
+}  // namespace
+
+void LearningRateScheduler::on_epoch_begin(int epoch, Sequential& model) {
+    Optimizer& optimizer = compiled_optimizer(model, "LearningRateScheduler");
+    const double rate = schedule_(epoch, optimizer.learning_rate());
+    if (!(rate >= 0.0) || !std::isfinite(rate))
+        throw std::invalid_argument("LearningRateScheduler: the schedule gave " + std::to_string(rate) + " for epoch " +
+                                    std::to_string(epoch) + "; a learning rate is a finite number >= 0");
+    optimizer.set_learning_rate(static_cast<float>(rate));
+}
+
+ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {
+    if (!(options_.factor > 0.0 && options_.factor < 1.0))
+        throw std::invalid_argument("ReduceLROnPlateau: factor must be between 0 and 1 (exclusive), got " +
+                                    std::to_string(options_.factor));
+    if (options_.patience < 0 || options_.cooldown < 0 || !(options_.min_lr >= 0.0))
+        throw std::invalid_argument("ReduceLROnPlateau: patience, cooldown and min_lr must not be negative");
+}
+
+void ReduceLROnPlateau::on_train_begin(Sequential& model) {
+    (void)compiled_optimizer(model, "ReduceLROnPlateau");
+    have_best_ = false;
+    waited_ = 0;
+    cooldown_left_ = 0;
+}
+
+bool ReduceLROnPlateau::on_epoch_end(const EpochLogs& logs, Sequential& model) {
+    const double value = monitored_value(logs, options_.monitor);
+    if (cooldown_left_ > 0) {
+        --cooldown_left_;
+        waited_ = 0;
+    }
+    if (!have_best_ || value < best_ - options_.min_delta) {
+        best_ = value;
+        have_best_ = true;
+        waited_ = 0;
+        return true;
+    }
+    if (cooldown_left_ > 0) return true;
+    if (++waited_ < options_.patience) return true;
+    Optimizer& optimizer = compiled_optimizer(model, "ReduceLROnPlateau");
+    const double old_rate = optimizer.learning_rate();
+    if (old_rate > options_.min_lr) {
+        const double new_rate = std::max(old_rate * options_.factor, options_.min_lr);
+        optimizer.set_learning_rate(static_cast<float>(new_rate));
+        std::fprintf(stderr, "Epoch %d: ReduceLROnPlateau reducing learning rate to %g.\n", logs.epoch, new_rate);
+        cooldown_left_ = options_.cooldown;
+        waited_ = 0;
+    }
+    return true;
 }
 
 }  // namespace smallnet

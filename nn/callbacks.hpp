@@ -1,6 +1,6 @@
 #pragma once
-// Callbacks that fit calls at the end of every epoch: a plain hook, EarlyStopping and
-// ModelCheckpoint (Keras' semantics and defaults).
+// Callbacks that fit calls around every epoch: a plain hook, EarlyStopping, ModelCheckpoint,
+// LearningRateScheduler and ReduceLROnPlateau (Keras' semantics and defaults).
 
 #include <filesystem>
 #include <functional>
@@ -19,6 +19,8 @@ class Callback {
 public:
     virtual ~Callback() = default;
     virtual void on_train_begin(Sequential& model) { (void)model; }
+    // Before epoch `epoch` (counted from 0, as Keras) trains.
+    virtual void on_epoch_begin(int epoch, Sequential& model) { (void)epoch, (void)model; }
     // Return false to stop training after this epoch.
     virtual bool on_epoch_end(const EpochLogs& logs, Sequential& model) = 0;
     virtual void on_train_end(Sequential& model, History& history) { (void)model, (void)history; }
@@ -82,6 +84,45 @@ private:
     ModelCheckpointOptions options_;
     double best_ = 0.0;
     bool have_best_ = false;
+};
+
+// Sets the optimizer's learning rate before every epoch to schedule(epoch, current rate), the epoch
+// counted from 0 (Keras' LearningRateScheduler). The optimizer's rate must be a number, not a
+// LearningRateSchedule.
+class LearningRateScheduler : public Callback {
+public:
+    explicit LearningRateScheduler(std::function<double(int epoch, double learning_rate)> schedule)
+        : schedule_(std::move(schedule)) {}
+    void on_epoch_begin(int epoch, Sequential& model) override;
+    bool on_epoch_end(const EpochLogs&, Sequential&) override { return true; }
+
+private:
+    std::function<double(int, double)> schedule_;
+};
+
+struct ReduceLROnPlateauOptions {
+    std::string monitor = "val_loss";
+    double factor = 0.1;      // the new rate is rate · factor
+    int patience = 10;        // epochs without improvement before the rate drops
+    double min_delta = 1e-4;  // an improvement smaller than this does not count
+    int cooldown = 0;         // epochs after a drop before epochs without improvement count again
+    double min_lr = 0.0;      // the rate never drops below this
+};
+
+// Multiplies the learning rate by `factor` when the monitored value has not improved for `patience`
+// epochs (Keras' ReduceLROnPlateau, mode "min"); prints the change.
+class ReduceLROnPlateau : public Callback {
+public:
+    explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
+    void on_train_begin(Sequential& model) override;
+    bool on_epoch_end(const EpochLogs& logs, Sequential& model) override;
+
+private:
+    ReduceLROnPlateauOptions options_;
+    double best_ = 0.0;
+    bool have_best_ = false;
+    int waited_ = 0;
+    int cooldown_left_ = 0;
 };
 
 // A callback held by FitOptions: built from any Callback value ({EarlyStopping(...), ...}).

@@ -223,6 +223,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             history.interrupted = StopPoint{epoch, 0, steps};
             break;
         }
+        for (auto& callback : options.callbacks) callback->on_epoch_begin(epoch - 1, *this);
         progress.start_epoch(epoch);
         const auto start = Clock::now();
         if (options.shuffle)  // Fisher-Yates from the seeded generator: the same order on any machine

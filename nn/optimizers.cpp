@@ -1,5 +1,7 @@
 #include "nn/optimizers.hpp"
 
+#include <stdexcept>
+
 #include "tensor/creation.hpp"
 
 namespace smallnet {
@@ -11,14 +13,22 @@ void ensure_state(Tensor& state, const Tensor& parameters) {
 }
 }  // namespace
 
+void Optimizer::set_learning_rate(float value) {
+    if (rate_.scheduled())
+        throw std::logic_error(name() + ": the learning rate is set by its schedule, " + rate_.describe() +
+                               "; it cannot also be set by hand or by a callback");
+    rate_ = LearningRate(value);
+}
+
 void Adam::step(Tensor& parameters, const Tensor& gradients) { adam_step(parameters, gradients, 0.0f); }
 
 void Adam::adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay) {
     ensure_state(first_moment_, parameters);
     ensure_state(second_moment_, parameters);
+    const float rate = learning_rate();
     ++steps_;
     adam_update(parameters, gradients, first_moment_, second_moment_,
-                {.learning_rate = options_.learning_rate, .beta1 = options_.beta1, .beta2 = options_.beta2,
+                {.learning_rate = rate, .beta1 = options_.beta1, .beta2 = options_.beta2,
                  .epsilon = options_.epsilon, .weight_decay = weight_decay, .step = steps_});
 }
 
@@ -30,8 +40,10 @@ void Adam::reset() {
 
 void SGD::step(Tensor& parameters, const Tensor& gradients) {
     ensure_state(velocity_, parameters);
+    const float rate = learning_rate();
+    ++steps_;
     sgd_update(parameters, gradients, velocity_,
-               {.learning_rate = options_.learning_rate, .momentum = options_.momentum, .nesterov = options_.nesterov});
+               {.learning_rate = rate, .momentum = options_.momentum, .nesterov = options_.nesterov});
 }
 
 }  // namespace smallnet

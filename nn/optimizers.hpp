@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "nn/learning_rate.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/tensor.hpp"
 
@@ -20,10 +21,24 @@ public:
     virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
     // Forgets the moments and the step count (a new fit starts afresh only if asked).
     virtual void reset() = 0;
+
+    // The updates made so far (Keras' optimizer.iterations), and the learning rate the next one uses
+    // (its schedule's value at that count).
+    std::int64_t iterations() const { return steps_; }
+    float learning_rate() const { return rate_.at(steps_); }
+    // Sets a fixed learning rate from now on (what LearningRateScheduler and ReduceLROnPlateau do);
+    // std::logic_error when the rate is a schedule, which owns it (as Keras refuses).
+    void set_learning_rate(float value);
+    const LearningRate& learning_rate_setting() const { return rate_; }
+
+protected:
+    explicit Optimizer(LearningRate rate) : rate_(std::move(rate)) {}
+    LearningRate rate_;
+    std::int64_t steps_ = 0;
 };
 
 struct AdamOptions {
-    float learning_rate = 1e-3f;
+    LearningRate learning_rate = 1e-3f;  // a number or a schedule (nn/learning_rate.hpp)
     float beta1 = 0.9f;
     float beta2 = 0.999f;
     float epsilon = 1e-7f;  // Keras' default (PyTorch's is 1e-8), added to sqrt(v̂)
@@ -32,7 +47,7 @@ struct AdamOptions {
 // Adam (Kingma and Ba, 2015) in Keras' formulation.
 class Adam : public Optimizer {
 public:
-    explicit Adam(AdamOptions options = {}) : options_(options) {}
+    explicit Adam(AdamOptions options = {}) : Optimizer(options.learning_rate), options_(options) {}
     std::string name() const override { return "Adam"; }
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<Adam>(*this); }
     void step(Tensor& parameters, const Tensor& gradients) override;
@@ -42,11 +57,10 @@ protected:
     void adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay);
     AdamOptions options_;
     Tensor first_moment_, second_moment_;
-    std::int64_t steps_ = 0;
 };
 
 struct AdamWOptions {
-    float learning_rate = 1e-3f;
+    LearningRate learning_rate = 1e-3f;
     float beta1 = 0.9f;
     float beta2 = 0.999f;
     float epsilon = 1e-7f;
@@ -67,7 +81,7 @@ private:
 };
 
 struct SgdOptions {
-    float learning_rate = 0.01f;
+    LearningRate learning_rate = 0.01f;
     float momentum = 0.0f;
     bool nesterov = false;
 };
@@ -75,11 +89,14 @@ struct SgdOptions {
 // Stochastic gradient descent with optional (Nesterov) momentum, as Keras' SGD.
 class SGD : public Optimizer {
 public:
-    explicit SGD(SgdOptions options = {}) : options_(options) {}
+    explicit SGD(SgdOptions options = {}) : Optimizer(options.learning_rate), options_(options) {}
     std::string name() const override { return "SGD"; }
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
     void step(Tensor& parameters, const Tensor& gradients) override;
-    void reset() override { velocity_ = Tensor(); }
+    void reset() override {
+        velocity_ = Tensor();
+        steps_ = 0;
+    }
 
 private:
     SgdOptions options_;
