@@ -51,7 +51,8 @@ void prepare(Sequential& model, const Data& x, const Data& y, std::uint64_t seed
     if (!model.built()) model.build(x.sample_shape(), seed);
     const std::optional<Loss>& loss = model.sequential_module().loss;
     const Shape expected = loss ? target_shape(*loss, model.output_shape()) : model.output_shape();
-    if (!y.empty() && y.sample_shape() != expected)
+    // A custom loss takes whatever targets it was written for.
+    if (!y.empty() && !model.sequential_module().custom_loss && y.sample_shape() != expected)
         throw std::invalid_argument(std::string(what) + ": the model outputs samples of shape " +
                                     batch_shape_string(model.output_shape()) +
                                     (loss && takes_labels(*loss) ? ", so its labels must have shape " + batch_shape_string(expected)
@@ -135,6 +136,15 @@ std::string not_finite(float loss, const Var& compiled, const LossTerms& terms) 
     return parts.empty() ? text : text + " (" + parts + ")";
 }
 
+// The user's loss on a batch, checked to be one number.
+Var custom_loss_value(const CustomLoss& loss, const Var& prediction, const Tensor& target) {
+    Var value = loss(prediction, target);
+    if (!value.defined() || value.value().numel() != 1)
+        throw std::invalid_argument("custom loss: it must return one number (a scalar Var), but returned " +
+                                    (value.defined() ? "a tensor of shape " + value.shape().to_string() : std::string("nothing")));
+    return value;
+}
+
 }  // namespace
 
 History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& options) {
@@ -145,7 +155,8 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         ~ReleaseBuffersOnExit() { release_storage_cache(); }
     } release_buffers_on_exit;
     SequentialModule& m = sequential_module();
-    if (!m.optimizer || !m.loss) throw std::logic_error("fit: compile the model first (an optimizer and a loss)");
+    if (!m.optimizer || (!m.loss && !m.custom_loss))
+        throw std::logic_error("fit: compile the model first (an optimizer and a loss)");
     check_fit_arguments(x_all, y_all, options);
     prepare(*this, x_all, y_all, options.seed, "fit");
     // A layer frozen or unfrozen since the last fit changes what the optimizer steps over: its
@@ -180,10 +191,12 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     Generator layer_randomness(options.seed ^ 0x5DEECE66Dull);
     LossTerms terms;
     const ForwardContext training{true, &layer_randomness, &terms};
-    const float reduction = static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
-    // Metrics need the model's output, so the loss is then computed from it rather than folded into
-    // the last layer's pass.
-    const bool has_metrics = !m.metrics.empty();
+    const bool custom = static_cast<bool>(m.custom_loss);
+    const float reduction =
+        custom ? 1.0f : static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
+    // Metrics (and a custom loss) need the model's output, so the loss is then computed from it
+    // rather than folded into the last layer's pass.
+    const bool has_metrics = !m.metrics.empty() || custom;
     std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
     std::iota(order.begin(), order.end(), 0);
     // Two batches in flight: the worker threads convert the next one (a gather of scattered uint8
@@ -253,7 +266,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             Var compiled;
             if (has_metrics) {
                 output = m.forward(Var(input), training);
-                compiled = compute_loss(*m.loss, output, target);
+                compiled = custom ? custom_loss_value(m.custom_loss, output, target) : compute_loss(*m.loss, output, target);
             } else {
                 compiled = m.forward_with_loss(Var(input), *m.loss, target, training);
             }
@@ -320,7 +333,7 @@ double Sequential::evaluate(const Data& x, const Data& y, std::int64_t batch_siz
 
 Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size) {
     SequentialModule& m = sequential_module();
-    if (!m.loss) throw std::logic_error("evaluate: compile the model first (it needs the loss)");
+    if (!m.loss && !m.custom_loss) throw std::logic_error("evaluate: compile the model first (it needs the loss)");
     if (batch_size < 1) throw std::invalid_argument("evaluate: batch_size must be at least 1");
     if (x.rows() != y.rows())
         throw std::invalid_argument("evaluate: x has " + std::to_string(x.rows()) + " samples but y has " + std::to_string(y.rows()));
@@ -338,15 +351,19 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     std::int64_t compiled_terms = 0;
     PartSums parts;
     MetricSums metric_sums(m.metrics);
-    const double reduction = reduction_factor(m.compile_options.reduction, *m.loss, y.columns());
+    const bool custom = static_cast<bool>(m.custom_loss);
+    const double reduction = custom ? 1.0 : reduction_factor(m.compile_options.reduction, *m.loss, y.columns());
     for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
         const std::int64_t end = std::min(x.rows(), begin + batch_size);
         Tensor input = x.batch(begin, end, input_buffer);
         Tensor target = target_is_input ? input : y.batch(begin, end, target_buffer);
         terms.clear();
         const Tensor prediction = m.forward(Var(input), context).value();
-        const double sum = loss_total(*m.loss, prediction, target);
-        const std::int64_t batch_terms = loss_terms(*m.loss, prediction);
+        // A custom loss gives the batch's mean: weighted by the batch's samples, as the parts are.
+        const std::int64_t batch_terms = custom ? end - begin : loss_terms(*m.loss, prediction);
+        const double sum = custom ? static_cast<double>(custom_loss_value(m.custom_loss, Var(prediction), target).value().item()) *
+                                        static_cast<double>(batch_terms)
+                                  : loss_total(*m.loss, prediction, target);
         compiled_total += sum;
         compiled_terms += batch_terms;
         metric_sums.add(prediction, target);

@@ -3,12 +3,19 @@
 // elements, and the classification losses, each the mean over the samples of a sum over the classes.
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "autograd/var.hpp"
 #include "tensor/elementwise.hpp"
 
 namespace smallnet {
+
+// A loss of the user's for compile, as Keras accepts a function: the batch's prediction (a Var of the
+// model's output) and its target, to one number (a scalar Var, usually a mean over the batch) that
+// fit minimises and reports; evaluate reports its mean over the batches, weighted by their sizes.
+//   model.compile(Adam(), [](const Var& y, const Tensor& t) { return mean(abs(y - Var(t))); });
+using CustomLoss = std::function<Var(const Var& prediction, const Tensor& target)>;
 
 enum class Loss {
     mean_squared_error,               // "mse"

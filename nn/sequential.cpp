@@ -129,9 +129,28 @@ void Sequential::compile(const Optimizer& optimizer, Loss loss, CompileOptions o
     auto& m = sequential_module();
     m.optimizer = optimizer.clone();
     m.loss = loss;
+    m.custom_loss = nullptr;
     m.compile_options = options;
     m.metrics.clear();
     for (const std::string& name : options.metrics) m.metrics.push_back(parse_metric(name, loss));
+}
+
+void Sequential::compile(const Optimizer& optimizer, CustomLoss loss, CompileOptions options) {
+    if (!loss) throw std::invalid_argument("compile: the custom loss is an empty function");
+    std::vector<Metric> metrics;
+    for (const std::string& name : options.metrics) {
+        // "accuracy" means the kind of the loss's targets, which a function does not say.
+        if (name == "accuracy" || name == "acc")
+            throw std::invalid_argument("compile: metric '" + name + "' with a custom loss: name binary_accuracy, "
+                                        "categorical_accuracy or sparse_categorical_accuracy");
+        metrics.push_back(parse_metric(name, Loss::mean_squared_error));
+    }
+    auto& m = sequential_module();
+    m.optimizer = optimizer.clone();
+    m.loss.reset();
+    m.custom_loss = std::move(loss);
+    m.compile_options = options;
+    m.metrics = std::move(metrics);
 }
 
 Var Sequential::operator()(const Var& x, bool training) {

@@ -77,6 +77,10 @@ public:
     void compile(const Optimizer& optimizer, std::string_view loss, CompileOptions options = {}) {
         compile(optimizer, parse_loss(loss), options);
     }
+    // With a loss of the user's (nn/losses.hpp): options.reduction does not apply (the function
+    // reduces), metrics must be named exactly ("binary_accuracy", not "accuracy"), and y may have
+    // any sample shape the function takes.
+    void compile(const Optimizer& optimizer, CustomLoss loss, CompileOptions options = {});
 
     History fit(const Data& x, const Data& y, const FitOptions& options = {});
     // The loss of x's predictions against y, in batches, without a graph: the compiled loss with its
@@ -136,6 +140,7 @@ public:
     // Set by compile.
     std::unique_ptr<Optimizer> optimizer;
     std::optional<Loss> loss;
+    CustomLoss custom_loss;  // set instead of `loss` by the compile that takes a function
     CompileOptions compile_options;
     std::vector<Metric> metrics;  // compile_options.metrics, resolved for the loss
     std::shared_ptr<class ParameterStore> store;
