@@ -26,9 +26,9 @@ struct Conv2DOptions {
     Initializer bias_initializer = Initializer::zeros;
     bool use_bias = true;
     float negative_slope = 0.3f;  // for leaky_relu
-    Regularizer kernel_regularizer;    // see nn/regularizers.hpp; none by default
-    Regularizer bias_regularizer;
-    Regularizer activity_regularizer;  // on the layer's output
+    Regularizer kernel_regularizer{};    // see nn/regularizers.hpp; none by default
+    Regularizer bias_regularizer{};
+    Regularizer activity_regularizer{};  // on the layer's output
 };
 
 // The module behind both layers.

@@ -39,16 +39,16 @@ struct ValidationData {
 struct CompileOptions {
     Reduction reduction = Reduction::mean;  // see nn/losses.hpp
     // Reported beside the loss, as "accuracy" and "val_accuracy" (see nn/metrics.hpp): {"accuracy"}.
-    std::vector<std::string> metrics;
+    std::vector<std::string> metrics{};
 };
 
 struct FitOptions {
     int epochs = 1;
     std::int64_t batch_size = 32;
     bool shuffle = true;                 // reshuffled every epoch from `seed`
-    ValidationData validation_data;      // or:
+    ValidationData validation_data{};      // or:
     double validation_split = 0.0;       // the last fraction of x and y, held out (as Keras)
-    std::vector<CallbackHandle> callbacks;
+    std::vector<CallbackHandle> callbacks{};
     int verbose = 1;                     // 0 silent, 1 progress bar, 2 one line per epoch
     std::uint64_t seed = 0;              // shuffling, Dropout and noise layers
 };

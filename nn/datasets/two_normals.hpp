@@ -17,7 +17,7 @@ namespace smallnet {
 struct TwoNormalsOptions {
     std::int64_t points = 1000;     // n
     int classes = 2;                // cl
-    std::optional<double> radius;   // r; sqrt(cl) when not given
+    std::optional<double> radius{};   // r; sqrt(cl) when not given
     double stddev = 1.0;            // sd
 };
 

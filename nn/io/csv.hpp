@@ -9,11 +9,11 @@
 namespace smallnet {
 
 struct CsvTable {
-    std::vector<std::string> header;
-    std::vector<std::vector<double>> rows;  // each as long as the header, less the text columns
+    std::vector<std::string> header{};
+    std::vector<std::vector<double>> rows{};  // each as long as the header, less the text columns
     // Optional text columns first (a row's names: "autoencoder codes", "softmax regression"): when not
     // empty, one vector of texts per row, each as long as the others; the header names them first.
-    std::vector<std::vector<std::string>> texts;
+    std::vector<std::vector<std::string>> texts{};
 };
 
 // RFC 4180 text: header fields quoted when they hold a comma, a quote or a line break; numbers as

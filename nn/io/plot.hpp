@@ -31,15 +31,15 @@ enum class SeriesStyle {
 };
 
 struct PlotSeries {
-    std::string label;  // its legend entry; empty: not in the legend
-    std::vector<double> x, y;
+    std::string label{};  // its legend entry; empty: not in the legend
+    std::vector<double> x{}, y{};
     Rgb color = palette_color(0);
     SeriesStyle style = SeriesStyle::line;
     double size = 1.0;  // line width, or the dots' radius in units of 6 pixels (0.5 suits a thousand points)
 };
 
 struct PlotOptions {
-    std::string title, x_label, y_label;
+    std::string title{}, x_label{}, y_label{};
     int width = 800, height = 600;  // pixels
     bool log_y = false;             // log10 y axis (non-positive values are left out)
     bool log_x = false;             // log10 x axis (likewise)
@@ -50,7 +50,7 @@ struct PlotOptions {
     std::int64_t max_points = 20'000;
     // When not empty, the y axis is labelled with these (value, text) pairs instead of numbers (strip
     // plots by class).
-    std::vector<std::pair<double, std::string>> y_tick_labels;
+    std::vector<std::pair<double, std::string>> y_tick_labels{};
 };
 
 // How many dots (points series) the series hold, and a seeded sample of at most max_points of them
