@@ -1,5 +1,7 @@
 #include "nn/data.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -84,6 +86,17 @@ Tensor Data::gather(const std::int64_t* indices, std::int64_t count, Tensor& buf
 
 void Data::prefetch(const std::int64_t* indices, std::int64_t count) const {
     if (is_bytes_) bytes_.prefetch_rows(indices, count);
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> Data::first_non_finite() const {
+    if (is_bytes_ || !floats_.defined()) return std::nullopt;
+    const std::int64_t columns = floats_.size(1);
+    for (std::int64_t row = 0; row < floats_.size(0); ++row) {
+        const float* values = floats_.data() + row * columns;
+        for (std::int64_t column = 0; column < columns; ++column)
+            if (!std::isfinite(values[column])) return std::pair{row, column};
+    }
+    return std::nullopt;
 }
 
 }  // namespace smallnet

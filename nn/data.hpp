@@ -5,6 +5,8 @@
 // copying. Batches of unshuffled float data are views.
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "nn/byte_matrix.hpp"
@@ -36,6 +38,9 @@ public:
     Data slice(std::int64_t begin, std::int64_t end) const;
     // Whether both are the same samples (then an autoencoder's input batch is also its target).
     bool same_as(const Data& other) const;
+    // The first value that is NaN or infinite, as (row, index within the sample), if any: float data
+    // is scanned; bytes and labels cannot hold one.
+    std::optional<std::pair<std::int64_t, std::int64_t>> first_non_finite() const;
 
     // Rows [begin, end) as floats, [end - begin, ...sample shape]: a view of float data, or converted
     // into `buffer` (resized as needed) and returned as a view of it.

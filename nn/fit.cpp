@@ -136,6 +136,17 @@ std::string not_finite(float loss, const Var& compiled, const LossTerms& terms) 
     return parts.empty() ? text : text + " (" + parts + ")";
 }
 
+void check_finite(const Data& data, const std::string& what) {
+    const auto bad = data.first_non_finite();
+    if (!bad) return;
+    Tensor buffer;
+    const float value = data.batch(bad->first, bad->first + 1, buffer).data()[bad->second];
+    throw std::invalid_argument("fit: " + what + " holds " + (std::isnan(value) ? "NaN" : "infinity") + " at sample " +
+                                std::to_string(bad->first) + ", value " + std::to_string(bad->second) +
+                                " (of samples of shape " + batch_shape_string(data.sample_shape()) +
+                                "); training on it would only give a NaN loss");
+}
+
 // The user's loss on a batch, checked to be one number.
 Var custom_loss_value(const CustomLoss& loss, const Var& prediction, const Tensor& target) {
     Var value = loss(prediction, target);
@@ -157,6 +168,8 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     SequentialModule& m = sequential_module();
     if (!m.optimizer || (!m.loss && !m.custom_loss))
         throw std::logic_error("fit: compile the model first (an optimizer and a loss)");
+    if (!grad_enabled())
+        throw std::logic_error("fit: called inside a NoGrad scope, where no gradients are recorded; call fit outside it");
     check_fit_arguments(x_all, y_all, options);
     prepare(*this, x_all, y_all, options.seed, "fit");
     // A layer frozen or unfrozen since the last fit changes what the optimizer steps over: its
@@ -182,6 +195,13 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         validation = ValidationData(x_all.slice(kept, x_all.rows()), y_all.slice(kept, y_all.rows()));
     }
     if (validation.present) prepare(*this, validation.x, validation.y, options.seed, "fit (validation data)");
+    // A NaN or an infinity in the data would only show as a NaN loss at some step.
+    check_finite(x_all, "x");
+    check_finite(y_all, "y");
+    if (options.validation_data.present) {
+        check_finite(options.validation_data.x, "the validation x");
+        check_finite(options.validation_data.y, "the validation y");
+    }
 
     const bool target_is_input = x.same_as(y);
     const std::int64_t samples = x.rows();

@@ -231,15 +231,40 @@ TEST_CASE("ModelCheckpoint writes a loadable file") {
     std::filesystem::remove(path);
 }
 
-TEST_CASE("a NaN loss stops training with the epoch and step; bad arguments are refused") {
+TEST_CASE("a NaN loss stops training with the epoch and step; NaN data and bad arguments are refused") {
     Tensor x = line_data(20);
     x.at({13, 2}) = std::numeric_limits<float>::quiet_NaN();
     Sequential model = small_autoencoder();
     model.compile(Adam(), "mse");
+    // Found before training, where it is, rather than as a NaN loss at some step.
     CHECK_THROWS_WITH_AS(model.fit(x, x, {.epochs = 3, .batch_size = 5, .shuffle = false, .verbose = 0}),
+                         "fit: x holds NaN at sample 13, value 2 (of samples of shape (None, 4)); training on it would only "
+                         "give a NaN loss",
+                         std::invalid_argument);
+    const Tensor good = line_data(20);
+    Tensor infinite_target = good.clone();
+    infinite_target.at({4, 0}) = std::numeric_limits<float>::infinity();
+    CHECK_THROWS_WITH_AS(model.fit(good, good, {.validation_data = {good, infinite_target}, .verbose = 0}),
+                         "fit: the validation y holds infinity at sample 4, value 0 (of samples of shape (None, 4)); "
+                         "training on it would only give a NaN loss",
+                         std::invalid_argument);
+    // A loss that turns NaN at the third step.
+    int calls = 0;
+    Sequential diverging = small_autoencoder();
+    diverging.compile(Adam(), CustomLoss([&](const Var& prediction, const Tensor& target) {
+                          const Var difference = prediction - Var(target);
+                          const Var loss = mean(difference * difference);
+                          return ++calls == 3 ? loss * std::numeric_limits<float>::quiet_NaN() : loss;
+                      }));
+    CHECK_THROWS_WITH_AS(diverging.fit(good, good, {.epochs = 3, .batch_size = 5, .shuffle = false, .verbose = 0}),
                          "fit: the loss became NaN at epoch 1, step 3 of 4; training stopped before this step's update",
                          std::runtime_error);
-    const Tensor good = line_data(20);
+    {
+        NoGrad inference;
+        CHECK_THROWS_WITH_AS(model.fit(good, good, {.verbose = 0}),
+                             "fit: called inside a NoGrad scope, where no gradients are recorded; call fit outside it",
+                             std::logic_error);
+    }
     CHECK_THROWS_WITH_AS(model.fit(good, good, {.epochs = 0}), "fit: epochs must be at least 1, got 0", std::invalid_argument);
     CHECK_THROWS_WITH_AS(model.fit(good, good, {.batch_size = 0}), "fit: batch_size must be at least 1, got 0",
                          std::invalid_argument);
