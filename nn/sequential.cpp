@@ -123,6 +123,8 @@ std::int64_t Sequential::output_size() const { return sequential_module().output
 void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
     Generator generator(seed);
     sequential_module().build(input_shape, "the data", generator);
+    // A stream of its own, apart from the initialisers' (fit seeds its own for its layers' noise).
+    sequential_module().call_generator = Generator(seed ^ 0x9E3779B97F4A7C15ull);
 }
 
 void Sequential::compile(const Optimizer& optimizer, Loss loss, CompileOptions options) {
@@ -154,11 +156,16 @@ void Sequential::compile(const Optimizer& optimizer, CustomLoss loss, CompileOpt
 }
 
 Var Sequential::operator()(const Var& x, bool training) {
+    return (*this)(x, training, sequential_module().call_generator);
+}
+
+Var Sequential::operator()(const Var& x, bool training, Generator& generator) {
     if (!built()) {
         if (x.shape().rank() < 2) throw_shape_error("Sequential", x.shape(), "the input must be a batch: [batch, ...]");
         build(Shape(std::span<const std::int64_t>(x.shape().begin() + 1, x.shape().end())));
     }
-    ForwardContext context{training, nullptr};
+    // (When `generator` is the model's own, build has just re-seeded it in place.)
+    ForwardContext context{training, training ? &generator : nullptr};
     return sequential_module().forward(x, context);
 }
 

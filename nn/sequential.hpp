@@ -96,8 +96,11 @@ public:
     Evaluation evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size = 256);
     // The outputs for x, [rows, ...output_shape()], in batches, without a graph.
     Tensor predict(const Data& x, std::int64_t batch_size = 256);
-    // The model on one batch as a Var (records a graph unless inside NoGrad).
+    // The model on one batch as a Var (records a graph unless inside NoGrad), for a hand-written
+    // training loop. training = true turns Dropout and the noise layers on: they draw from `generator`,
+    // or from the model's own generator (seeded by build's seed, drawn on from call to call).
     Var operator()(const Var& x, bool training = false);
+    Var operator()(const Var& x, bool training, Generator& generator);
 
     // Keras-like table: layer, output shape, parameter count, totals.
     std::string summary() const;
@@ -144,6 +147,9 @@ public:
     CompileOptions compile_options;
     std::vector<Metric> metrics;  // compile_options.metrics, resolved for the loss
     std::shared_ptr<class ParameterStore> store;
+    // Dropout's and the noise layers' numbers when the model is called in training mode without a
+    // generator of the caller's; seeded by build.
+    Generator call_generator{0};
 
 private:
     // The name of child `index` in parameter names: a named Sequential's name, else its position

@@ -111,4 +111,23 @@ TEST_CASE("Dropout and the noise layers act in training only") {
     CHECK(changed == doctest::Approx(400).epsilon(0.2));
 }
 
+TEST_CASE("a model called in training mode runs Dropout from its own seeded generator or the caller's") {
+    const Tensor x = full(Shape{8, 64}, 1.0f);
+    const auto make = [] {
+        Sequential model({Input(64), Dropout(0.5f)}, "dropping");
+        model.build(64, 7);
+        return model;
+    };
+    Sequential first = make(), second = make();
+    const Tensor a = first(Var(x), true).value().clone(), b = first(Var(x), true).value().clone();
+    CHECK_FALSE(testing::bitwise_equal(a, b));                                  // the stream goes on between calls
+    CHECK(testing::bitwise_equal(second(Var(x), true).value(), a));             // the same build seed, the same masks
+    CHECK(testing::bitwise_equal(first(Var(x), false).value(), x));             // inference: nothing dropped
+    Generator mine(3), again(3);
+    CHECK(testing::bitwise_equal(first(Var(x), true, mine).value(), second(Var(x), true, again).value()));
+    int dropped = 0;
+    for (float v : a.values()) dropped += v == 0.0f;
+    CHECK(dropped == doctest::Approx(256).epsilon(0.25));
+}
+
 }  // TEST_SUITE
