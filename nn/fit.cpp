@@ -216,7 +216,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         custom ? 1.0f : static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
     // Metrics (and a custom loss) need the model's output, so the loss is then computed from it
     // rather than folded into the last layer's pass.
-    const bool has_metrics = !m.metrics.empty() || custom;
+    const bool loss_from_output = !m.metrics.empty() || custom;
     std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
     std::iota(order.begin(), order.end(), 0);
     // Two batches in flight: the worker threads convert the next one (a gather of scattered uint8
@@ -284,7 +284,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             terms.clear();
             Var output;
             Var compiled;
-            if (has_metrics) {
+            if (loss_from_output) {
                 output = m.forward(Var(input), training);
                 compiled = custom ? custom_loss_value(m.custom_loss, output, target) : compute_loss(*m.loss, output, target);
             } else {
@@ -297,7 +297,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
                 throw std::runtime_error("fit: the loss became " + not_finite(loss_value, compiled, terms) + " at epoch " +
                                          std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
                                          std::to_string(steps) + "; training stopped before this step's update");
-            if (has_metrics) metric_sums.add(output.value(), target);
+            if (loss_from_output) metric_sums.add(output.value(), target);
             if (anything_to_train) {
                 loss.backward();
                 m.store->zero_missing_gradients();

@@ -49,6 +49,18 @@ void sync_folder(const std::filesystem::path& folder) {
     if (result != 0) throw FileError(folder, "cannot flush the folder: " + system_error_text(error));
 }
 
+// The folders of `folder`'s path that do not exist yet, outermost first.
+std::vector<std::filesystem::path> missing_folders(const std::filesystem::path& folder) {
+    std::vector<std::filesystem::path> missing;
+    std::error_code error;
+    for (std::filesystem::path p = std::filesystem::absolute(folder, error); !p.empty() && !std::filesystem::exists(p, error);
+         p = p.parent_path()) {
+        missing.insert(missing.begin(), p);
+        if (p == p.root_path()) break;
+    }
+    return missing;
+}
+
 std::string joined(const std::vector<std::string>& names) {
     std::string text;
     for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
@@ -60,56 +72,34 @@ std::string joined(const std::vector<std::string>& names) {
 OutputFolder::OutputFolder(std::filesystem::path folder, std::vector<std::string> expected)
     : folder_(std::move(folder)), expected_(std::move(expected)) {
     if (folder_.empty()) folder_ = ".";
-    // A folder that takes no files (permissions, a read-only mount, /sys, a file in the way) is
-    // reported now, not after the whole training run: the folders are made and a file created in
-    // them, and both are removed again, as nothing is to be left before the first output.
-    std::vector<std::filesystem::path> made;
     std::error_code error;
     if (std::filesystem::exists(folder_, error) && !std::filesystem::is_directory(folder_, error))
         throw FileError(folder_, "cannot be the output folder: a file of that name is in the way");
-    for (std::filesystem::path p = std::filesystem::absolute(folder_, error); !p.empty() && !std::filesystem::exists(p, error);
-         p = p.parent_path()) {
-        made.insert(made.begin(), p);
-        if (p == p.root_path()) break;
-    }
+    // A folder that takes no files (permissions, a read-only mount, /sys) is reported now, not after
+    // the whole training run: make_output_folder makes it and a file in it, and what it made is
+    // removed again, as nothing is to be left before the first output.
+    const std::vector<std::filesystem::path> made = missing_folders(folder_);
     const auto undo = [&] {
         for (auto p = made.rbegin(); p != made.rend(); ++p) ::rmdir(p->c_str());
     };
-    std::filesystem::create_directories(folder_, error);
-    if (error) {
+    try {
+        make_output_folder(folder_);
+    } catch (...) {
         undo();
-        throw FileError(folder_, "cannot create the output folder: " + error.message());
-    }
-    if (!std::filesystem::is_directory(folder_)) throw FileError(folder_, "not a folder");
-    const std::filesystem::path probe = folder_ / (".smallnet-write-test." + std::to_string(::getpid()));
-    int descriptor;
-    do {
-        descriptor = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    } while (descriptor < 0 && errno == EINTR);
-    const int failure = errno;
-    if (descriptor >= 0) {
-        ::close(descriptor);
-        ::unlink(probe.c_str());
+        throw;
     }
     undo();
-    if (descriptor < 0) throw FileError(folder_, "cannot write into the output folder: " + system_error_text(failure));
 }
 
 void OutputFolder::create() {
-    // The folders this run creates, outermost first, so that a failed run can remove them again.
-    std::vector<std::filesystem::path> missing;
-    std::error_code error;
-    for (std::filesystem::path p = std::filesystem::absolute(folder_, error); !p.empty() && !std::filesystem::exists(p, error);
-         p = p.parent_path()) {
-        missing.insert(missing.begin(), p);
-        if (p == p.root_path()) break;
-    }
-    for (const std::filesystem::path& p : missing) {
+    // The folders this run creates, so that a failed run can remove them again.
+    for (const std::filesystem::path& p : missing_folders(folder_)) {
         pending_.emplace_back(p);  // registered before it exists: a second Ctrl-C removes it if empty
         if (::mkdir(p.c_str(), 0777) != 0 && errno != EEXIST)
             throw FileError(folder_, "cannot create the output folder (" + p.string() + "): " + system_error_text(errno));
         created_.insert(created_.begin(), p);
     }
+    std::error_code error;
     if (!std::filesystem::is_directory(folder_, error)) throw FileError(folder_, "not a folder");
     remove_stale_staging(folder_);
     staging_ = folder_ / (staging_prefix + std::to_string(::getpid()));

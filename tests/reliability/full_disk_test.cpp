@@ -93,16 +93,18 @@ std::vector<std::pair<std::string, std::string>> disk_of(const std::filesystem::
             {"ASAN_OPTIONS", asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0"}};
 }
 
+// `arguments` with {out} and {seed} filled in.
+std::string filled_in(std::string arguments, const std::filesystem::path& out, int seed) {
+    arguments.replace(arguments.find("{out}"), 5, quoted(out.string()));
+    arguments.replace(arguments.find("{seed}"), 6, std::to_string(seed));
+    return arguments;
+}
+
 // Runs `arguments` (with {out} and {seed}) into a folder holding the previous run's set, at every
 // budget from 100 KB up in 64 KB steps, and once with room.
 void check_full_disk(const std::filesystem::path& program, const std::string& arguments, const std::string& name) {
     const auto scratch = scratch_folder("full_disk_" + name);
-    const auto with = [&](const std::filesystem::path& out, int seed) {
-        std::string a = arguments;
-        a.replace(a.find("{out}"), 5, quoted(out.string()));
-        a.replace(a.find("{seed}"), 6, std::to_string(seed));
-        return a;
-    };
+    const auto with = [&](const std::filesystem::path& out, int seed) { return filled_in(arguments, out, seed); };
     // The previous run's set.
     const auto previous_folder = scratch / "previous";
     const AppRun first = run_app(program, with(previous_folder, 1), scratch);
@@ -164,12 +166,7 @@ void check_small_tmpfs(const std::filesystem::path& program, const std::string& 
         return;
     }
     REQUIRE(std::system(("umount " + mount_point).c_str()) == 0);
-    const auto with = [&](const std::filesystem::path& out, int seed) {
-        std::string a = arguments;
-        a.replace(a.find("{out}"), 5, quoted(out.string()));
-        a.replace(a.find("{seed}"), 6, std::to_string(seed));
-        return a;
-    };
+    const auto with = [&](const std::filesystem::path& out, int seed) { return filled_in(arguments, out, seed); };
     const auto previous_folder = scratch / "previous";
     REQUIRE(run_app(program, with(previous_folder, 1), scratch).exit_code == 0);
     const Files previous = files_in(previous_folder);
