@@ -124,12 +124,14 @@ void OutputFolder::commit() {
     committed_ = true;
     if (staging_.empty()) return;
     std::vector<std::string> moved;
-    for (const std::string& name : staged_) {
+    for (std::size_t i = 0; i < staged_.size(); ++i) {
+        const std::string& name = staged_[i];
         std::error_code error;
         if (!std::filesystem::exists(staging_ / name, error)) continue;  // asked for, never written
         if (::rename((staging_ / name).c_str(), (folder_ / name).c_str()) != 0) {
             const int failure = errno;
-            std::vector<std::string> left(staged_.begin() + static_cast<std::ptrdiff_t>(moved.size()), staged_.end());
+            // This one and those after it (a name asked for but never written is listed too).
+            const std::vector<std::string> left(staged_.begin() + static_cast<std::ptrdiff_t>(i), staged_.end());
             discard();
             throw FileError(folder_ / name, "cannot move into place: " + system_error_text(failure) +
                                                 (moved.empty() ? std::string() : "; replaced: " + joined(moved)) +
