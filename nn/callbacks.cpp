@@ -92,7 +92,8 @@ void ModelCheckpoint::save_finite_weights(Sequential& model, const std::string& 
                                          std::to_string(i) + "; training stopped and " + path_.string() +
                                          " keeps the last good weights");
     }
-    model.save_weights(path_);
+    if (options_.whole_model) model.save(path_);
+    else model.save_weights(path_);
 }
 
 namespace {

@@ -65,9 +65,14 @@ private:
 struct ModelCheckpointOptions {
     std::string monitor = "val_loss";
     bool save_best_only = false;  // otherwise after every epoch
+    // The whole model (Sequential::save: architecture, optimizer state, history), which load_model
+    // reads and fit resumes with initial_epoch; otherwise the weights only (save_weights). Keras saves
+    // the whole model by default; here the weights are, as the weight files came first.
+    bool whole_model = false;
 };
 
-// Saves the weights (safetensors, written atomically) after each epoch or at each new best, and
+// Saves the weights or the whole model (safetensors, written atomically) after each epoch or at each
+// new best, and
 // (saving after every epoch) when a stop request (Ctrl-C) ends fit mid-run, so that what was trained
 // is kept. Weights holding NaN or infinity are never saved: training stops with an error and the
 // file keeps the last good ones.

@@ -20,6 +20,27 @@ ConvolutionModule::ConvolutionModule(bool transposed, std::int64_t filters, Size
                                     "x" + std::to_string(options.strides.width));
 }
 
+Config ConvolutionModule::config() const {
+    const auto pair = [](Size2D size) {
+        return std::vector<double>{static_cast<double>(size.height), static_cast<double>(size.width)};
+    };
+    const auto penalty = [](const Regularizer& r) { return std::vector<double>{r.l1, r.l2}; };
+    Config config(type_name());
+    config.set("filters", filters_)
+        .set("kernel_size", pair(kernel_size_))
+        .set("strides", pair(options_.strides))
+        .set("padding", std::string(padding_name(options_.padding)))
+        .set("activation", std::string(activation_name(activation_)))
+        .set("negative_slope", options_.negative_slope)
+        .set("use_bias", options_.use_bias)
+        .set("kernel_initializer", std::string(initializer_name(options_.kernel_initializer)))
+        .set("bias_initializer", std::string(initializer_name(options_.bias_initializer)))
+        .set("kernel_regularizer", penalty(options_.kernel_regularizer))
+        .set("bias_regularizer", penalty(options_.bias_regularizer))
+        .set("activity_regularizer", penalty(options_.activity_regularizer));
+    return config;
+}
+
 Shape ConvolutionModule::build(const Shape& input_shape, const std::string& previous, Generator& generator) {
     const std::string name = type_name() + "(" + std::to_string(filters_) + ")";
     if (input_shape.rank() != 3)

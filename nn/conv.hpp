@@ -37,6 +37,7 @@ public:
     ConvolutionModule(bool transposed, std::int64_t filters, Size2D kernel_size, Activation activation,
                       Conv2DOptions options);
     std::string type_name() const override { return transposed_ ? "Conv2DTranspose" : "Conv2D"; }
+    Config config() const override;
     Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
     // A sigmoid output with bce: the cross-entropy from the logits (see cross_entropy_of_sigmoid).

@@ -15,6 +15,21 @@ DenseModule::DenseModule(std::int64_t units, Activation activation, DenseOptions
     if (units < 1) throw std::invalid_argument("Dense: units must be positive, got " + std::to_string(units));
 }
 
+Config DenseModule::config() const {
+    Config config("Dense");
+    config.set("units", units_)
+        .set("activation", std::string(activation_name(activation_)))
+        .set("negative_slope", options_.negative_slope)
+        .set("use_bias", options_.use_bias)
+        .set("kernel_initializer", std::string(initializer_name(options_.kernel_initializer)))
+        .set("bias_initializer", std::string(initializer_name(options_.bias_initializer)))
+        .set("kernel_regularizer", std::vector<double>{options_.kernel_regularizer.l1, options_.kernel_regularizer.l2})
+        .set("bias_regularizer", std::vector<double>{options_.bias_regularizer.l1, options_.bias_regularizer.l2})
+        .set("activity_regularizer",
+             std::vector<double>{options_.activity_regularizer.l1, options_.activity_regularizer.l2});
+    return config;
+}
+
 Shape DenseModule::build(const Shape& input_shape, const std::string& previous, Generator& generator) {
     if (input_shape.rank() == 0 || input_shape[input_shape.rank() - 1] < 1)
         throw std::invalid_argument("Dense(" + std::to_string(units_) + "): " + previous + " gives it samples of shape " +

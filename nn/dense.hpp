@@ -27,6 +27,7 @@ class DenseModule final : public Module {
 public:
     DenseModule(std::int64_t units, Activation activation, DenseOptions options);
     std::string type_name() const override { return "Dense"; }
+    Config config() const override;
     Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
     Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;

@@ -23,6 +23,10 @@ using Clock = std::chrono::steady_clock;
 
 void check_fit_arguments(const Data& x, const Data& y, const FitOptions& options) {
     if (options.epochs < 1) throw std::invalid_argument("fit: epochs must be at least 1, got " + std::to_string(options.epochs));
+    if (options.initial_epoch < 0 || options.initial_epoch >= options.epochs)
+        throw std::invalid_argument("fit: initial_epoch must be in 0.." + std::to_string(options.epochs - 1) +
+                                    " (the epochs already trained, fewer than `epochs`, the last epoch's number), got " +
+                                    std::to_string(options.initial_epoch));
     if (options.batch_size < 1)
         throw std::invalid_argument("fit: batch_size must be at least 1, got " + std::to_string(options.batch_size));
     if (x.rows() == 0) throw std::invalid_argument("fit: the training data is empty");
@@ -208,7 +212,12 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     const std::int64_t batch_size = std::min(options.batch_size, samples);
     const std::int64_t steps = (samples + batch_size - 1) / batch_size;
     Generator shuffler(options.seed);
-    Generator layer_randomness(options.seed ^ 0x5DEECE66Dull);
+    // Dropout's and the noise layers' numbers: a stream per epoch, so that a run resumed at any epoch
+    // draws what the whole run would have drawn there.
+    Generator layer_randomness(0);
+    const auto layer_randomness_of = [&](int epoch) {
+        return Generator(options.seed ^ 0x5DEECE66Dull ^ (static_cast<std::uint64_t>(epoch) * 0x9E3779B97F4A7C15ull));
+    };
     LossTerms terms;
     const ForwardContext training{true, &layer_randomness, &terms};
     const bool custom = static_cast<bool>(m.custom_loss);
@@ -249,15 +258,24 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
 
     ProgressDisplay progress(options.verbose, options.epochs, steps);
     History history;
+    // The epochs before initial_epoch: their shuffles (each reorders the last one's order), so that
+    // this run goes on where they left off; and the model's history keeps only them.
+    if (options.shuffle)
+        for (int epoch = 1; epoch <= options.initial_epoch; ++epoch)
+            for (std::int64_t i = samples - 1; i > 0; --i)
+                std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
+    if (m.history.epochs.size() > static_cast<std::size_t>(options.initial_epoch))
+        m.history.epochs.resize(static_cast<std::size_t>(options.initial_epoch));
     for (auto& callback : options.callbacks) callback->on_train_begin(*this);
 
-    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
         if (stop_requested()) {  // asked before the epoch's first step
             history.interrupted = StopPoint{epoch, 0, steps};
             break;
         }
         for (auto& callback : options.callbacks) callback->on_epoch_begin(epoch - 1, *this);
         progress.start_epoch(epoch);
+        layer_randomness = layer_randomness_of(epoch);
         const auto start = Clock::now();
         if (options.shuffle)  // Fisher-Yates from the seeded generator: the same order on any machine
             for (std::int64_t i = samples - 1; i > 0; --i)
@@ -335,6 +353,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         }
         progress.end_epoch(logs);
         history.epochs.push_back(logs);
+        m.history.epochs.push_back(logs);
         bool keep_going = true;
         for (auto& callback : options.callbacks) keep_going = callback->on_epoch_end(logs, *this) && keep_going;
         if (!keep_going) break;

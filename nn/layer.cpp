@@ -1,6 +1,14 @@
 #include "nn/layer.hpp"
 
+#include <stdexcept>
+
 namespace smallnet {
+
+Config Module::config() const {
+    throw std::logic_error("save: layer type '" + type_name() +
+                           "' gives no config(), so a model file could not make it again; override Module::config "
+                           "(and extend layer_from_config), or save the weights only (save_weights)");
+}
 
 void Module::collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const {
     std::vector<NamedParameter> parameters;

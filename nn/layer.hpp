@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autograd/var.hpp"
+#include "nn/config.hpp"
 #include "nn/loss_terms.hpp"
 #include "nn/losses.hpp"
 #include "tensor/random.hpp"
@@ -71,6 +72,10 @@ public:
     virtual Shape output_shape() const = 0;
     // Its element count (0 before the layer is built).
     std::int64_t output_size() const;
+    // The layer's settings as a model file stores them (Model::save): layer_from_config (nn/model_file.hpp)
+    // makes the same layer, unbuilt, from them. A layer type of the user's that does not override it
+    // cannot be saved whole (save_weights still works): the default throws std::logic_error saying so.
+    virtual Config config() const;
 
     // Whether fit updates this layer's weights (all of them, a nested model's too); Keras' `trainable`.
     bool trainable = true;

@@ -37,6 +37,14 @@ double ExponentialDecay::at(std::int64_t step) const {
     return initial_ * std::pow(decay_rate_, exponent);
 }
 
+Config ExponentialDecay::config() const {
+    return Config("ExponentialDecay")
+        .set("initial_learning_rate", initial_)
+        .set("decay_steps", decay_steps_)
+        .set("decay_rate", decay_rate_)
+        .set("staircase", staircase_);
+}
+
 std::string ExponentialDecay::describe() const {
     return "ExponentialDecay(initial " + number(initial_) + ", decay_steps " + std::to_string(decay_steps_) +
            ", decay_rate " + number(decay_rate_) + (staircase_ ? ", staircase)" : ")");
@@ -53,6 +61,10 @@ double CosineDecay::at(std::int64_t step) const {
     const double progress = static_cast<double>(std::min(step, decay_steps_)) / static_cast<double>(decay_steps_);
     const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
     return initial_ * ((1.0 - alpha_) * cosine + alpha_);
+}
+
+Config CosineDecay::config() const {
+    return Config("CosineDecay").set("initial_learning_rate", initial_).set("decay_steps", decay_steps_).set("alpha", alpha_);
 }
 
 std::string CosineDecay::describe() const {

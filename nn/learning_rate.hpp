@@ -14,6 +14,8 @@
 #include <string>
 #include <type_traits>
 
+#include "nn/config.hpp"
+
 namespace smallnet {
 
 class LearningRateSchedule {
@@ -23,6 +25,8 @@ public:
     virtual double at(std::int64_t step) const = 0;
     // "ExponentialDecay(initial 0.001, decay_steps 1000, decay_rate 0.9)"
     virtual std::string describe() const = 0;
+    // Its type and settings, for a model file (nn/model_file.hpp makes it again from them).
+    virtual Config config() const = 0;
 };
 
 // initial · decay_rate^(step / decay_steps); with staircase, the exponent is rounded down (the rate
@@ -32,6 +36,7 @@ public:
     ExponentialDecay(double initial_learning_rate, std::int64_t decay_steps, double decay_rate, bool staircase = false);
     double at(std::int64_t step) const override;
     std::string describe() const override;
+    Config config() const override;
 
 private:
     double initial_;
@@ -48,6 +53,7 @@ public:
     CosineDecay(double initial_learning_rate, std::int64_t decay_steps, double alpha = 0.0);
     double at(std::int64_t step) const override;
     std::string describe() const override;
+    Config config() const override;
 
 private:
     double initial_;
@@ -66,6 +72,11 @@ public:
 
     float at(std::int64_t step) const;
     bool scheduled() const { return schedule_ != nullptr; }
+    // The fixed rate (when not scheduled) and the schedule (when scheduled).
+    float value() const { return value_; }
+    const LearningRateSchedule* schedule() const { return schedule_.get(); }
+    // A rate that holds a schedule made elsewhere (a model file's).
+    explicit LearningRate(std::shared_ptr<const LearningRateSchedule> schedule) : schedule_(std::move(schedule)) {}
     std::string describe() const;
 
 private:

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/config.hpp"
 
 #include "nn/learning_rate.hpp"
 #include "tensor/elementwise.hpp"
@@ -21,6 +25,16 @@ public:
     virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
     // Forgets the moments and the step count (a new fit starts afresh only if asked).
     virtual void reset() = 0;
+    // Its type and settings, the learning rate (or its schedule, as a child) included: what a model
+    // file stores (Model::save) and optimizer_from_config (nn/model_file.hpp) makes again.
+    virtual Config config() const = 0;
+    // What a resumed training needs besides iterations(): Adam's moments, SGD's velocity, each flat
+    // over the model's trainable parameters, by name; empty before the first step.
+    using State = std::vector<std::pair<std::string, Tensor>>;
+    virtual State state() const = 0;
+    // Puts back a state() and the step count; std::invalid_argument when a name is unknown or missing
+    // or the sizes differ (the state of another model).
+    virtual void set_state(std::int64_t iterations, const State& state) = 0;
 
     // The updates made so far (Keras' optimizer.iterations), and the learning rate the next one uses
     // (its schedule's value at that count).
@@ -52,6 +66,9 @@ public:
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<Adam>(*this); }
     void step(Tensor& parameters, const Tensor& gradients) override;
     void reset() override;
+    Config config() const override;
+    State state() const override;
+    void set_state(std::int64_t iterations, const State& state) override;
 
 protected:
     void adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay);
@@ -75,6 +92,7 @@ public:
     std::string name() const override { return "AdamW"; }
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<AdamW>(*this); }
     void step(Tensor& parameters, const Tensor& gradients) override { adam_step(parameters, gradients, weight_decay_); }
+    Config config() const override;
 
 private:
     float weight_decay_;
@@ -97,6 +115,9 @@ public:
         velocity_ = Tensor();
         steps_ = 0;
     }
+    Config config() const override;
+    State state() const override;
+    void set_state(std::int64_t iterations, const State& state) override;
 
 private:
     SgdOptions options_;

@@ -22,6 +22,12 @@ public:
             throw std::invalid_argument("MaxPooling2D: the pool size must be positive and the strides positive or 0 (the pool size)");
     }
     std::string type_name() const override { return "MaxPooling2D"; }
+    Config config() const override {
+        return Config("MaxPooling2D")
+            .set("pool_size", std::vector<double>{static_cast<double>(pool_.height), static_cast<double>(pool_.width)})
+            .set("strides", std::vector<double>{static_cast<double>(stride_height()), static_cast<double>(stride_width())})
+            .set("padding", std::string(padding_name(options_.padding)));
+    }
     Shape build(const Shape& input_shape, const std::string& previous, Generator&) override {
         if (input_shape.rank() != 3) throw std::invalid_argument(needs_images(type_name(), previous, input_shape));
         try {
@@ -57,6 +63,10 @@ public:
                                         "x" + std::to_string(size.width));
     }
     std::string type_name() const override { return "UpSampling2D"; }
+    Config config() const override {
+        return Config("UpSampling2D")
+            .set("size", std::vector<double>{static_cast<double>(size_.height), static_cast<double>(size_.width)});
+    }
     Shape build(const Shape& input_shape, const std::string& previous, Generator&) override {
         if (input_shape.rank() != 3) throw std::invalid_argument(needs_images(type_name(), previous, input_shape));
         output_shape_ = Shape{input_shape[0] * size_.height, input_shape[1] * size_.width, input_shape[2]};

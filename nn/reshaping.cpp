@@ -20,6 +20,7 @@ Shape with_batch(std::int64_t batch, const Shape& sample) {
 class FlattenModule final : public Module {
 public:
     std::string type_name() const override { return "Flatten"; }
+    Config config() const override { return Config("Flatten"); }
     Shape build(const Shape& input_shape, const std::string&, Generator&) override {
         output_shape_ = Shape{input_shape.numel()};
         return output_shape_;
@@ -46,6 +47,9 @@ public:
                                         " dimensions");
     }
     std::string type_name() const override { return "Reshape"; }
+    Config config() const override {
+        return Config("Reshape").set("target_shape", std::vector<double>(target_.begin(), target_.end()));
+    }
     Shape build(const Shape& input_shape, const std::string& previous, Generator&) override {
         const std::int64_t count = input_shape.numel();
         std::int64_t known = 1;
@@ -80,6 +84,8 @@ private:
 Flatten::Flatten() : Layer(std::make_shared<FlattenModule>()) {}
 Reshape::Reshape(std::initializer_list<std::int64_t> target_shape)
     : Layer(std::make_shared<ReshapeModule>(std::vector<std::int64_t>(target_shape))) {}
+Reshape::Reshape(std::vector<std::int64_t> target_shape)
+    : Layer(std::make_shared<ReshapeModule>(std::move(target_shape))) {}
 Reshape::Reshape(const Shape& target_shape)
     : Layer(std::make_shared<ReshapeModule>(std::vector<std::int64_t>(target_shape.begin(), target_shape.end()))) {}
 

@@ -5,7 +5,9 @@
 //   Reshape({28, 28, 1})   // [784] -> [28, 28, 1]; one axis may be -1 (inferred)
 //   Flatten()              // [4, 4, 8] -> [128]
 
+#include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 #include "nn/layer.hpp"
 
@@ -20,6 +22,7 @@ class Reshape : public Layer {
 public:
     Reshape(std::initializer_list<std::int64_t> target_shape);
     explicit Reshape(const Shape& target_shape);
+    explicit Reshape(std::vector<std::int64_t> target_shape);  // may hold one -1, as the list
 };
 
 }  // namespace smallnet

@@ -31,6 +31,7 @@ class SamplingModule final : public Module {
 public:
     SamplingModule(std::int64_t latent_dim, SamplingOptions options);
     std::string type_name() const override { return "Sampling"; }
+    Config config() const override { return Config("Sampling").set("latent_dim", latent_dim_).set("beta", options_.beta); }
     Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;

@@ -98,6 +98,53 @@ void SequentialModule::collect_summary(const std::string& prefix, std::vector<Su
 Sequential::Sequential(std::vector<Layer> layers, std::string name)
     : Layer(std::make_shared<SequentialModule>(std::move(layers), std::move(name))) {}
 
+Sequential::Sequential(std::shared_ptr<SequentialModule> module) : Layer(std::move(module)) {
+    if (!shared_module()) throw std::invalid_argument("Sequential: no model given");
+}
+
+Config SequentialModule::config() const {
+    Config config("Sequential");
+    config.set("name", name);
+    if (input_shape.rank() != 0) config.set("input_shape", std::vector<double>(input_shape.begin(), input_shape.end()));
+    for (const Layer& layer : layers) {
+        config.children.push_back(layer.module().config());
+        config.children.back().set("trainable", layer.module().trainable);
+    }
+    return config;
+}
+
+namespace {
+// The layer named `path` ("encoder.0") below `model`, or null; `names` collects every name seen.
+std::shared_ptr<Module> find_layer(const SequentialModule& model, std::string_view path, const std::string& prefix,
+                                   std::string& names) {
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const std::string name = join(prefix, model.child_name(i));
+        names += (names.empty() ? "" : ", ") + name;
+        if (name == path) return model.layers[i].shared_module();
+        if (const auto* nested = dynamic_cast<const SequentialModule*>(&model.layers[i].module()))
+            if (auto found = find_layer(*nested, path, name, names)) return found;
+    }
+    return nullptr;
+}
+}  // namespace
+
+Layer Sequential::get_layer(std::string_view name) const {
+    std::string names;
+    if (auto found = find_layer(sequential_module(), name, "", names)) return Layer(std::move(found));
+    throw std::invalid_argument("get_layer: model '" + this->name() + "' has no layer named '" + std::string(name) +
+                                "' (its layers: " + names + ")");
+}
+
+Sequential Sequential::get_model(std::string_view name) const {
+    auto module = std::dynamic_pointer_cast<SequentialModule>(get_layer(name).shared_module());
+    if (!module)
+        throw std::invalid_argument("get_model: layer '" + std::string(name) + "' of model '" + this->name() +
+                                    "' is a " + get_layer(name).module().type_name() + ", not a Sequential");
+    return Sequential(std::move(module));
+}
+
+const History& Sequential::history() const { return sequential_module().history; }
+
 SequentialModule& Sequential::sequential_module() const { return static_cast<SequentialModule&>(module()); }
 
 void Sequential::add(Layer layer) {

@@ -46,6 +46,11 @@ struct FitOptions {
     int epochs = 1;
     std::int64_t batch_size = 32;
     bool shuffle = true;                 // reshuffled every epoch from `seed`
+    // The epochs already trained (Keras' initial_epoch): fit runs epochs initial_epoch + 1 to `epochs`,
+    // numbered so, with the shuffled orders and the layers' random numbers those epochs have in one
+    // run of `epochs` from the start: a model saved after epoch 2 and resumed with initial_epoch 2
+    // ends bitwise as one trained 5 epochs straight (same data, seed and batch size).
+    int initial_epoch = 0;
     ValidationData validation_data{};      // or:
     double validation_split = 0.0;       // the last fraction of x and y, held out (as Keras)
     std::vector<CallbackHandle> callbacks{};
@@ -102,6 +107,21 @@ public:
     Var operator()(const Var& x, bool training = false);
     Var operator()(const Var& x, bool training, Generator& generator);
 
+    // The whole model in one file (nn/model_file.hpp: load_model reads it): architecture, weights, and
+    // when compiled the loss, the optimizer and its state; and the history of the epochs trained.
+    // Written atomically.
+    void save(const std::filesystem::path& path) const;
+    // Every epoch fit has trained since the model was made (or loaded), numbered from 1; a fit with
+    // initial_epoch k keeps the first k and appends its own.
+    const History& history() const;
+    int epochs_trained() const { return static_cast<int>(history().epochs.size()); }
+    // A layer by its name in parameter names: "encoder", "encoder.0", "3" (Keras' get_layer);
+    // std::invalid_argument listing the names when there is none. get_model: a nested Sequential.
+    Layer get_layer(std::string_view name) const;
+    Sequential get_model(std::string_view name) const;
+    // The model behind a Layer that holds a Sequential (std::invalid_argument otherwise).
+    explicit Sequential(std::shared_ptr<SequentialModule> module);
+
     // Keras-like table: layer, output shape, parameter count, totals.
     std::string summary() const;
     std::vector<NamedParameter> parameters() const;
@@ -126,6 +146,8 @@ class SequentialModule final : public Module {
 public:
     SequentialModule(std::vector<Layer> layers, std::string name);
     std::string type_name() const override { return "Sequential"; }
+    // Its name, input shape (when known) and its layers' configs, in order.
+    Config config() const override;
     Shape build(const Shape& input_shape, const std::string& previous, Generator& generator) override;
     Var forward(const Var& x, const ForwardContext& context) override;
     // All layers but the last through forward; the last one writes the result or folds in the loss.
@@ -150,10 +172,10 @@ public:
     // Dropout's and the noise layers' numbers when the model is called in training mode without a
     // generator of the caller's; seeded by build.
     Generator call_generator{0};
-
-private:
+    // The epochs trained so far (Sequential::history).
+    History history;
     // The name of child `index` in parameter names: a named Sequential's name, else its position
-    // among the layers that are not Input.
+    // among the layers that are not Input ("input" for an Input layer).
     std::string child_name(std::size_t index) const;
 };
 

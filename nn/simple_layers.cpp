@@ -32,6 +32,9 @@ public:
         shape_ = shape;
     }
     std::string type_name() const override { return "InputLayer"; }
+    Config config() const override {
+        return Config("InputLayer").set("shape", std::vector<double>(shape_.begin(), shape_.end()));
+    }
     Shape build(const Shape& input_shape, const std::string& previous, Generator&) override {
         if (input_shape != shape_)
             throw std::invalid_argument("Input expects samples of shape " + batch_shape_string(shape_) + ", but " + previous +
@@ -50,6 +53,9 @@ public:
     ActivationModule(Activation activation, float slope) : activation_(activation), slope_(slope) {}
     std::string type_name() const override { return "Activation(" + std::string(activation_name(activation_)) + ")"; }
     Var forward(const Var& x, const ForwardContext&) override { return activate(activation_, x, slope_); }
+    Config config() const override {
+        return Config("Activation").set("activation", std::string(activation_name(activation_))).set("negative_slope", slope_);
+    }
 
 private:
     Activation activation_;
@@ -70,6 +76,7 @@ class DropoutModule final : public ShapePreservingModule {
 public:
     explicit DropoutModule(float rate) : rate_(rate) { check_rate("Dropout", rate); }
     std::string type_name() const override { return "Dropout"; }
+    Config config() const override { return Config("Dropout").set("rate", rate_); }
     Var forward(const Var& x, const ForwardContext& context) override {
         if (!context.training || rate_ == 0.0f) return x;
         Tensor mask(x.shape());
@@ -89,6 +96,7 @@ public:
         if (!(stddev >= 0.0f)) throw std::invalid_argument("GaussianNoise: stddev must be >= 0");
     }
     std::string type_name() const override { return "GaussianNoise"; }
+    Config config() const override { return Config("GaussianNoise").set("stddev", stddev_); }
     Var forward(const Var& x, const ForwardContext& context) override {
         if (!context.training || stddev_ == 0.0f) return x;
         Tensor noise(x.shape());
@@ -104,6 +112,7 @@ class SaltAndPepperModule final : public ShapePreservingModule {
 public:
     explicit SaltAndPepperModule(float rate) : rate_(rate) { check_rate("SaltAndPepper", rate); }
     std::string type_name() const override { return "SaltAndPepper"; }
+    Config config() const override { return Config("SaltAndPepper").set("rate", rate_); }
     Var forward(const Var& x, const ForwardContext& context) override {
         if (!context.training || rate_ == 0.0f) return x;
         // y = x · keep + salt: keep is 0 where a pixel is replaced, salt is 1 where it becomes white.

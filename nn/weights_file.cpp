@@ -8,6 +8,7 @@
 
 #include "nn/io/safetensors.hpp"
 #include "nn/sequential.hpp"
+#include "nn/weights_file.hpp"
 
 namespace smallnet {
 
@@ -47,9 +48,12 @@ void Sequential::save_weights(const std::filesystem::path& path) const {
 }
 
 void Sequential::load_weights(const std::filesystem::path& path) {
-    const auto params = parameters();
-    if (params.empty()) throw std::logic_error("load_weights: build the model first, so its weights have shapes");
-    const auto loaded = load_safetensors(path);
+    if (parameters().empty()) throw std::logic_error("load_weights: build the model first, so its weights have shapes");
+    load_named_weights(*this, load_safetensors(path), path.string(), "load_weights");
+}
+
+void load_named_weights(Sequential& model, const NamedTensors& loaded, const std::string& source, const std::string& what) {
+    const auto params = model.parameters();
     std::map<std::string, const Tensor*> by_name;
     for (const auto& [name, tensor] : loaded) by_name[name] = &tensor;
 
@@ -70,12 +74,12 @@ void Sequential::load_weights(const std::filesystem::path& path) {
         if (!known) problems += "\n  unexpected tensor '" + name + "' " + tensor.shape().to_string();
     }
     if (!problems.empty())
-        throw std::runtime_error("load_weights: " + path.string() + " does not fit model '" + name() + "':" + problems);
+        throw std::runtime_error(what + ": " + source + " does not fit model '" + model.name() + "':" + problems);
     // safetensors holds any float, but a weight that is not finite makes every output it reaches NaN or
     // infinite (or 0 after a ReLU), silently; ModelCheckpoint refuses to write one for the same reason.
     for (const auto& p : params)
         if (const std::string bad = first_non_finite(*by_name[p.name]); !bad.empty())
-            throw std::runtime_error("load_weights: " + path.string() + ": tensor '" + p.name + "' " + bad +
+            throw std::runtime_error(what + ": " + source + ": tensor '" + p.name + "' " + bad +
                                      "; weights must be finite numbers");
     for (const auto& p : params) p.variable->value().copy_from(*by_name[p.name]);
 }
