@@ -33,6 +33,10 @@ public:
     Config& set(std::string_view field, std::int64_t number) { return set(field, Value(static_cast<double>(number))); }
 
     bool has(std::string_view field) const;
+    // The same type, fields and children (where they were read from aside).
+    bool operator==(const Config& other) const {
+        return type == other.type && fields == other.fields && children == other.children;
+    }
     // The field's value, checked: each throws std::invalid_argument naming `where`, the type and the
     // field when it is missing or of another kind ("layer 'encoder.1' (Dense): field 'units' must be
     // a whole number >= 1, got 2.5").

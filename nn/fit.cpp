@@ -258,6 +258,8 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
 
     ProgressDisplay progress(options.verbose, options.epochs, steps);
     History history;
+    history.seed = m.history.seed = options.seed;
+    history.batch_size = m.history.batch_size = options.batch_size;
     // The epochs before initial_epoch: their shuffles (each reorders the last one's order), so that
     // this run goes on where they left off; and the model's history keeps only them.
     if (options.shuffle)

@@ -44,6 +44,9 @@ struct History {
     std::optional<StopPoint> interrupted;  // set when a stop request ended fit
     // How many steps changed the weights before the stop (every step when not interrupted).
     std::int64_t steps_trained = 0;
+    // The fit settings the epochs were trained with, which a resumed run must repeat to continue them.
+    std::uint64_t seed = 0;
+    std::int64_t batch_size = 0;
 };
 
 }  // namespace smallnet

@@ -291,6 +291,7 @@ void Sequential::save(const std::filesystem::path& path) const {
         epochs.push_back(entry);
     }
     document["history"] = epochs;
+    document["training"] = {{"seed", m.history.seed}, {"batch_size", m.history.batch_size}};
     save_safetensors(path, tensors, {{"format", "pt"}, {"framework", "smallnet"}, {metadata_key, document.dump()}});
 }
 
@@ -397,6 +398,10 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
             throw FileError(path, "tensor 'optimizer." + state.front().first + "' is there, but the model is not compiled");
         }
         m.history = history_from(document.value("history", Json::array()), path);
+        if (document.contains("training")) {
+            m.history.seed = document["training"].at("seed").get<std::uint64_t>();
+            m.history.batch_size = document["training"].at("batch_size").get<std::int64_t>();
+        }
         return model;
     } catch (const FileError&) {
         throw;

@@ -11,6 +11,7 @@
 #include "nn/interrupt.hpp"
 #include "nn/layer.hpp"
 #include "nn/losses.hpp"
+#include "nn/model_file.hpp"
 #include "nn/optimizers.hpp"
 #include "nn/pooling.hpp"
 #include "nn/regularizers.hpp"

@@ -129,7 +129,8 @@ public:
     Tensor weights() const;
 
     // Safetensors, names like "encoder.0.kernel"; written atomically. Loading checks that names,
-    // shapes and dtype match this model and says exactly what does not.
+    // shapes and dtype match this model and says exactly what does not; it also takes the weights of
+    // a whole-model file (save).
     void save_weights(const std::filesystem::path& path) const;
     void load_weights(const std::filesystem::path& path);
     // Keras' get_weights / set_weights: copies of every parameter in parameters() order, and their

@@ -49,7 +49,11 @@ void Sequential::save_weights(const std::filesystem::path& path) const {
 
 void Sequential::load_weights(const std::filesystem::path& path) {
     if (parameters().empty()) throw std::logic_error("load_weights: build the model first, so its weights have shapes");
-    load_named_weights(*this, load_safetensors(path), path.string(), "load_weights");
+    SafetensorsContents contents = read_safetensors(path);
+    // A whole-model file (Sequential::save) holds the weights too, beside the optimizer's state.
+    if (contents.metadata.count("smallnet_model"))
+        std::erase_if(contents.tensors, [](const auto& entry) { return entry.first.rfind("optimizer.", 0) == 0; });
+    load_named_weights(*this, contents.tensors, path.string(), "load_weights");
 }
 
 void load_named_weights(Sequential& model, const NamedTensors& loaded, const std::string& source, const std::string& what) {

@@ -39,7 +39,9 @@ struct Settings {
     std::int64_t bottleneck = 32;
     std::string loss = "mse";
     std::string model = "dense";    // denoise: dense or conv
-    std::string checkpoint;  // saved after every epoch when given
+    std::string checkpoint;  // the whole model, saved after every epoch when given
+    std::string resume;      // a model file (model.safetensors, a checkpoint) whose training goes on
+    bool seed_given = false;
     int threads = 0;
     std::int64_t limit = 0;
     // denoise
@@ -102,8 +104,10 @@ struct TrainOptions {
     OutputFolder* out = nullptr;
 };
 // Adam, the --loss, --epochs, --batch-size and --seed, validated on `validation`, with the
-// --checkpoint callback; prints the summary first (not for a baseline). A training stopped by Ctrl-C
-// saves what it trained to options.out and throws Interrupted.
+// --checkpoint callback; prints the summary first (not for a baseline). With --resume, `ae` becomes the
+// model of that file (which must have ae's layers) and training goes on from its last epoch up to
+// --epochs, with its seed and batch size. A training stopped by Ctrl-C saves what it trained to
+// options.out and throws Interrupted.
 History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& validation, const TrainOptions& options = {});
 
 // The autoencoder a weight file of ae_mnist was saved from (dense or one of the conv models), unbuilt.

@@ -5,7 +5,7 @@
 namespace smallnet::ae_mnist {
 
 void run_conv(const Settings& s) {
-    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
+    OutputFolder out(s.out, {"weights.safetensors", "model.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
     const Shape image = image_shape(data.train);
@@ -16,6 +16,7 @@ void run_conv(const Settings& s) {
     Autoencoder ae = make_conv_autoencoder(image);
     const History history = train(ae, s, train_images, test_images, {.out = &out});
     ae.model.save_weights(out.file("weights.safetensors"));
+    ae.model.save(out.file("model.safetensors"));  // whole: --resume continues it
     save_history_csv(out.file("history.csv"), history);
     save_loss_plot(out.file("loss.png"), history, "Convolutional autoencoder (Keras blog)", s.loss);
 

@@ -45,7 +45,12 @@ void add_training_options(CLI::App& app, Settings& s, ModelKind kind = ModelKind
         app.add_option("--loss", s.loss, kind == ModelKind::conv ? "reconstruction loss (default bce)" : "reconstruction loss (default mse)")
             ->check(CLI::IsMember({"mse", "bce"}));
     app.add_option("--checkpoint", s.checkpoint,
-                   "save the weights to this file after every epoch (atomically, as Keras' ModelCheckpoint)");
+                   "save the whole model to this file after every epoch (atomically, as Keras' ModelCheckpoint); "
+                   "--resume continues from it");
+    app.add_option("--resume", s.resume,
+                   "continue the training saved in this model file (a --checkpoint, or model.safetensors of a run) up "
+                   "to --epochs epochs in all, with its optimizer state, seed and batch size")
+        ->check(CLI::ExistingFile);
 }
 
 }  // namespace
@@ -177,6 +182,7 @@ int main(int argc, char** argv) {
     // What load() checks against the data depends on what the run does with it.
     for (const CLI::App* command : app.get_subcommands()) s.command = command->get_name();
     s.batch_size_given = given("--batch-size");
+    s.seed_given = given("--seed");
     if (!s.batch_size_given && (conv_model || *vae)) s.batch_size = 128;
     if (!given("--loss") && (conv_model || *vae)) s.loss = "bce";
     // `ae_mnist --out DIR denoise` means DIR too.

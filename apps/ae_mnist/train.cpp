@@ -4,7 +4,7 @@
 namespace smallnet::ae_mnist {
 
 void run_train(const Settings& s) {
-    OutputFolder out(s.out, {"weights.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
+    OutputFolder out(s.out, {"weights.safetensors", "model.safetensors", "history.csv", "loss.png", "reconstructions.png", "codes.npy"});
     const MnistData data = load(s);
     const MnistSplit &train_set = data.train, &test_set = data.test;
     const std::int64_t pixels = train_set.images.columns();
@@ -12,6 +12,7 @@ void run_train(const Settings& s) {
     Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
     const History history = train(ae, s, train_set.images, test_set.images, {.out = &out});
     ae.model.save_weights(out.file("weights.safetensors"));
+    ae.model.save(out.file("model.safetensors"));  // whole: --resume continues it
     save_history_csv(out.file("history.csv"), history);
     save_loss_plot(out.file("loss.png"), history, "Autoencoder " + std::to_string(pixels) + "-128-" +
                                                   std::to_string(s.bottleneck) + "-128-" + std::to_string(pixels),

@@ -79,15 +79,49 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
     if (!s.checkpoint.empty() && !baseline) {
         const std::filesystem::path checkpoint = s.checkpoint;
         make_output_folder(checkpoint.has_parent_path() ? checkpoint.parent_path() : ".");
-        callbacks.push_back(ModelCheckpoint(checkpoint));  // Keras' defaults: after every epoch
+        callbacks.push_back(ModelCheckpoint(checkpoint, {.whole_model = true}));  // after every epoch
     }
     ae.model.build(x.sample_shape(), s.seed);  // as fit would, so the summary can count the weights
     if (!baseline) std::printf("%s", ae.model.summary().c_str());
-    ae.model.compile(Adam(), s.loss, options.compile);
-    History history = ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
-                                          .callbacks = callbacks, .verbose = baseline ? 2 : 1, .seed = s.seed});
+    std::uint64_t seed = s.seed;
+    std::int64_t batch_size = s.batch_size;
+    int initial_epoch = 0;
+    if (!s.resume.empty() && !baseline) {
+        Sequential saved = load_model(s.resume);
+        if (saved.sequential_module().config().children != ae.model.sequential_module().config().children)
+            throw UsageError("--resume " + s.resume + ": it holds model '" + saved.name() + "' (" +
+                             std::to_string(saved.weights().numel()) + " weights), not the '" + ae.model.name() + "' (" +
+                             std::to_string(ae.model.weights().numel()) + " weights) that `" + s.command +
+                             "` trains with these flags");
+        if (!saved.sequential_module().optimizer)
+            throw UsageError("--resume " + s.resume + ": the model in it was never compiled, so it has no training to go on with");
+        initial_epoch = saved.epochs_trained();
+        if (initial_epoch >= s.epochs)
+            throw UsageError("--resume " + s.resume + ": it has trained " + std::to_string(initial_epoch) +
+                             " epochs already; ask for more with --epochs (the total, as Keras' epochs)");
+        const History& done = saved.history();
+        if ((s.seed_given && s.seed != done.seed) || (s.batch_size_given && s.batch_size != done.batch_size))
+            throw UsageError("--resume " + s.resume + ": it was trained with --seed " + std::to_string(done.seed) +
+                             " and --batch-size " + std::to_string(done.batch_size) +
+                             "; a resumed run goes on with those (leave the flags out)");
+        seed = done.seed;
+        batch_size = done.batch_size;
+        std::printf("resuming %s after epoch %d (seed %llu, batch size %lld)\n", s.resume.c_str(), initial_epoch,
+                    static_cast<unsigned long long>(seed), static_cast<long long>(batch_size));
+        ae.model = saved;
+        ae.encoder = saved.get_model("encoder");
+        ae.decoder = saved.get_model("decoder");
+    } else {
+        ae.model.compile(Adam(), s.loss, options.compile);
+    }
+    History history = ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = batch_size, .initial_epoch = initial_epoch,
+                                          .validation_data = {validation, validation}, .callbacks = callbacks,
+                                          .verbose = baseline ? 2 : 1, .seed = seed});
+    // The history files and plots show the whole run, the epochs before --resume too.
+    history.epochs = ae.model.history().epochs;
     if (history.interrupted && history.steps_trained > 0 && options.out) {
         ae.model.save_weights(options.out->file("weights.safetensors"));
+        ae.model.save(options.out->file("model.safetensors"));  // --resume goes on from it
         save_history_csv(options.out->file("history.csv"), history);
     }
     throw_if_interrupted(history);

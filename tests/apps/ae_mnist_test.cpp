@@ -16,6 +16,20 @@ using namespace smallnet::testing;
 
 namespace {
 
+// A CSV's lines without their last field (history.csv's seconds, which differ from run to run).
+std::string without_last_column(const std::string& csv) {
+    std::string kept;
+    std::size_t at = 0;
+    while (at < csv.size()) {
+        std::size_t end = csv.find('\n', at);
+        if (end == std::string::npos) end = csv.size();
+        const std::string line = csv.substr(at, end - at);
+        kept += line.substr(0, line.rfind(',')) + "\n";
+        at = end + 1;
+    }
+    return kept;
+}
+
 // A tiny MNIST-format folder: 28x28 images whose class c is a bright 8x8 square at one of ten places,
 // over faint noise. Train files gzip-compressed, test files raw (both spellings are found).
 void write_tiny_mnist(const std::filesystem::path& folder, std::int64_t train, std::int64_t test) {
@@ -106,6 +120,41 @@ TEST_CASE("ae_mnist trains on a tiny MNIST folder and writes every file; encode 
     const std::string csv = read_text(scratch / "codes" / "codes.csv");
     CHECK(csv.rfind("label,code1,code2,code3,code4\n", 0) == 0);
     CHECK(count_lines(csv) == 301);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist --resume: 2 epochs with --checkpoint, resumed to 3, write bitwise what 3 epochs straight write") {
+    const auto scratch = scratch_folder("ae_mnist_resume");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const std::string common = "--data " + quoted(data.string()) + " --batch-size 32 --bottleneck 4 --seed 5 ";
+    const auto checkpoint = scratch / "checkpoint.safetensors";
+    const AppRun first = run_app(app, common + "--epochs 2 --checkpoint " + quoted(checkpoint.string()) + " --out " +
+                                          quoted((scratch / "first").string()), scratch);
+    INFO(first.err);
+    REQUIRE(first.exit_code == 0);
+    const AppRun resumed = run_app(app, "--data " + quoted(data.string()) + " --bottleneck 4 --epochs 3 --resume " +
+                                            quoted(checkpoint.string()) + " --out " + quoted((scratch / "resumed").string()),
+                                   scratch);
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.out.find("after epoch 2 (seed 5, batch size 32)") != std::string::npos);
+    const AppRun straight = run_app(app, common + "--epochs 3 --out " + quoted((scratch / "straight").string()), scratch);
+    REQUIRE(straight.exit_code == 0);
+    CHECK(read_text(scratch / "resumed" / "weights.safetensors") == read_text(scratch / "straight" / "weights.safetensors"));
+    CHECK(without_last_column(read_text(scratch / "resumed" / "history.csv")) ==
+          without_last_column(read_text(scratch / "straight" / "history.csv")));
+    CHECK(load_model(scratch / "resumed" / "model.safetensors").epochs_trained() == 3);
+
+    // Nothing left to train, or other settings than the file's: refused before training.
+    const AppRun done = run_app(app, common + "--epochs 2 --resume " + quoted(checkpoint.string()), scratch);
+    CHECK(done.exit_code == 2);
+    CHECK(done.err.find("it has trained 2 epochs already; ask for more with --epochs") != std::string::npos);
+    const AppRun other = run_app(app, "conv --data " + quoted(data.string()) + " --epochs 3 --resume " + quoted(checkpoint.string()),
+                                 scratch);
+    CHECK(other.exit_code == 2);
+    CHECK(other.err.find("not the 'autoencoder' (4385 weights) that `conv` trains") != std::string::npos);
     std::filesystem::remove_all(scratch);
 }
 
