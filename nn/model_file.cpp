@@ -327,6 +327,50 @@ History history_from(const Json& epochs, const std::filesystem::path& path) {
 
 }  // namespace
 
+namespace {
+
+// The weights a layer of `config` makes for samples of `input` (an estimate in double, which cannot
+// overflow): Dense, the convolutions and Sampling; the other layers have none.
+double weights_of(const Config& config, const Shape& input) {
+    const double features = input.rank() == 0 ? 0.0 : static_cast<double>(input[input.rank() - 1]);
+    const auto bias = [&](const char* count) { return config.flag("use_bias") ? static_cast<double>(config.integer(count, 1)) : 0.0; };
+    if (config.type == "Dense") return features * static_cast<double>(config.integer("units", 1)) + bias("units");
+    if (config.type == "Conv2D" || config.type == "Conv2DTranspose") {
+        const auto kernel = config.integers("kernel_size", 1);
+        double product = features * static_cast<double>(config.integer("filters", 1));
+        for (const std::int64_t k : kernel) product *= static_cast<double>(k);
+        return product + bias("filters");
+    }
+    if (config.type == "Sampling") {
+        const double latent = static_cast<double>(config.integer("latent_dim", 1));
+        return 2.0 * (features * latent + latent);
+    }
+    return 0.0;
+}
+
+// Builds `module`'s layers one by one for samples of `shape`, each only once its weights are known to
+// fit in what is left of `budget` (the values the file holds): a corrupt config ("units": 1e9) is
+// refused before it allocates. Returns the output shape.
+Shape build_within(Module& module, Shape shape, const std::string& where, double& budget, Generator& generator) {
+    if (auto* model = dynamic_cast<SequentialModule*>(&module)) {
+        for (std::size_t i = 0; i < model->layers.size(); ++i) {
+            const std::string child = where + "." + model->child_name(i);
+            shape = build_within(model->layers[i].module(), shape, child, budget, generator);
+        }
+        return shape;
+    }
+    const double weights = weights_of(module.config(), shape);
+    if (weights > budget)
+        throw std::invalid_argument("layer '" + where + "' (" + module.type_name() + ") would hold " +
+                                    std::to_string(static_cast<long long>(std::min(weights, 9e18))) +
+                                    " weights for samples of shape " + batch_shape_string(shape) + ", more than the " +
+                                    std::to_string(static_cast<long long>(budget)) + " values the file has left");
+    budget -= weights;
+    return module.build(shape, "the layer before", generator);
+}
+
+}  // namespace
+
 Sequential model_from_contents(const SafetensorsContents& contents, const std::filesystem::path& path,
                                const LoadModelOptions& options) {
     const auto text = contents.metadata.find(metadata_key);
@@ -354,7 +398,12 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
         Sequential model(std::dynamic_pointer_cast<SequentialModule>(layer.shared_module()));
         if (model.input_shape().rank() == 0)
             throw FileError(path, "the model has no input shape (neither an Input layer nor 'input_shape')");
-        model.build(model.input_shape());
+        double budget = 0;
+        for (const auto& [name, tensor] : contents.tensors) budget += static_cast<double>(tensor.numel());
+        Generator unused(0);
+        build_within(model.sequential_module(), model.input_shape(), model.name().empty() ? "model" : model.name(), budget,
+                     unused);
+        model.build(model.input_shape());  // the Sequentials' shapes; the layers are built already
 
         // The weights, checked as load_weights checks them; the optimizer's tensors apart.
         SafetensorsContents weights;
@@ -363,7 +412,7 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
             if (name.rfind(optimizer_prefix, 0) == 0) state.emplace_back(name.substr(std::string(optimizer_prefix).size()), tensor);
             else weights.tensors.emplace_back(name, tensor);
         }
-        load_named_weights(model, weights.tensors, path.string(), "load_model");
+        load_named_weights(model, weights.tensors, "the file", "load_model");
 
         SequentialModule& m = model.sequential_module();
         if (document.contains("compile")) {
@@ -405,6 +454,8 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
         return model;
     } catch (const FileError&) {
         throw;
+    } catch (const std::runtime_error& error) {  // load_named_weights: tensors that do not fit the layers
+        throw FileError(path, error.what());
     } catch (const std::invalid_argument& error) {
         throw FileError(path, error.what());
     } catch (const std::logic_error& error) {

@@ -111,6 +111,28 @@ safetensors_files = {
     "negative_shape": safetensors([("w", [2], [1, 2])],
                                   header_override=b'{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}'),
     "metadata_not_strings": safetensors([("w", [1], [1])], metadata={"epoch": 3}),
+    # A whole-model file (Sequential::save) of Input(4), Dense(3, relu), Dense(4, sigmoid), Adam after one step.
+    "valid_model": safetensors(
+        [("0.kernel", [4, 3], [0.1] * 12), ("0.bias", [3], [0] * 3), ("1.kernel", [3, 4], [-0.2] * 12),
+         ("1.bias", [4], [0] * 4), ("optimizer.first_moment", [31], [0.01] * 31),
+         ("optimizer.second_moment", [31], [0.001] * 31)],
+        metadata={"format": "pt", "framework": "smallnet", "smallnet_model": json.dumps({
+            "format_version": 1,
+            "model": {"class_name": "Sequential", "config": {"name": "small", "input_shape": [4]}, "children": [
+                {"class_name": "InputLayer", "config": {"shape": [4], "trainable": True}},
+                {"class_name": "Dense", "config": {
+                    "units": 3, "activation": "relu", "negative_slope": 0.3, "use_bias": True,
+                    "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros", "kernel_regularizer": [0, 0],
+                    "bias_regularizer": [0, 0], "activity_regularizer": [0, 0], "trainable": True}},
+                {"class_name": "Dense", "config": {
+                    "units": 4, "activation": "sigmoid", "negative_slope": 0.3, "use_bias": True,
+                    "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros", "kernel_regularizer": [0, 0],
+                    "bias_regularizer": [0, 0], "activity_regularizer": [0, 0], "trainable": True}}]},
+            "compile": {"loss": "mse", "reduction": "mean", "metrics": [], "optimizer": {
+                "class_name": "Adam", "config": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-07}},
+                "optimizer_iterations": 1},
+            "history": [{"epoch": 1, "loss": 0.08, "seconds": 0.01, "values": []}],
+            "training": {"seed": 0, "batch_size": 32}}, separators=(",", ":"))}),
 }
 for name, content in safetensors_files.items():
     write("safetensors_fuzz", name + ".safetensors", content)

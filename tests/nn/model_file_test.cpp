@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -200,6 +202,9 @@ TEST_CASE("files that do not describe the model they hold are refused, naming th
     CHECK(refused("\"units\":3", "\"units\":5").find("tensor '0.kernel' has shape [4, 3], the model needs [4, 5]") !=
           std::string::npos);
     CHECK(refused("\"units\":3,", "").find("field 'units' is missing") != std::string::npos);
+    // A corrupt size is refused before the layer allocates its weights.
+    CHECK(refused("\"units\":3", "\"units\":1000000000").find("layer 'small.0' (Dense) would hold 5000000000 weights") !=
+          std::string::npos);
     CHECK(refused("\"class_name\":\"Adam\"", "\"class_name\":\"Adagrad\"").find("unknown optimizer 'Adagrad'") !=
           std::string::npos);
     CHECK(refused("\"loss\":\"mse\"", "\"loss\":\"mse2\"").find("compile: field 'loss': ") != std::string::npos);
@@ -213,6 +218,14 @@ TEST_CASE("files that do not describe the model they hold are refused, naming th
     save_safetensors(folder / "state.safetensors", tensors, good.metadata);
     CHECK(file_error_of([&] { load_model(folder / "state.safetensors"); }).find("tensor 'optimizer.first_moment' holds 3 values, but the model has 31 trainable weights") !=
           std::string::npos);
+}
+
+TEST_CASE("the fuzzer's seed of a whole-model file (tests/fuzz/make_corpus.py) loads, so that fuzzing starts from a valid model") {
+    const char* corpus = std::getenv("SMALLNET_FUZZ_CORPUS");
+    REQUIRE(corpus != nullptr);
+    Sequential model = load_model(std::filesystem::path(corpus) / "safetensors_fuzz" / "valid_model.safetensors");
+    CHECK(model.sequential_module().optimizer->iterations() == 1);
+    CHECK(model.predict(Tensor(Shape{2, 4})).shape() == Shape{2, 4});
 }
 
 TEST_CASE("fit refuses an initial_epoch outside 0..epochs-1") {
