@@ -7,6 +7,7 @@
 #include <string>
 
 #include "nn/learning_rate.hpp"
+#include "nn/parameter_binding.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/tensor.hpp"
 
@@ -17,7 +18,9 @@ public:
     virtual ~Optimizer() = default;
     virtual std::string name() const = 0;
     virtual std::unique_ptr<Optimizer> clone() const = 0;
-    // One step: parameters -= update(gradients). Both are the model's flat buffers.
+    // One step: parameters -= update(gradients). Both are the model's flat buffers; the state is made
+    // for `parameters` at the first step, and any other buffer is then refused (std::logic_error; see
+    // nn/parameter_binding.hpp): a hand-written loop steps a model with Sequential::apply_gradients.
     virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
     // Forgets the moments and the step count (a new fit starts afresh only if asked).
     virtual void reset() = 0;
@@ -35,6 +38,7 @@ protected:
     explicit Optimizer(LearningRate rate) : rate_(std::move(rate)) {}
     LearningRate rate_;
     std::int64_t steps_ = 0;
+    ParameterBinding binding_;  // the buffer the state is for
 };
 
 struct AdamOptions {
@@ -96,6 +100,7 @@ public:
     void reset() override {
         velocity_ = Tensor();
         steps_ = 0;
+        binding_.reset();
     }
 
 private:

@@ -81,7 +81,9 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
         make_output_folder(checkpoint.has_parent_path() ? checkpoint.parent_path() : ".");
         callbacks.push_back(ModelCheckpoint(checkpoint));  // Keras' defaults: after every epoch
     }
-    ae.model.build(x.sample_shape(), s.seed);  // as fit would, so the summary can count the weights
+    // Built already when its encoder starts with Input (from --seed, given to make_*); else here, so
+    // that the summary can count the weights.
+    ae.model.build(x.sample_shape());
     if (!baseline) std::printf("%s", ae.model.summary().c_str());
     ae.model.compile(Adam(), s.loss, options.compile);
     History history = ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = s.batch_size, .validation_data = {validation, validation},
