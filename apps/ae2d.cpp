@@ -52,8 +52,9 @@ void run(const Settings& s) {
 
     // The encoder maps 2 values to 1, the decoder 1 back to 2. The non-linear variant uses relu: with
     // tanh (near-linear at Glorot's small weights) it sat on PCA's line for 300+ epochs before bending.
-    Sequential encoder = s.nonlinear ? Sequential({Input(2), Dense(64, "relu"), Dense(1)}, "encoder")
-                                     : Sequential({Input(2), Dense(1)}, "encoder");
+    // Built here from --seed; the decoder goes on with the encoder's stream (nn/sequential.hpp, "Seeds").
+    Sequential encoder = s.nonlinear ? Sequential({Input(2), Dense(64, "relu"), Dense(1)}, "encoder", s.seed)
+                                     : Sequential({Input(2), Dense(1)}, "encoder", s.seed);
     Sequential decoder = s.nonlinear ? Sequential({Dense(64, "relu"), Dense(2)}, "decoder")
                                      : Sequential({Dense(2)}, "decoder");
     Sequential autoencoder({encoder, decoder}, "autoencoder");

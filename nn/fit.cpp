@@ -8,6 +8,7 @@
 #include <string>
 
 #include "autograd/ops/arithmetic.hpp"
+#include "nn/fit_generators.hpp"
 #include "nn/interrupt.hpp"
 #include "nn/parameter_store.hpp"
 #include "nn/progress.hpp"
@@ -46,13 +47,13 @@ std::string reshape_hint(const Shape& have, const Shape& want) {
 
 // Builds the model for x if needed and checks that x fits its input and y its output (labels: one
 // per output row, for the sparse classification losses).
-void prepare(Sequential& model, const Data& x, const Data& y, std::uint64_t seed, const char* what) {
+void prepare(Sequential& model, const Data& x, const Data& y, const char* what) {
     if (model.input_shape().rank() != 0 && x.sample_shape() != model.input_shape())
         throw std::invalid_argument(std::string(what) + ": the model takes samples of shape " +
                                     batch_shape_string(model.input_shape()) + ", but x has " +
                                     batch_shape_string(x.sample_shape()) +
                                     reshape_hint(x.sample_shape(), model.input_shape()));
-    if (!model.built()) model.build(x.sample_shape(), seed);
+    if (!model.built()) model.build(x.sample_shape());  // from the model's seed, whichever call builds it
     const std::optional<Loss>& loss = model.sequential_module().loss;
     const Shape expected = loss ? target_shape(*loss, model.output_shape()) : model.output_shape();
     // A custom loss takes whatever targets it was written for.
@@ -175,15 +176,10 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     if (!grad_enabled())
         throw std::logic_error("fit: called inside a NoGrad scope, where no gradients are recorded; call fit outside it");
     check_fit_arguments(x_all, y_all, options);
-    prepare(*this, x_all, y_all, options.seed, "fit");
+    prepare(*this, x_all, y_all, "fit");
     // A layer frozen or unfrozen since the last fit changes what the optimizer steps over: its
     // moments start afresh, as after Keras' recompile.
-    if (const auto current = parameters(); !m.store || !m.store->holds(current)) {
-        const bool had_store = m.store != nullptr;
-        m.store = std::make_shared<ParameterStore>();
-        m.store->adopt(current);
-        if (had_store) m.optimizer->reset();
-    }
+    keep_adopted(m.store, parameters(), *m.optimizer);
     const bool anything_to_train = m.store->trainable_values().numel() > 0;
 
     Data x = x_all, y = y_all;
@@ -198,7 +194,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         y = y_all.slice(0, kept);
         validation = ValidationData(x_all.slice(kept, x_all.rows()), y_all.slice(kept, y_all.rows()));
     }
-    if (validation.present) prepare(*this, validation.x, validation.y, options.seed, "fit (validation data)");
+    if (validation.present) prepare(*this, validation.x, validation.y, "fit (validation data)");
     // A NaN or an infinity in the data would only show as a NaN loss at some step.
     check_finite(x_all, "x");
     check_finite(y_all, "y");
@@ -215,9 +211,6 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     // Dropout's and the noise layers' numbers: a stream per epoch, so that a run resumed at any epoch
     // draws what the whole run would have drawn there.
     Generator layer_randomness(0);
-    const auto layer_randomness_of = [&](int epoch) {
-        return Generator(options.seed ^ 0x5DEECE66Dull ^ (static_cast<std::uint64_t>(epoch) * 0x9E3779B97F4A7C15ull));
-    };
     LossTerms terms;
     const ForwardContext training{true, &layer_randomness, &terms};
     const bool custom = static_cast<bool>(m.custom_loss);
@@ -277,7 +270,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         }
         for (auto& callback : options.callbacks) callback->on_epoch_begin(epoch - 1, *this);
         progress.start_epoch(epoch);
-        layer_randomness = layer_randomness_of(epoch);
+        layer_randomness = fit_layer_generator(options.seed, epoch);
         const auto start = Clock::now();
         if (options.shuffle)  // Fisher-Yates from the seeded generator: the same order on any machine
             for (std::int64_t i = samples - 1; i > 0; --i)
@@ -379,7 +372,7 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     if (x.rows() != y.rows())
         throw std::invalid_argument("evaluate: x has " + std::to_string(x.rows()) + " samples but y has " + std::to_string(y.rows()));
     if (x.rows() == 0) throw std::invalid_argument("evaluate: the data is empty");
-    prepare(*this, x, y, 0, "evaluate");
+    prepare(*this, x, y, "evaluate");
     NoGrad inference;
     const bool target_is_input = x.same_as(y);
     // A layer that samples while the loss is computed (a variational layer) draws from a generator of
@@ -421,7 +414,7 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
 
 Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
     if (batch_size < 1) throw std::invalid_argument("predict: batch_size must be at least 1");
-    prepare(*this, x, Data(), 0, "predict");
+    prepare(*this, x, Data(), "predict");
     SequentialModule& m = sequential_module();
     NoGrad inference;
     const ForwardContext context{false, nullptr};

@@ -22,7 +22,7 @@ struct ForwardContext {
     bool training = false;           // Dropout and noise layers act only while training
     Generator* generator = nullptr;  // their random numbers (seeded by fit)
     // Where layers add terms to the loss (a KL divergence, a regularizer's penalty): set when the loss
-    // is computed (fit, evaluate), null in predict, where nothing is added.
+    // is computed (fit, evaluate, a model called in training mode), null in predict, where nothing is added.
     LossTerms* loss_terms = nullptr;
     // Adds `term` under `name` when the loss is being computed; does nothing in inference.
     void add_loss(std::string_view name, const Var& term) const {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -206,8 +207,21 @@ Layer sequential_from(const Config& c) {
         child.where = "layer '" + path + "'";
         layers.push_back(layer_from_config(child));
     }
+    // Made without its Input layer, which is put back after: a model that knows its input shape
+    // builds at construction, and load_model builds layer by layer within the file's values
+    // (build_within) before anything allocates.
+    std::optional<Layer> input;
+    if (!layers.empty() && layers.front().module().type_name() == "InputLayer") {
+        input = layers.front();
+        layers.erase(layers.begin());
+    }
     Sequential model(std::move(layers), name);
-    if (c.has("input_shape") && model.input_shape().rank() == 0) model.sequential_module().input_shape = shape_field(c, "input_shape");
+    SequentialModule& m = model.sequential_module();
+    if (input) {
+        m.layers.insert(m.layers.begin(), *input);
+        m.input_shape = input->module().output_shape();
+    }
+    if (c.has("input_shape") && m.input_shape.rank() == 0) m.input_shape = shape_field(c, "input_shape");
     return model;
 }
 

@@ -9,9 +9,10 @@
 namespace smallnet {
 
 namespace {
-// Moment buffers are created at the first step, when the parameter count is known.
+// Moment buffers are created at the first step, when the parameter count is known (ParameterBinding
+// has checked that the parameters are those of any state already there).
 void ensure_state(Tensor& state, const Tensor& parameters) {
-    if (!state.defined() || state.shape() != parameters.shape()) state = zeros(parameters.shape());
+    if (!state.defined()) state = zeros(parameters.shape());
 }
 }  // namespace
 
@@ -25,6 +26,7 @@ void Optimizer::set_learning_rate(float value) {
 void Adam::step(Tensor& parameters, const Tensor& gradients) { adam_step(parameters, gradients, 0.0f); }
 
 void Adam::adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay) {
+    binding_.check(name(), parameters, gradients, first_moment_);
     ensure_state(first_moment_, parameters);
     ensure_state(second_moment_, parameters);
     const float rate = learning_rate();
@@ -38,9 +40,11 @@ void Adam::reset() {
     first_moment_ = Tensor();
     second_moment_ = Tensor();
     steps_ = 0;
+    binding_.reset();
 }
 
 void SGD::step(Tensor& parameters, const Tensor& gradients) {
+    binding_.check(name(), parameters, gradients, velocity_);
     ensure_state(velocity_, parameters);
     const float rate = learning_rate();
     ++steps_;
@@ -70,9 +74,9 @@ std::vector<Tensor> checked_state(const std::string& optimizer, const Optimizer:
                                         (out.empty() ? ", not a flat one" : ", not that of '" + std::string(*names.begin()) + "'"));
         out.push_back(it->second.clone());
     }
-    for (const auto& [name, tensor] : state)
-        if (std::find_if(names.begin(), names.end(), [&](const char* known) { return name == known; }) == names.end())
-            throw std::invalid_argument(optimizer + " state: unknown tensor '" + name + "'");
+    for (const auto& entry : state)  // (clang 14 cannot capture a structured binding)
+        if (std::find_if(names.begin(), names.end(), [&](const char* known) { return entry.first == known; }) == names.end())
+            throw std::invalid_argument(optimizer + " state: unknown tensor '" + entry.first + "'");
     return out;
 }
 

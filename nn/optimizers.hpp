@@ -11,6 +11,7 @@
 #include "nn/config.hpp"
 
 #include "nn/learning_rate.hpp"
+#include "nn/parameter_binding.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/tensor.hpp"
 
@@ -21,7 +22,9 @@ public:
     virtual ~Optimizer() = default;
     virtual std::string name() const = 0;
     virtual std::unique_ptr<Optimizer> clone() const = 0;
-    // One step: parameters -= update(gradients). Both are the model's flat buffers.
+    // One step: parameters -= update(gradients). Both are the model's flat buffers; the state is made
+    // for `parameters` at the first step, and any other buffer is then refused (std::logic_error; see
+    // nn/parameter_binding.hpp): a hand-written loop steps a model with Sequential::apply_gradients.
     virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
     // Forgets the moments and the step count (a new fit starts afresh only if asked).
     virtual void reset() = 0;
@@ -49,6 +52,7 @@ protected:
     explicit Optimizer(LearningRate rate) : rate_(std::move(rate)) {}
     LearningRate rate_;
     std::int64_t steps_ = 0;
+    ParameterBinding binding_;  // the buffer the state is for
 };
 
 struct AdamOptions {
@@ -114,6 +118,7 @@ public:
     void reset() override {
         velocity_ = Tensor();
         steps_ = 0;
+        binding_.reset();
     }
     Config config() const override;
     State state() const override;

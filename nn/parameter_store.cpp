@@ -31,8 +31,11 @@ void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
         v.value() = value_view;
         v.node().requires_grad = p.trainable;
         if (p.trainable) {
-            v.bind_grad(gradients.rows(offset, offset + n).reshape(shape));
-            v.zero_grad();
+            Tensor gradient_view = gradients.rows(offset, offset + n).reshape(shape);
+            const bool computed = v.has_grad() && v.node().requires_grad;
+            if (computed) gradient_view.copy_from(v.grad());
+            v.bind_grad(gradient_view);
+            if (!computed) v.zero_grad();
         }
         offset += n;
     }
@@ -58,6 +61,14 @@ void ParameterStore::forget_gradients() {
 void ParameterStore::zero_missing_gradients() {
     for (auto& p : parameters_)
         if (p.trainable && !p.variable->has_grad()) p.variable->node().grad.fill(0.0f);
+}
+
+void keep_adopted(std::shared_ptr<ParameterStore>& store, const std::vector<NamedParameter>& parameters, Optimizer& optimizer) {
+    if (store && store->holds(parameters)) return;
+    const bool had_store = store != nullptr;
+    store = std::make_shared<ParameterStore>();
+    store->adopt(parameters);
+    if (had_store) optimizer.reset();
 }
 
 }  // namespace smallnet

@@ -3,17 +3,20 @@
 // their gradients in another; each layer's Vars hold views into them. The optimizer step is one pass
 // over the trainable part and a weight file is one write.
 
+#include <memory>
 #include <vector>
 
 #include "nn/layer.hpp"
+#include "nn/optimizers.hpp"
 
 namespace smallnet {
 
 class ParameterStore {
 public:
     // Moves the parameters' values into one buffer (keeping the values), the trainable ones first,
-    // and binds the trainable ones' gradients to views of another. Frozen ones get no gradient: the
-    // graph computes none for them. The Vars are the layers' own, so the layers now use the buffers.
+    // and binds the trainable ones' gradients to views of another, keeping any gradient already
+    // computed (a hand-written loop's first backward). Frozen ones get no gradient: the graph computes
+    // none for them. The Vars are the layers' own, so the layers now use the buffers.
     void adopt(std::vector<NamedParameter> parameters);
     // Whether `parameters` are the ones adopted, each as trainable as it was then.
     bool holds(const std::vector<NamedParameter>& parameters) const;
@@ -37,5 +40,10 @@ private:
     Tensor trainable_values_;
     Tensor gradients_;
 };
+
+// Makes `store` hold `parameters`, adopting them afresh when they are not the ones it holds (a layer
+// frozen, unfrozen or added since): then `optimizer` starts afresh if it stepped an earlier store, its
+// state being for that buffer (as after Keras' recompile). What fit and apply_gradients do first.
+void keep_adopted(std::shared_ptr<ParameterStore>& store, const std::vector<NamedParameter>& parameters, Optimizer& optimizer);
 
 }  // namespace smallnet

@@ -37,11 +37,15 @@ namespace {
 std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
 }  // namespace
 
-Shape SequentialModule::build(const Shape& shape_in, const std::string& previous, Generator& generator) {
+Shape SequentialModule::build(const Shape& shape_in, const std::string& previous, Generator& outer_generator) {
     if (input_shape.rank() != 0 && shape_in != input_shape)
         throw std::invalid_argument((name.empty() ? "Sequential" : "Sequential '" + name + "'") + " takes samples of shape " +
                                     batch_shape_string(input_shape) +
                                     ", but " + previous + " gives it " + batch_shape_string(shape_in));
+    const bool first_build = output_shape_.rank() == 0;
+    // A model with a seed of its own makes its weights from it, wherever it is built.
+    Generator own_generator(seed.value_or(0));
+    Generator& generator = seed && first_build ? own_generator : outer_generator;
     input_shape = shape_in;
     Shape shape = shape_in;
     std::string feeding = previous;
@@ -56,6 +60,7 @@ Shape SequentialModule::build(const Shape& shape_in, const std::string& previous
         feeding = "'" + child_label + "' (" + child.type_name() + ", output " + batch_shape_string(shape) + ")";
     }
     output_shape_ = shape;
+    if (first_build) build_generator = generator;
     return shape;
 }
 
@@ -95,8 +100,34 @@ void SequentialModule::collect_summary(const std::string& prefix, std::vector<Su
     }
 }
 
-Sequential::Sequential(std::vector<Layer> layers, std::string name)
-    : Layer(std::make_shared<SequentialModule>(std::move(layers), std::move(name))) {}
+namespace {
+// The sample shape a model knows before seeing data: its Input's, or that of a built first model.
+Shape known_input_shape(const SequentialModule& m) {
+    if (m.input_shape.rank() != 0) return m.input_shape;
+    if (m.layers.empty()) return {};
+    const auto* first = dynamic_cast<const SequentialModule*>(&m.layers.front().module());
+    return first && first->output_shape_.rank() != 0 ? first->input_shape : Shape{};
+}
+
+// Where a model without a seed of its own starts drawing: after the last model among its layers that
+// is already built (an encoder built from its seed), so that its other layers (the decoder) go on
+// with that seed's stream instead of drawing the same numbers again; else at seed 0.
+Generator stream_after_built_models(const SequentialModule& m) {
+    Generator stream(0);
+    for (const Layer& layer : m.layers)
+        if (const auto* nested = dynamic_cast<const SequentialModule*>(&layer.module()); nested && nested->output_shape_.rank() != 0)
+            stream = nested->build_generator;
+    return stream;
+}
+}  // namespace
+
+Sequential::Sequential(std::vector<Layer> layers, std::string name, std::optional<std::uint64_t> seed)
+    : Layer(std::make_shared<SequentialModule>(std::move(layers), std::move(name))) {
+    sequential_module().seed = seed;
+    // As Keras: a model that knows its input is built at once, so summary, load_weights and
+    // set_weights work on it, and a layer that does not fit is reported here.
+    if (const Shape shape = known_input_shape(sequential_module()); shape.rank() != 0) build(shape);
+}
 
 Sequential::Sequential(std::shared_ptr<SequentialModule> module) : Layer(std::move(module)) {
     if (!shared_module()) throw std::invalid_argument("Sequential: no model given");
@@ -149,12 +180,33 @@ SequentialModule& Sequential::sequential_module() const { return static_cast<Seq
 
 void Sequential::add(Layer layer) {
     auto& m = sequential_module();
-    if (m.output_shape_.rank() != 0) throw std::logic_error("Sequential::add: the model is already built");
     if (is_input(layer)) {
         if (!m.layers.empty()) throw std::invalid_argument("Sequential: an Input layer must come first");
         m.input_shape = layer.module().output_shape();
     }
     m.layers.push_back(std::move(layer));
+    if (!built()) {
+        if (const Shape shape = known_input_shape(m); shape.rank() != 0) build(shape);
+        return;
+    }
+    m.build_last_layer();  // built: the new layer is built as it comes
+}
+
+void SequentialModule::build_last_layer() {
+    // Drawing on from where the build stopped, so that adding layers one by one gives the weights of
+    // constructing the model with all of them.
+    const std::size_t index = layers.size() - 1;
+    Module& added = layers[index].module();
+    const Module& before = layers[index - 1].module();
+    const std::string feeding = "'" + join(name, child_name(index - 1)) + "' (" + before.type_name() + ", output " +
+                                batch_shape_string(output_shape_) + ")";
+    try {
+        output_shape_ = added.build(output_shape_, feeding, build_generator);
+    } catch (const std::invalid_argument& error) {
+        const std::string message = "layer '" + join(name, child_name(index)) + "' (" + added.type_name() + "): " + error.what();
+        layers.pop_back();  // the model stays as it was
+        throw std::invalid_argument(message);
+    }
 }
 
 const std::string& Sequential::name() const { return sequential_module().name; }
@@ -167,11 +219,34 @@ std::int64_t Sequential::input_size() const {
 }
 std::int64_t Sequential::output_size() const { return sequential_module().output_size(); }
 
-void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
-    Generator generator(seed);
-    sequential_module().build(input_shape, "the data", generator);
+std::uint64_t Sequential::seed() const { return sequential_module().seed.value_or(0); }
+
+void Sequential::build(const Shape& input_shape) {
+    SequentialModule& m = sequential_module();
+    if (built()) {  // only checks the shape
+        Generator unused(0);
+        m.build(input_shape, "the data", unused);
+        return;
+    }
+    Generator generator = m.seed ? Generator(*m.seed) : stream_after_built_models(m);
+    m.build(input_shape, "the data", generator);
     // A stream of its own, apart from the initialisers' (fit seeds its own for its layers' noise).
-    sequential_module().call_generator = Generator(seed ^ 0x9E3779B97F4A7C15ull);
+    m.call_generator = Generator(seed() ^ 0x9E3779B97F4A7C15ull);
+}
+
+void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
+    SequentialModule& m = sequential_module();
+    if (built() && seed != this->seed())
+        throw std::logic_error("build: " + (m.name.empty() ? std::string("the model") : "model '" + m.name + "'") +
+                               " is already built, its weights made " +
+                               (m.seed ? "from seed " + std::to_string(*m.seed)
+                                       : std::string("without a seed of its own (from seed 0, or going on from a model it holds)")) +
+                               "; seed " + std::to_string(seed) +
+                               " would not change them. A model that starts with Input (or with a built model) is "
+                               "built when constructed: give it the seed there, Sequential(layers, name, " +
+                               std::to_string(seed) + ")");
+    if (!built()) m.seed = seed;
+    build(input_shape);
 }
 
 void Sequential::compile(const Optimizer& optimizer, Loss loss, CompileOptions options) {
@@ -212,8 +287,11 @@ Var Sequential::operator()(const Var& x, bool training, Generator& generator) {
         build(Shape(std::span<const std::int64_t>(x.shape().begin() + 1, x.shape().end())));
     }
     // (When `generator` is the model's own, build has just re-seeded it in place.)
-    ForwardContext context{training, training ? &generator : nullptr};
-    return sequential_module().forward(x, context);
+    SequentialModule& m = sequential_module();
+    m.call_losses.clear();
+    // Training computes a loss: the layers add their terms (and Sampling samples), for losses().
+    ForwardContext context{training, training ? &generator : nullptr, training ? &m.call_losses : nullptr};
+    return m.forward(x, context);
 }
 
 std::vector<NamedParameter> Sequential::parameters() const {

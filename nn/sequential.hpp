@@ -9,6 +9,31 @@
 //   History history = autoencoder.fit(x_train, x_train, {.epochs = 5, .batch_size = 256,
 //                                                        .validation_data = {x_test, x_test}});
 //   Tensor codes = encoder.predict(x_test);  // the trained encoder alone, sharing the weights
+//
+// Building: a model is built (its weights made) as soon as it knows the shape of its samples: at
+// construction when it starts with Input (the encoder above), or with a built model (the autoencoder,
+// whose encoder knows its input); else by build(shape), or by the first fit, evaluate, predict or
+// call, from the data's shape (the decoder, built by the autoencoder around it). Layers added to a
+// built model are built as they come.
+//
+// Seeds: the weights come from the model's seed, given to the constructor or to build, whichever
+// call builds it; fit's seed never changes them (it drives shuffling, Dropout, the noise layers and
+// Sampling's draws). A model without a seed of its own goes on with the stream of the last model it
+// holds that is already built (the autoencoder below makes its decoder from where the encoder's seed
+// 7 stopped, as one model built from seed 7 would), else starts at seed 0; built inside another, it
+// draws from the outer model's stream. A built model keeps its weights: build with another seed is
+// refused (give the seed to the constructor of the model that starts with Input).
+//
+//   Sequential encoder({Input(784), Dense(32, "relu")}, "encoder", /*seed=*/7);  // built, from seed 7
+//   Sequential autoencoder({encoder, Dense(784, "sigmoid")}, "autoencoder");      // built, seed 7 on
+//
+// A hand-written training loop, as a Keras GradientTape loop or a PyTorch one:
+//
+//   model.compile(Adam());                      // the optimizer alone: the loop computes the loss
+//   Var output = model(Var(x), /*training=*/true);
+//   Var loss = model.losses().total(compute_loss(Loss::mean_squared_error, output, y));  // + the layers' terms
+//   loss.backward();
+//   model.apply_gradients();                    // one optimizer step; the gradients are then cleared
 
 #include <cstdint>
 #include <filesystem>
@@ -55,22 +80,31 @@ struct FitOptions {
     double validation_split = 0.0;       // the last fraction of x and y, held out (as Keras)
     std::vector<CallbackHandle> callbacks{};
     int verbose = 1;                     // 0 silent, 1 progress bar, 2 one line per epoch
-    std::uint64_t seed = 0;              // shuffling, Dropout and noise layers
+    // Shuffling, Dropout, the noise layers and Sampling's draws (fit_layer_generator(seed) for the
+    // layers); not the weights, which come from the model's seed (see Sequential above).
+    std::uint64_t seed = 0;
 };
 
 class SequentialModule;
 
 class Sequential : public Layer {
 public:
-    explicit Sequential(std::vector<Layer> layers = {}, std::string name = "");
+    // Builds the model now when it knows its input shape (see "Building" and "Seeds" above).
+    explicit Sequential(std::vector<Layer> layers = {}, std::string name = "", std::optional<std::uint64_t> seed = {});
 
     void add(Layer layer);
     const std::string& name() const;
     // Creates the weights for samples of `input_shape` ([784], or [28, 28, 1] for images with their
-    // channels last); fit and predict do it when needed. `seed` seeds the initialisers.
-    void build(const Shape& input_shape, std::uint64_t seed = 0);
-    void build(std::int64_t input_size, std::uint64_t seed = 0) { build(Shape{input_size}, seed); }
+    // channels last); fit and predict do it when needed. `seed` becomes the model's seed, which seeds
+    // the initialisers. On a built model it only checks the shape, and std::logic_error when `seed` is
+    // not the one it was built from (the weights would silently stay).
+    void build(const Shape& input_shape);
+    void build(const Shape& input_shape, std::uint64_t seed);
+    void build(std::int64_t input_size) { build(Shape{input_size}); }
+    void build(std::int64_t input_size, std::uint64_t seed) { build(Shape{input_size}, seed); }
     bool built() const;
+    // The model's own seed: given to the constructor or to build, else 0.
+    std::uint64_t seed() const;
     // The shape of one input sample (set by an Input layer or by build; rank 0 before) and of one
     // output sample (rank 0 before build), and their element counts.
     Shape input_shape() const;
@@ -86,6 +120,9 @@ public:
     // reduces), metrics must be named exactly ("binary_accuracy", not "accuracy"), and y may have
     // any sample shape the function takes.
     void compile(const Optimizer& optimizer, CustomLoss loss, CompileOptions options = {});
+    // The optimizer alone, for a hand-written loop that computes its own loss and steps with
+    // apply_gradients (fit and evaluate then ask for a loss).
+    void compile(const Optimizer& optimizer);
 
     History fit(const Data& x, const Data& y, const FitOptions& options = {});
     // The loss of x's predictions against y, in batches, without a graph: the compiled loss with its
@@ -106,6 +143,14 @@ public:
     // or from the model's own generator (seeded by build's seed, drawn on from call to call).
     Var operator()(const Var& x, bool training = false);
     Var operator()(const Var& x, bool training, Generator& generator);
+    // The loss terms the layers added in the last call in training mode (Sampling's "kl", the
+    // regularizers' penalties), as Keras' model.losses: add them with losses().total(loss). A call in
+    // inference mode adds none and empties them.
+    const LossTerms& losses() const;
+    // For a hand-written loop, after loss.backward(): one step of the compiled optimizer over the
+    // trainable weights' gradients (the step fit takes), then clears the gradients for the next
+    // backward. std::logic_error when the model is not compiled or no gradient was computed.
+    void apply_gradients();
 
     // The whole model in one file (nn/model_file.hpp: load_model reads it): architecture, weights, and
     // when compiled the loss, the optimizer and its state; and the history of the epochs trained.
@@ -157,6 +202,8 @@ public:
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const override;
     Shape output_shape() const override { return output_shape_; }
+    // Builds the last layer, just added to this built model, on the output of the one before it.
+    void build_last_layer();
 
     std::vector<Layer> layers;
     std::string name;
@@ -175,6 +222,13 @@ public:
     Generator call_generator{0};
     // The epochs trained so far (Sequential::history).
     History history;
+    // The model's own seed, if given (see Sequential's "Seeds").
+    std::optional<std::uint64_t> seed;
+    // Where the initialisers' stream stopped at build, so that a layer added later draws on from it.
+    Generator build_generator{0};
+    // The loss terms of the last call in training mode (Sequential::losses).
+    LossTerms call_losses;
+
     // The name of child `index` in parameter names: a named Sequential's name, else its position
     // among the layers that are not Input ("input" for an Input layer).
     std::string child_name(std::size_t index) const;

@@ -77,19 +77,22 @@ struct Autoencoder {
 // An image as a conv model sees it: [height, width, 1].
 Shape image_shape(const MnistSplit& split);
 
+// Each model's weights come from `seed` (--seed): the encoder is built from it, and the decoder goes
+// on with its stream (nn/sequential.hpp, "Seeds").
+//
 // The seed's model; `corruption` layers (noise, active only in training) go in front of the encoder.
 Autoencoder make_autoencoder(std::int64_t pixels, std::int64_t bottleneck, std::int64_t hidden = 128,
-                             std::vector<Layer> corruption = {});
+                             std::vector<Layer> corruption = {}, std::uint64_t seed = 0);
 // The Keras blog's convolutional autoencoder ("Building Autoencoders in Keras"): a 4x4x8 code for a
 // 28x28 image, 128 numbers.
-Autoencoder make_conv_autoencoder(const Shape& image);
+Autoencoder make_conv_autoencoder(const Shape& image, std::uint64_t seed = 0);
 // keras.io's "Convolutional autoencoder for image denoising", with `corruption` in front.
-Autoencoder make_conv_denoiser(const Shape& image, std::vector<Layer> corruption);
+Autoencoder make_conv_denoiser(const Shape& image, std::vector<Layer> corruption, std::uint64_t seed = 0);
 // The Keras blog's variational autoencoder: pixels -> hidden relu -> Sampling(latent) -> hidden relu
 // -> pixels sigmoid.
-Autoencoder make_vae(std::int64_t pixels, std::int64_t hidden, std::int64_t latent, float beta);
+Autoencoder make_vae(std::int64_t pixels, std::int64_t hidden, std::int64_t latent, float beta, std::uint64_t seed = 0);
 // The seed's model with an L1 activity regularizer on its code (the Keras blog's sparse autoencoder).
-Autoencoder make_sparse_autoencoder(std::int64_t pixels, std::int64_t bottleneck, float l1);
+Autoencoder make_sparse_autoencoder(std::int64_t pixels, std::int64_t bottleneck, float l1, std::uint64_t seed = 0);
 
 // Both splits of --data, cut to --limit images each; prints what was read. Then checks every value the
 // command line alone could not (a --limit that leaves PCA or the anomaly scores too few images, a

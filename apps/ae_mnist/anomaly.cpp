@@ -13,7 +13,7 @@ void run_anomaly(const Settings& s) {
     const ByteMatrix test_normal = take_rows(data.test.images, indices_where(data.test.labels, normal));
     std::printf("training on the %lld images not of class %d\n", static_cast<long long>(train_normal.rows()), s.anomaly_class);
 
-    Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
+    Autoencoder ae = make_autoencoder(pixels, s.bottleneck, 128, {}, s.seed);
     const History history = train(ae, s, train_normal, test_normal, {.out = &out});
     ae.model.save_weights(out.file("weights.safetensors"));
     save_history_csv(out.file("history.csv"), history);

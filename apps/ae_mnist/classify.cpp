@@ -37,7 +37,7 @@ struct Result {
 };
 
 Result classify(const Representation& r, const Classifier& c, const MnistData& data, const Settings& s) {
-    Sequential model({Input(r.features)});
+    Sequential model({Input(r.features)}, "", s.seed);  // built here: the layers added draw on from --seed
     if (c.hidden > 0) model.add(Dense(c.hidden, "relu"));
     model.add(Dense(10, "softmax"));
     model.compile(Adam(), "sparse_categorical_crossentropy", {.metrics = {"accuracy"}});
@@ -69,7 +69,7 @@ void run_classify(const Settings& s) {
                          std::to_string(data.train.images.rows()) + " training images");
 
     // The autoencoder: trained here, or the one saved in --weights (dense or conv).
-    Autoencoder ae = s.weights.empty() ? make_autoencoder(data.train.images.columns(), s.bottleneck)
+    Autoencoder ae = s.weights.empty() ? make_autoencoder(data.train.images.columns(), s.bottleneck, 128, {}, s.seed)
                                        : saved_autoencoder(s.weights, data.train);
     const bool conv = ae.encoder.input_shape().rank() == 3;
     const Data train_images = conv ? Data(data.train.images).reshape_samples(image_shape(data.train)) : Data(data.train.images);

@@ -13,7 +13,7 @@ void run_conv(const Settings& s) {
     const Data train_images = Data(data.train.images).reshape_samples(image);
     const Data test_images = Data(data.test.images).reshape_samples(image);
 
-    Autoencoder ae = make_conv_autoencoder(image);
+    Autoencoder ae = make_conv_autoencoder(image, s.seed);
     const History history = train(ae, s, train_images, test_images, {.out = &out});
     ae.model.save_weights(out.file("weights.safetensors"));
     ae.model.save(out.file("model.safetensors"));  // whole: --resume continues it
@@ -46,7 +46,7 @@ void run_conv(const Settings& s) {
     const std::int64_t code_size = ae.encoder.output_size();
     std::printf("\nbaseline: the dense autoencoder %lld-128-%lld-128-%lld, the same loss and training\n",
                 static_cast<long long>(pixels), static_cast<long long>(code_size), static_cast<long long>(pixels));
-    Autoencoder dense = make_autoencoder(pixels, code_size);
+    Autoencoder dense = make_autoencoder(pixels, code_size, 128, {}, s.seed);
     train(dense, s, data.train.images, data.test.images, {.baseline = true});
     score("dense autoencoder", dense.model.predict(test_x));
     const Pca pca = fit_pca(data.train.images, static_cast<int>(code_size), {.seed = s.seed});

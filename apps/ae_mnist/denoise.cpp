@@ -12,7 +12,8 @@ void run_denoise(const Settings& s) {
     const bool conv = s.model == "conv";
 
     std::vector<Layer> corruption = {GaussianNoise(s.noise_stddev), SaltAndPepper(s.salt_and_pepper)};
-    Autoencoder ae = conv ? make_conv_denoiser(image, corruption) : make_autoencoder(pixels, s.bottleneck, 128, corruption);
+    Autoencoder ae = conv ? make_conv_denoiser(image, corruption, s.seed)
+                            : make_autoencoder(pixels, s.bottleneck, 128, corruption, s.seed);
     const Data train_x = conv ? Data(data.train.images).reshape_samples(image) : Data(data.train.images);
     const Data test_x = conv ? Data(data.test.images).reshape_samples(image) : Data(data.test.images);
     const History history = train(ae, s, train_x, test_x, {.out = &out});

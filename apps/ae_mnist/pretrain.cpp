@@ -29,12 +29,10 @@ double test_accuracy(const Way& way, const std::vector<Tensor>& pretrained, cons
                      const std::vector<std::uint8_t>& labels, const MnistData& data, const Settings& s,
                      std::uint64_t seed) {
     const std::int64_t pixels = data.train.images.columns();
-    Sequential encoder = make_autoencoder(pixels, s.bottleneck).encoder;
-    encoder.build(pixels, seed);
+    Sequential encoder = make_autoencoder(pixels, s.bottleneck, 128, {}, seed).encoder;
     if (way.pretrained) encoder.set_weights(pretrained);
     encoder.set_trainable(way.trainable);
     Sequential classifier({encoder, Dense(10, "softmax")}, "classifier");
-    classifier.build(pixels, seed);
     classifier.compile(Adam(), "sparse_categorical_crossentropy", {.metrics = {"accuracy"}});
     const std::int64_t batch = std::min(classifier_batch, x.rows());
     const std::int64_t steps_per_epoch = (x.rows() + batch - 1) / batch;
@@ -72,7 +70,7 @@ void run_pretrain(const Settings& s) {
 
     std::printf("\npretraining: the autoencoder on all %lld training images, without labels\n",
                 static_cast<long long>(data.train.images.rows()));
-    Autoencoder ae = make_autoencoder(data.train.images.columns(), s.bottleneck);
+    Autoencoder ae = make_autoencoder(data.train.images.columns(), s.bottleneck, 128, {}, s.seed);
     train(ae, s, data.train.images, data.test.images, {.out = &out});
     ae.model.save_weights(out.file("weights.safetensors"));
     const std::vector<Tensor> pretrained = ae.encoder.get_weights();

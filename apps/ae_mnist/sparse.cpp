@@ -53,7 +53,7 @@ void run_sparse(const Settings& s) {
     const MnistData data = load(s);
     const std::int64_t pixels = data.train.images.columns();
 
-    Autoencoder sparse = make_sparse_autoencoder(pixels, s.bottleneck, s.l1);
+    Autoencoder sparse = make_sparse_autoencoder(pixels, s.bottleneck, s.l1, s.seed);
     const History history = train(sparse, s, data.train.images, data.test.images, {.out = &out});
     sparse.model.save_weights(out.file("weights.safetensors"));
     save_history_csv(out.file("history.csv"), history);
@@ -61,7 +61,7 @@ void run_sparse(const Settings& s) {
     std::snprintf(l1_text, sizeof l1_text, "%g", static_cast<double>(s.l1));
     save_loss_plot(out.file("loss.png"), history, std::string("Sparse autoencoder (L1 ") + l1_text + " on the code)", s.loss);
     std::printf("\nbaseline: the same autoencoder without the regularizer, the same seed and training\n");
-    Autoencoder plain = make_autoencoder(pixels, s.bottleneck);
+    Autoencoder plain = make_autoencoder(pixels, s.bottleneck, 128, {}, s.seed);
     train(plain, s, data.train.images, data.test.images, {.baseline = true});
 
     const Tensor test_x = data.test.images.to_tensor();

@@ -9,7 +9,7 @@ void run_train(const Settings& s) {
     const MnistSplit &train_set = data.train, &test_set = data.test;
     const std::int64_t pixels = train_set.images.columns();
 
-    Autoencoder ae = make_autoencoder(pixels, s.bottleneck);
+    Autoencoder ae = make_autoencoder(pixels, s.bottleneck, 128, {}, s.seed);
     const History history = train(ae, s, train_set.images, test_set.images, {.out = &out});
     ae.model.save_weights(out.file("weights.safetensors"));
     ae.model.save(out.file("model.safetensors"));  // whole: --resume continues it

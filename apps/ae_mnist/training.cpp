@@ -81,7 +81,9 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
         make_output_folder(checkpoint.has_parent_path() ? checkpoint.parent_path() : ".");
         callbacks.push_back(ModelCheckpoint(checkpoint, {.whole_model = true}));  // after every epoch
     }
-    ae.model.build(x.sample_shape(), s.seed);  // as fit would, so the summary can count the weights
+    // Built already when its encoder starts with Input (from --seed, given to make_*); else here, so
+    // that the summary can count the weights.
+    ae.model.build(x.sample_shape());
     if (!baseline) std::printf("%s", ae.model.summary().c_str());
     std::uint64_t seed = s.seed;
     std::int64_t batch_size = s.batch_size;

@@ -28,7 +28,7 @@ void run_vae(const Settings& s) {
     const std::int64_t pixels = data.train.images.columns();
     const int height = static_cast<int>(data.train.rows), width = static_cast<int>(data.train.columns);
 
-    Autoencoder vae = make_vae(pixels, s.hidden, s.latent, s.beta);
+    Autoencoder vae = make_vae(pixels, s.hidden, s.latent, s.beta, s.seed);
     // Keras' VAE loss: each image's BCE summed over its pixels, plus its KL divergence, averaged.
     const History history = train(vae, s, data.train.images, data.test.images,
                                   {.compile = {.reduction = Reduction::sum_over_features}, .out = &out});

@@ -118,9 +118,8 @@ TEST_CASE("wrong labels, a regression loss with accuracy, unknown metrics: clear
 
 TEST_CASE("a frozen encoder keeps its weights bitwise through fit; summary counts it as non-trainable") {
     const Blobs train = blobs(200, 5);
-    Sequential encoder({Input(4), Dense(8, "relu")}, "encoder");
-    Sequential classifier({encoder, Dense(3, "softmax")}, "classifier");
-    classifier.build(4, 9);
+    Sequential encoder({Input(4), Dense(8, "relu")}, "encoder", 9);
+    Sequential classifier({encoder, Dense(3, "softmax")}, "classifier");  // built: its encoder knows its input
     const Tensor encoder_before = encoder.weights().clone();
     encoder.set_trainable(false);
     CHECK_FALSE(encoder.trainable());
@@ -153,10 +152,8 @@ TEST_CASE("a frozen encoder keeps its weights bitwise through fit; summary count
 }
 
 TEST_CASE("get_weights and set_weights carry a trained encoder's weights into a fresh one, checked first") {
-    Sequential trained({Input(4), Dense(8, "relu"), Dense(2, "relu")}, "encoder");
-    trained.build(4, 1);
-    Sequential fresh({Input(4), Dense(8, "relu"), Dense(2, "relu")}, "encoder");
-    fresh.build(4, 2);
+    Sequential trained({Input(4), Dense(8, "relu"), Dense(2, "relu")}, "encoder", 1);
+    Sequential fresh({Input(4), Dense(8, "relu"), Dense(2, "relu")}, "encoder", 2);
     const std::vector<Tensor> weights = trained.get_weights();
     REQUIRE(weights.size() == 4);
     CHECK_FALSE(testing::bitwise_equal(fresh.weights(), trained.weights()));

@@ -45,15 +45,14 @@ TEST_CASE("output shapes and parameter counts of the seed's autoencoder; summary
 TEST_CASE("a Dense whose input size does not fit the previous layer is refused, naming both") {
     Sequential encoder({Input(784), Dense(128, "relu"), Dense(32, "relu")}, "encoder");
     encoder.build(784);
-    Sequential wrong({Input(100), encoder}, "wrong");
-    CHECK_THROWS_WITH_AS(wrong.build(100),
+    // Models that know their input are built, so checked, where they are made.
+    CHECK_THROWS_WITH_AS(Sequential({Input(100), encoder}, "wrong"),
                          "layer 'wrong.encoder' (Sequential): Sequential 'encoder' takes samples of shape (None, 784), "
                          "but 'wrong.input' (InputLayer, output (None, 100)) gives it (None, 100)",
                          std::invalid_argument);
     Sequential decoder({Dense(10)}, "decoder");
     decoder.build(64);
-    Sequential chained({encoder, decoder}, "chained");
-    CHECK_THROWS_WITH_AS(chained.build(784),
+    CHECK_THROWS_WITH_AS(Sequential({encoder, decoder}, "chained"),
                          "layer 'chained.decoder' (Sequential): Sequential 'decoder' takes samples of shape (None, 64), "
                          "but 'chained.encoder' (Sequential, output (None, 32)) gives it (None, 32)",
                          std::invalid_argument);
@@ -61,8 +60,7 @@ TEST_CASE("a Dense whose input size does not fit the previous layer is refused, 
     Dense shared(10);
     Sequential first({Input(64), shared});
     first.build(64);
-    Sequential second({Input(784), encoder, shared}, "second");
-    CHECK_THROWS_WITH_AS(second.build(784),
+    CHECK_THROWS_WITH_AS(Sequential({Input(784), encoder, shared}, "second"),
                          "layer 'second.1' (Dense): Dense(10) was built for 64 inputs, but 'second.encoder' "
                          "(Sequential, output (None, 32)) gives it (None, 32)",
                          std::invalid_argument);
@@ -72,8 +70,7 @@ TEST_CASE("a Dense whose input size does not fit the previous layer is refused, 
 }
 
 TEST_CASE("Glorot-uniform kernels and zero biases by default") {
-    Sequential model({Input(784), Dense(128)});
-    model.build(784, 3);
+    Sequential model({Input(784), Dense(128)}, "", 3);
     const auto params = model.parameters();
     const double limit = std::sqrt(6.0 / (784 + 128));
     for (float w : params[0].variable->value().values()) CHECK(std::fabs(w) <= limit);
@@ -114,9 +111,7 @@ TEST_CASE("Dropout and the noise layers act in training only") {
 TEST_CASE("a model called in training mode runs Dropout from its own seeded generator or the caller's") {
     const Tensor x = full(Shape{8, 64}, 1.0f);
     const auto make = [] {
-        Sequential model({Input(64), Dropout(0.5f)}, "dropping");
-        model.build(64, 7);
-        return model;
+        return Sequential({Input(64), Dropout(0.5f)}, "dropping", 7);
     };
     Sequential first = make(), second = make();
     const Tensor a = first(Var(x), true).value().clone(), b = first(Var(x), true).value().clone();

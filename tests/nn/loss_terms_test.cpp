@@ -69,8 +69,7 @@ TEST_CASE("a VAE: fit reports reconstruction and kl, their sum is the loss; eval
 }
 
 TEST_CASE("the KL term has its closed form, and beta weighs it") {
-    Sequential model({Input(3), Sampling(2, {.beta = 0.5f})});
-    model.build(3, 1);
+    Sequential model({Input(3), Sampling(2, {.beta = 0.5f})}, "", 1);
     const auto params = model.parameters();
     // z_mean = x · W_mean, z_log_var = x · W_log_var with known kernels and zero biases.
     params[0].variable->value().fill(0.5f);
@@ -81,15 +80,14 @@ TEST_CASE("the KL term has its closed form, and beta weighs it") {
     const double kl_per_dimension = -0.5 * (1 - 3.0 - 1.5 * 1.5 - std::exp(-3.0));
     CHECK(*find_value(e.values, "kl") == doctest::Approx(0.5 * 2 * kl_per_dimension).epsilon(1e-6));
     CHECK_THROWS_AS(Sampling(2, {.beta = -1.0f}), std::invalid_argument);
-    Sequential image({Input({4, 4, 1}), Sampling(2)});
-    CHECK_THROWS_AS(image.build(Shape{4, 4, 1}), std::invalid_argument);
+    CHECK_THROWS_AS(Sequential({Input({4, 4, 1}), Sampling(2)}), std::invalid_argument);
 }
 
 TEST_CASE("regularizers: Keras' penalties as loss terms, the activity one divided by the batch") {
     const Tensor x = patterns();
     Sequential model({Input(16), Dense(4, "relu", {.kernel_regularizer = L2(0.01f), .activity_regularizer = L1(0.1f)}),
-                      Dense(16, "sigmoid", {.bias_regularizer = L1L2(0.2f, 0.3f)})});
-    model.build(16, 2);
+                      Dense(16, "sigmoid", {.bias_regularizer = L1L2(0.2f, 0.3f)})},
+                     "", 2);
     model.compile(Adam(), "mse");
     const auto params = model.parameters();
     params[3].variable->value().fill(0.5f);  // the second bias
@@ -115,8 +113,7 @@ TEST_CASE("regularizers: Keras' penalties as loss terms, the activity one divide
 
 TEST_CASE("sum_over_features: the batch's loss is each sample's sum, averaged (mean · values per sample)") {
     const Tensor x = patterns();
-    Sequential model({Input(16), Dense(3, "relu"), Dense(16, "sigmoid")});
-    model.build(16, 9);
+    Sequential model({Input(16), Dense(3, "relu"), Dense(16, "sigmoid")}, "", 9);
     model.compile(Adam(), "bce");
     const double mean = model.evaluate(x, x);
     model.compile(Adam(), "bce", {.reduction = Reduction::sum_over_features});

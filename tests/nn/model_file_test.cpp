@@ -27,7 +27,7 @@ Tensor uniform_data(std::int64_t rows, const Shape& sample, std::uint64_t seed) 
 
 // A denoising autoencoder with Dropout, so that resuming must also give the layers' random numbers.
 Sequential dense_autoencoder() {
-    Sequential encoder({Input(12), GaussianNoise(0.1f), Dense(8, "relu"), Dropout(0.2f), Dense(3, "relu")}, "encoder");
+    Sequential encoder({Input(12), GaussianNoise(0.1f), Dense(8, "relu"), Dropout(0.2f), Dense(3, "relu")}, "encoder", 3);
     Sequential decoder({Dense(8, "relu"), Dense(12, "sigmoid")}, "decoder");
     Sequential model({encoder, decoder}, "autoencoder");
     model.compile(Adam({.learning_rate = ExponentialDecay(2e-3, 10, 0.9)}), "mse");
@@ -37,7 +37,7 @@ Sequential dense_autoencoder() {
 Sequential conv_autoencoder() {
     Sequential encoder({Input({8, 8, 1}), Conv2D(4, 3, "relu", {.padding = Padding::same}),
                         MaxPooling2D(2, {.padding = Padding::same})},
-                       "encoder");
+                       "encoder", 3);
     Sequential decoder({Conv2DTranspose(4, 3, "relu", {.strides = 2, .padding = Padding::same}), UpSampling2D(1),
                         Conv2D(1, 3, "sigmoid", {.padding = Padding::same}), Flatten(), Reshape({8, 8, 1})},
                        "decoder");
@@ -60,16 +60,13 @@ void check_same_history(const History& resumed, const History& straight) {
 
 // 2 epochs, saved by ModelCheckpoint, loaded and resumed for 3: bitwise the 5 epochs straight.
 void check_resume(Sequential (*make)(), const Tensor& x, const Tensor& x_validation) {
-    const Shape sample(std::span<const std::int64_t>(x.shape().begin() + 1, x.shape().end()));
     TemporaryFolder folder;
     const FitOptions options{.epochs = 5, .batch_size = 16, .validation_data = {x_validation, x_validation}, .verbose = 0,
                              .seed = 7};
     Sequential straight = make();
-    straight.build(sample, 3);
     straight.fit(x, x, options);
 
     Sequential first = make();
-    first.build(sample, 3);
     FitOptions two = options;
     two.epochs = 2;
     two.callbacks = {ModelCheckpoint(folder / "model.safetensors", {.whole_model = true})};

@@ -42,7 +42,7 @@ TEST_SUITE("nn.shapes") {
 
 TEST_CASE("the Keras blog's conv autoencoder: shapes, parameter counts and names as Keras gives them") {
     BlogModel m;
-    m.autoencoder.build(Shape{28, 28, 1}, 1);
+    m.autoencoder.build(Shape{28, 28, 1});  // built already, from its encoder's Input: only checks
     CHECK(m.encoder.output_shape() == Shape{4, 4, 8});
     CHECK(m.autoencoder.output_shape() == Shape{28, 28, 1});
     const std::string summary = squeezed(m.autoencoder.summary());
@@ -85,18 +85,16 @@ TEST_CASE("keras.io's denoising model: Conv2DTranspose doubles the size with str
 }
 
 TEST_CASE("a shape that does not fit names both layers and both shapes") {
-    Sequential flat({Input(784), Conv2D(16, 3)}, "m");
-    CHECK_THROWS_WITH_AS(flat.build(784),
+    // Reported where the model is made: it starts with Input, so it is built there.
+    CHECK_THROWS_WITH_AS(Sequential({Input(784), Conv2D(16, 3)}, "m"),
                          "layer 'm.0' (Conv2D): Conv2D(16) needs samples of shape (height, width, channels), but "
                          "'m.input' (InputLayer, output (None, 784)) gives it (None, 784) (a Reshape layer can make them so)",
                          std::invalid_argument);
-    Sequential tiny({Input({4, 4, 1}), MaxPooling2D(2), MaxPooling2D(2), Conv2D(2, 3)}, "t");
-    CHECK_THROWS_WITH_AS(tiny.build(Shape{4, 4, 1}),
+    CHECK_THROWS_WITH_AS(Sequential({Input({4, 4, 1}), MaxPooling2D(2), MaxPooling2D(2), Conv2D(2, 3)}, "t"),
                          "layer 't.2' (Conv2D): Conv2D(2): 't.1' (MaxPooling2D, output (None, 1, 1, 1)) gives it "
                          "(None, 1, 1, 1): a kernel height of 3 does not fit an image height of 1 with 'valid' padding",
                          std::invalid_argument);
-    Sequential reshaped({Input(784), Reshape({28, 27, 1})}, "r");
-    CHECK_THROWS_WITH_AS(reshaped.build(784),
+    CHECK_THROWS_WITH_AS(Sequential({Input(784), Reshape({28, 27, 1})}, "r"),
                          "layer 'r.0' (Reshape): Reshape to (28, 27, 1): 'r.input' (InputLayer, output (None, 784)) "
                          "gives it (None, 784), 784 values per sample, which do not fit",
                          std::invalid_argument);
@@ -104,8 +102,7 @@ TEST_CASE("a shape that does not fit names both layers and both shapes") {
     Conv2D shared(4, 3, "relu", same);
     Sequential first({Input({6, 6, 2}), shared});
     first.build(Shape{6, 6, 2});
-    Sequential second({Input({6, 6, 3}), shared}, "s");
-    CHECK_THROWS_WITH_AS(second.build(Shape{6, 6, 3}),
+    CHECK_THROWS_WITH_AS(Sequential({Input({6, 6, 3}), shared}, "s"),
                          "layer 's.0' (Conv2D): Conv2D(4) was built for 2 input channels, but 's.input' (InputLayer, "
                          "output (None, 6, 6, 3)) gives it (None, 6, 6, 3)",
                          std::invalid_argument);
@@ -128,8 +125,7 @@ TEST_CASE("Reshape and Flatten are views; Reshape infers a -1") {
 }
 
 TEST_CASE("Dense on images works on the last axis, as Keras'") {
-    Sequential model({Input({3, 4, 5}), Dense(2, "tanh")});
-    model.build(Shape{3, 4, 5}, 7);
+    Sequential model({Input({3, 4, 5}), Dense(2, "tanh")}, "", 7);
     CHECK(model.output_shape() == Shape{3, 4, 2});
     const Tensor x = testing::random_tensor(Shape{6, 3, 4, 5}, 4);
     const Tensor y = model.predict(x);

@@ -70,8 +70,7 @@ TEST_CASE("fit of a conv autoencoder: nodes, buffers and the buffer cache stay t
 }
 
 TEST_CASE("forward and backward by hand: each step's graph is freed, with or without backward") {
-    Sequential model = small_mnist_like_model();
-    model.build(64, 3);
+    Sequential model = small_mnist_like_model();  // built: its encoder starts with Input
     const Tensor x = random_tensor(Shape{16, 64}, 6, 0.0f, 1.0f);
     const Var input(x);
     {

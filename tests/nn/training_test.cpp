@@ -136,8 +136,8 @@ TEST_CASE("a sigmoid Conv2D's bce in fit (from the logits) equals the bce of the
         CAPTURE(transposed);
         Sequential model({Input({5, 6, 2}), Conv2D(3, 3, "relu", {.padding = Padding::same}),
                           transposed ? Layer(Conv2DTranspose(1, 3, "sigmoid", {.padding = Padding::same}))
-                                     : Layer(Conv2D(1, 3, "sigmoid", {.padding = Padding::same}))});
-        model.build(Shape{5, 6, 2}, 4);
+                                     : Layer(Conv2D(1, 3, "sigmoid", {.padding = Padding::same}))},
+                         "", 4);
         CHECK(std::string(model.sequential_module().forward_with_loss(Var(x), Loss::binary_crossentropy, target, {}).op_name()) ==
               "binary_cross_entropy_with_logits");
         check_fit_loss_matches_output_loss(model, x, Loss::binary_crossentropy, target);
@@ -172,7 +172,6 @@ TEST_CASE("save then load gives identical predictions; a wrong file is refused p
     model.save_weights(path);
 
     Sequential restored = small_autoencoder();
-    restored.build(4, 99);
     restored.load_weights(path);
     CHECK(testing::bitwise_equal(model.predict(x), restored.predict(x)));
 
