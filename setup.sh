@@ -38,9 +38,10 @@ build() {
 
 # clang builds the sanitizer folder because libFuzzer needs it, and one folder then serves both the
 # sanitized suite and the fuzz targets (a second, g++, sanitizer build would double the build time).
+# Shared libraries only: the static ones serve the install test, which a sanitizer build does not run.
 sanitize_build() {
   local options=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
-                 -Dbenchmarks=false -Dfuzz=true)
+                 -Dbenchmarks=false -Dfuzz=true -Ddefault_library=shared)
   if [ -f "$BUILD/meson-private/coredata.dat" ]; then
     meson setup --reconfigure "$BUILD" "${options[@]}" >/dev/null
   else
