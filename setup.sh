@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 BUILD=${BUILD:-build}
 
 packages=(meson ninja-build pkg-config g++ cmake libxsimd-dev libtbb-dev doctest-dev libbenchmark-dev
-          zlib1g-dev libcli11-dev libfmt-dev libstb-dev libplplot-dev plplot-driver-cairo nlohmann-json3-dev)
+          zlib1g-dev libcli11-dev libfmt-dev libstb-dev libplplot-dev plplot-driver-cairo nlohmann-json3-dev
+          doxygen)  # the API reference and its test, docs.doxygen (about 16 s to install, 2-10 s to run)
 [ "${1:-}" = main ] && packages+=(dataset-fashion-mnist)
 
 install_missing() {
