@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 BUILD=${BUILD:-build}
 
 packages=(meson ninja-build pkg-config g++ cmake libxsimd-dev libtbb-dev doctest-dev libbenchmark-dev
-          zlib1g-dev libcli11-dev libfmt-dev libstb-dev libplplot-dev plplot-driver-cairo nlohmann-json3-dev)
+          zlib1g-dev libcli11-dev libfmt-dev libstb-dev libplplot-dev plplot-driver-cairo nlohmann-json3-dev
+          doxygen)  # the API reference and its test, docs.doxygen (about 16 s to install, 2-10 s to run)
 [ "${1:-}" = main ] && packages+=(dataset-fashion-mnist)
 
 install_missing() {
@@ -38,9 +39,10 @@ build() {
 
 # clang builds the sanitizer folder because libFuzzer needs it, and one folder then serves both the
 # sanitized suite and the fuzz targets (a second, g++, sanitizer build would double the build time).
+# Shared libraries only: the static ones serve the install test, which a sanitizer build does not run.
 sanitize_build() {
   local options=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
-                 -Dbenchmarks=false -Dfuzz=true)
+                 -Dbenchmarks=false -Dfuzz=true -Ddefault_library=shared)
   if [ -f "$BUILD/meson-private/coredata.dat" ]; then
     meson setup --reconfigure "$BUILD" "${options[@]}" >/dev/null
   else

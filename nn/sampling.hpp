@@ -13,7 +13,7 @@
 //   Sequential vae({encoder, decoder}, "vae");
 //   vae.compile(Adam(), "bce", {.reduction = Reduction::sum_over_features});  // 784 · BCE + KL per image
 //
-// Weight files name the heads <layer>.z_mean.kernel, <layer>.z_log_var.bias, ...
+// Weight files name the heads `<layer>.z_mean.kernel`, `<layer>.z_log_var.bias`, ...
 
 #include <cstdint>
 #include <memory>

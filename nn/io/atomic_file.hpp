@@ -1,6 +1,6 @@
 #pragma once
-// Crash-safe file writes (TOOLCHAIN §9.5): the bytes go to "<path>.tmp.<pid>.<n>" in the same folder,
-// which is flushed to disk (fsync), closed and renamed over <path>, and then the folder itself is
+// Crash-safe file writes (TOOLCHAIN §9.5): the bytes go to "PATH.tmp.PID.N" in the same folder,
+// which is flushed to disk (fsync), closed and renamed over PATH, and then the folder itself is
 // flushed so the rename survives a power cut. A reader therefore sees either the old file or the whole
 // new one, never a torn mix. On any failure the temporary file is removed, the old file is kept and a
 // FileError names the path and the system's reason. A process killed mid-write cannot remove its
