@@ -73,6 +73,11 @@ def read_safetensors(path):
     return tensors, metadata
 
 
+def pair(values):
+    """A config's [height, width] as a tuple of ints."""
+    return tuple(int(v) for v in values)
+
+
 # ---- Padding as Keras and TensorFlow do it (smallnet's tensor/conv.cpp plan_axis)
 
 
@@ -149,10 +154,9 @@ class Reshape(nn.Module):
 class SamplingMean(nn.Module):
     """smallnet's Sampling in inference: z_mean (its z_log_var head is loaded but unused)."""
 
-    def __init__(self, in_features, latent_dim):
+    def __init__(self, z_mean, z_log_var):
         super().__init__()
-        self.z_mean = nn.Linear(in_features, latent_dim)
-        self.z_log_var = nn.Linear(in_features, latent_dim)
+        self.z_mean, self.z_log_var = z_mean, z_log_var
 
     def forward(self, x):
         return self.z_mean(x)
@@ -280,15 +284,8 @@ def identity_in_inference(config, shape, weights, where):
 
 def sampling(config, shape, weights, where):
     latent = int(config["latent_dim"])
-    module = SamplingMean(shape[-1], latent)
-    for head in ("z_mean", "z_log_var"):
-        fitted = linear(shape[-1], latent, True, weights, head + ".", where)
-        getattr(module, head).load_state_dict(fitted.state_dict())
-    return module, [latent]
-
-
-def pair(values):
-    return tuple(int(v) for v in values)
+    heads = [linear(shape[-1], latent, True, weights, head + ".", where) for head in ("z_mean", "z_log_var")]
+    return SamplingMean(*heads), [latent]
 
 
 LAYER_BUILDERS = {
@@ -437,7 +434,7 @@ def run_check(check, models):
 
 
 def main(arguments):
-    torch.set_num_threads(1)  # small models; the machines running the tests are shared
+    torch.set_num_threads(1)  # a check, not a benchmark: leave a shared machine's other cores alone
     checks = [parse_check(check) for check in split_checks(arguments)]
     models = {}
     try:
