@@ -74,6 +74,7 @@ void check_resume(Sequential (*make)(), const Tensor& x, const Tensor& x_validat
 
     Sequential resumed = load_model(folder / "model.safetensors");
     REQUIRE(resumed.epochs_trained() == 2);
+    CHECK(bitwise_equal(resumed.predict(x), first.predict(x)));  // as saved
     FitOptions rest = options;
     rest.initial_epoch = resumed.epochs_trained();
     const History last = resumed.fit(x, x, rest);

@@ -111,12 +111,11 @@ Sequential odds_and_ends() {
                          Conv2DTranspose(2, {3, 1}, "softplus", {.strides = {2, 3}}),
                          Conv2DTranspose(3, 5, "relu", {.strides = 2, .padding = Padding::same}),
                          MaxPooling2D(3, {.strides = 2, .padding = Padding::same}), UpSampling2D({1, 2})},
-                        "features");
+                        "features", 5);
     Sequential head({ActivationLayer("softmax"), Flatten(), Dropout(0.3f), GaussianNoise(0.1f), Dense(10, "softplus"),
                      Reshape({-1, 2}), Dense(3, "linear", {.use_bias = false}), ActivationLayer("sigmoid")});
     Sequential model({features, head}, "odds_and_ends");
     model.compile(Adam(), "mse");
-    model.build(Shape{9, 7, 2}, 5);
     return model;
 }
 
@@ -138,29 +137,25 @@ TEST_SUITE("tools.torch_round_trip") {
         TemporaryFolder folder;
         std::vector<SavedModel> saved;
 
-        ae_mnist::Autoencoder dense = ae_mnist::make_autoencoder(64, 4, 16);
+        ae_mnist::Autoencoder dense = ae_mnist::make_autoencoder(64, 4, 16, {}, 1);
         dense.model.compile(Adam(), "mse");
-        dense.model.build(Shape{64}, 1);
         const Tensor flat = samples(8, Shape{64}, 2);
         saved.push_back(train_and_save(dense.model, flat, flat, "dense", folder.path(), {{"encoder"}}));
 
         // 12 -> 6 -> 3 -> 2 in the blog's encoder: odd sizes under 'same' pooling, as MNIST's 7 -> 4
         const Shape image{12, 12, 1};
         const Tensor images = samples(8, image, 3);
-        ae_mnist::Autoencoder conv = ae_mnist::make_conv_autoencoder(image);
+        ae_mnist::Autoencoder conv = ae_mnist::make_conv_autoencoder(image, 4);
         conv.model.compile(Adam(), "bce");
-        conv.model.build(image, 4);
         const std::vector<Part> encoder_and_decoder = {{"encoder"}, {"decoder", "encoder"}};
         saved.push_back(train_and_save(conv.model, images, images, "conv", folder.path(), encoder_and_decoder));
 
-        ae_mnist::Autoencoder denoiser = ae_mnist::make_conv_denoiser(image, {GaussianNoise(0.2f)});
+        ae_mnist::Autoencoder denoiser = ae_mnist::make_conv_denoiser(image, {GaussianNoise(0.2f)}, 5);
         denoiser.model.compile(Adam(), "bce");
-        denoiser.model.build(image, 5);
         saved.push_back(train_and_save(denoiser.model, images, images, "denoiser", folder.path(), {{"encoder"}}));
 
-        ae_mnist::Autoencoder vae = ae_mnist::make_vae(64, 16, 2, 1.0f);
+        ae_mnist::Autoencoder vae = ae_mnist::make_vae(64, 16, 2, 1.0f, 6);
         vae.model.compile(Adam(), "bce", {.reduction = Reduction::sum_over_features});
-        vae.model.build(Shape{64}, 6);
         saved.push_back(train_and_save(vae.model, flat, flat, "vae", folder.path(), {{"encoder"}}));
 
         Sequential odds = odds_and_ends();
