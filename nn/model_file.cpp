@@ -282,7 +282,8 @@ void Sequential::save(const std::filesystem::path& path) const {
     for (const auto& p : parameters()) tensors.emplace_back(p.name, p.variable->value());
     if (m.optimizer) {
         document["compile"] = {
-            {"loss", m.custom_loss ? std::string("custom") : std::string(loss_name(*m.loss))},
+            // "none": compiled with the optimizer alone, for a hand-written loop.
+            {"loss", m.custom_loss ? std::string("custom") : m.loss ? std::string(loss_name(*m.loss)) : std::string("none")},
             {"reduction", m.compile_options.reduction == Reduction::mean ? "mean" : "sum_over_features"},
             {"metrics", m.compile_options.metrics},
             {"optimizer", to_json(m.optimizer->config())},
@@ -439,7 +440,9 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
                 throw FileError(path, "compile: field 'reduction' must be mean or sum_over_features, got '" + reduction + "'");
             compile_options.reduction = reduction == "mean" ? Reduction::mean : Reduction::sum_over_features;
             compile_options.metrics = compile.at("metrics").get<std::vector<std::string>>();
-            if (compile.at("loss").get<std::string>() == "custom") {
+            if (compile.at("loss").get<std::string>() == "none") {
+                model.compile(*optimizer);
+            } else if (compile.at("loss").get<std::string>() == "custom") {
                 if (!options.custom_loss)
                     throw FileError(path, "the model was compiled with a loss function of the user's, which a file cannot "
                                           "hold: pass it, load_model(path, {.custom_loss = f})");

@@ -165,6 +165,17 @@ TEST_CASE("a model built without Input, uncompiled, saves and loads; a custom lo
           std::string::npos);
     Sequential with_loss = load_model(folder / "custom.safetensors", {.custom_loss = loss});
     CHECK(with_loss.sequential_module().custom_loss);
+
+    // Compiled with the optimizer alone (a hand-written loop): it comes back so, with its state.
+    plain.compile(SGD({.momentum = 0.5f}));
+    Var step_loss = mean(square(plain(Var(x), true)));
+    step_loss.backward();
+    plain.apply_gradients();
+    plain.save(folder / "loop.safetensors");
+    Sequential loop = load_model(folder / "loop.safetensors");
+    CHECK_FALSE(loop.sequential_module().loss);
+    CHECK(loop.sequential_module().optimizer->iterations() == 1);
+    CHECK(bitwise_equal(loop.predict(x), plain.predict(x)));
 }
 
 TEST_CASE("files that do not describe the model they hold are refused, naming the layer and the field") {
