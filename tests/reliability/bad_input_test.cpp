@@ -507,6 +507,13 @@ TEST_CASE("flags of ae_mnist and ae2d: a non-zero exit and a clear message, befo
          "ae_mnist: error: /proc/smallnet-out: cannot create the output folder: No such file or directory"},
         {"checkpoint folder under a file", "ae_mnist", "--data {data} --checkpoint {scratch}/file/c.safetensors --out {scratch}/out", 1,
          "ae_mnist: error: {scratch}/file: cannot create the output folder: Not a directory"},
+        {"resume: file missing", "ae_mnist", "--resume {scratch}/nowhere.safetensors", 2,
+         "--resume: File does not exist: {scratch}/nowhere.safetensors"},
+        {"resume: not a safetensors file", "ae_mnist", "--data {data} --resume {scratch}/garbage.safetensors --out {scratch}/out", 1,
+         "ae_mnist: error: {scratch}/garbage.safetensors: offset 0: the file is 7 bytes, too short for the 8-byte header length"},
+        {"resume: a weights file, not a whole model", "ae_mnist", "--data {data} --resume {scratch}/nan.safetensors --out {scratch}/out", 1,
+         "ae_mnist: error: {scratch}/nan.safetensors: not a whole-model file: its metadata has no 'smallnet_model' (a weights "
+         "file? load it with build and load_weights)"},
         {"data folder missing", "ae_mnist", "--data {scratch}/nowhere --out {scratch}/out", 1,
          "ae_mnist: error: {scratch}/nowhere: no such folder"},
         {"data folder a symbolic link loop", "ae_mnist", "--data {scratch}/loop --out {scratch}/out", 1,
