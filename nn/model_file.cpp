@@ -126,8 +126,10 @@ float rate_field(const Config& config, std::string_view field) {
     return rate;
 }
 
-Layer dense_from(const Config& c) {
-    DenseOptions options;
+// The fields Dense and the convolutions share: initializers, bias, slope, regularizers.
+template <class Options>
+Options weight_layer_options(const Config& c) {
+    Options options;
     options.kernel_initializer = parsed(c, "kernel_initializer", parse_initializer);
     options.bias_initializer = parsed(c, "bias_initializer", parse_initializer);
     options.use_bias = c.flag("use_bias");
@@ -135,20 +137,18 @@ Layer dense_from(const Config& c) {
     options.kernel_regularizer = regularizer(c, "kernel_regularizer");
     options.bias_regularizer = regularizer(c, "bias_regularizer");
     options.activity_regularizer = regularizer(c, "activity_regularizer");
+    return options;
+}
+
+Layer dense_from(const Config& c) {
+    const auto options = weight_layer_options<DenseOptions>(c);
     return Dense(c.integer("units", 1), parsed(c, "activation", parse_activation), options);
 }
 
 Layer convolution_from(const Config& c) {
-    Conv2DOptions options;
+    auto options = weight_layer_options<Conv2DOptions>(c);
     options.strides = size2d(c, "strides", 1);
     options.padding = parsed(c, "padding", parse_padding);
-    options.kernel_initializer = parsed(c, "kernel_initializer", parse_initializer);
-    options.bias_initializer = parsed(c, "bias_initializer", parse_initializer);
-    options.use_bias = c.flag("use_bias");
-    options.negative_slope = c.finite_float("negative_slope");
-    options.kernel_regularizer = regularizer(c, "kernel_regularizer");
-    options.bias_regularizer = regularizer(c, "bias_regularizer");
-    options.activity_regularizer = regularizer(c, "activity_regularizer");
     const std::int64_t filters = c.integer("filters", 1);
     const Size2D kernel = size2d(c, "kernel_size", 1);
     const Activation activation = parsed(c, "activation", parse_activation);

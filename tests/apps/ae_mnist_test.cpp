@@ -16,20 +16,6 @@ using namespace smallnet::testing;
 
 namespace {
 
-// A CSV's lines without their last field (history.csv's seconds, which differ from run to run).
-std::string without_last_column(const std::string& csv) {
-    std::string kept;
-    std::size_t at = 0;
-    while (at < csv.size()) {
-        std::size_t end = csv.find('\n', at);
-        if (end == std::string::npos) end = csv.size();
-        const std::string line = csv.substr(at, end - at);
-        kept += line.substr(0, line.rfind(',')) + "\n";
-        at = end + 1;
-    }
-    return kept;
-}
-
 // A tiny MNIST-format folder: 28x28 images whose class c is a bright 8x8 square at one of ten places,
 // over faint noise. Train files gzip-compressed, test files raw (both spellings are found).
 void write_tiny_mnist(const std::filesystem::path& folder, std::int64_t train, std::int64_t test) {

@@ -28,6 +28,20 @@ struct AppRun {
     std::string out, err;
 };
 
+// A CSV's lines without their last field (history.csv's seconds, which differ from run to run).
+inline std::string without_last_column(const std::string& csv) {
+    std::string kept;
+    std::size_t at = 0;
+    while (at < csv.size()) {
+        std::size_t end = csv.find('\n', at);
+        if (end == std::string::npos) end = csv.size();
+        const std::string line = csv.substr(at, end - at);
+        kept += line.substr(0, line.rfind(',')) + "\n";
+        at = end + 1;
+    }
+    return kept;
+}
+
 inline std::string read_text(const std::filesystem::path& path) {
     std::ifstream file(path);
     std::ostringstream s;

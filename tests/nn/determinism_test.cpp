@@ -24,19 +24,6 @@ struct TrainingRun {
     Tensor weights;
 };
 
-// A CSV's lines without their last field.
-std::string without_last_column(const std::string& csv) {
-    std::string kept;
-    std::size_t at = 0;
-    while (at < csv.size()) {
-        std::size_t end = csv.find('\n', at);
-        if (end == std::string::npos) end = csv.size();
-        const std::string line = csv.substr(at, end - at);
-        kept += line.substr(0, line.rfind(',')) + "\n";
-        at = end + 1;
-    }
-    return kept;
-}
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
