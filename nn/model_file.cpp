@@ -327,9 +327,10 @@ History history_from(const Json& epochs, const std::filesystem::path& path) {
     for (const Json& entry : epochs) {
         EpochLogs logs;
         logs.epoch = entry.at("epoch").get<int>();
-        if (logs.epoch != static_cast<int>(history.epochs.size()) + 1)
-            throw FileError(path, "history: epoch " + std::to_string(history.epochs.size() + 1) + " is numbered " +
-                                      std::to_string(logs.epoch));
+        // Increasing from 1, with gaps where a fit started at an initial_epoch the model had not trained.
+        const int last = history.epochs.empty() ? 0 : history.epochs.back().epoch;
+        if (logs.epoch <= last)
+            throw FileError(path, "history: epoch " + std::to_string(logs.epoch) + " comes after epoch " + std::to_string(last));
         logs.loss = entry.at("loss").get<double>();
         logs.seconds = entry.at("seconds").get<double>();
         if (entry.contains("val_loss")) logs.val_loss = entry["val_loss"].get<double>();

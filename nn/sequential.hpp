@@ -159,7 +159,8 @@ public:
     // Every epoch fit has trained since the model was made (or loaded), numbered from 1; a fit with
     // initial_epoch k keeps the first k and appends its own.
     const History& history() const;
-    int epochs_trained() const { return static_cast<int>(history().epochs.size()); }
+    // The number of the last epoch trained (0 before any): what initial_epoch resumes from.
+    int epochs_trained() const { return history().epochs.empty() ? 0 : history().epochs.back().epoch; }
     // A layer by its name in parameter names: "encoder", "encoder.0", "3" (Keras' get_layer);
     // std::invalid_argument listing the names when there is none. get_model: a nested Sequential.
     Layer get_layer(std::string_view name) const;

@@ -237,6 +237,19 @@ TEST_CASE("the fuzzer's seed of a whole-model file (tests/fuzz/make_corpus.py) l
     CHECK(model.predict(Tensor(Shape{2, 4})).shape() == Shape{2, 4});
 }
 
+TEST_CASE("a model fit from an initial_epoch it had not trained (weights loaded by hand) saves and loads") {
+    TemporaryFolder folder;
+    Sequential model({Input(2), Dense(2)});
+    model.compile(Adam(), "mse");
+    const Tensor x = uniform_data(4, Shape{2}, 11);
+    model.fit(x, x, {.epochs = 4, .initial_epoch = 2, .verbose = 0});
+    REQUIRE(model.epochs_trained() == 4);
+    model.save(folder / "model.safetensors");
+    Sequential loaded = load_model(folder / "model.safetensors");
+    CHECK(loaded.epochs_trained() == 4);
+    CHECK(loaded.history().epochs.size() == 2);
+}
+
 TEST_CASE("fit refuses an initial_epoch outside 0..epochs-1") {
     Sequential model({Input(2), Dense(2)});
     model.compile(Adam(), "mse");
