@@ -255,10 +255,13 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     history.batch_size = m.history.batch_size = options.batch_size;
     // The epochs before initial_epoch: their shuffles (each reorders the last one's order), so that
     // this run goes on where they left off; and the model's history keeps only them.
+    // Fisher-Yates from the seeded generator: the same order on any machine.
+    const auto shuffle_order = [&] {
+        for (std::int64_t i = samples - 1; i > 0; --i)
+            std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
+    };
     if (options.shuffle)
-        for (int epoch = 1; epoch <= options.initial_epoch; ++epoch)
-            for (std::int64_t i = samples - 1; i > 0; --i)
-                std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
+        for (int epoch = 1; epoch <= options.initial_epoch; ++epoch) shuffle_order();
     if (m.history.epochs.size() > static_cast<std::size_t>(options.initial_epoch))
         m.history.epochs.resize(static_cast<std::size_t>(options.initial_epoch));
     for (auto& callback : options.callbacks) callback->on_train_begin(*this);
@@ -272,9 +275,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         progress.start_epoch(epoch);
         layer_randomness = fit_layer_generator(options.seed, epoch);
         const auto start = Clock::now();
-        if (options.shuffle)  // Fisher-Yates from the seeded generator: the same order on any machine
-            for (std::int64_t i = samples - 1; i > 0; --i)
-                std::swap(order[i], order[shuffler.below(static_cast<std::uint64_t>(i + 1))]);
+        if (options.shuffle) shuffle_order();
         double loss_total = 0.0;
         PartSums parts;
         MetricSums metric_sums(m.metrics);

@@ -452,8 +452,7 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
                 model.compile(*optimizer, loss_from(compile, path), compile_options);
             }
             // fit steps the store's trainable buffer: make it now, so that the state has its buffer.
-            m.store = std::make_shared<ParameterStore>();
-            m.store->adopt(model.parameters());
+            keep_adopted(m.store, model.parameters(), *m.optimizer);
             const std::int64_t iterations = compile.at("optimizer_iterations").get<std::int64_t>();
             for (const auto& [name, tensor] : state)
                 if (tensor.numel() != m.store->trainable_values().numel())
