@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "autograd/gradient_redirect.hpp"
 #include "tensor/elementwise.hpp"
 
 namespace smallnet {
@@ -46,6 +47,8 @@ Node::~Node() {
 
 Node::GradientTarget Node::gradient_target(int index) {
     Node& target = *parents[index];
+    if (target.parameter_slot >= 0)
+        if (GradientRedirect* redirect = active_gradient_redirect()) return redirect->target(target.parameter_slot);
     if (!target.grad.defined() || target.grad.shape() != target.value.shape()) target.grad = Tensor(target.value.shape());
     const bool accumulate = target.grad_present;
     target.grad_present = true;
@@ -55,7 +58,7 @@ Node::GradientTarget Node::gradient_target(int index) {
 void Node::give_gradient(int index, const Tensor& value) {
     Node& target = *parents[index];
     const bool leaf = std::all_of(target.parents.begin(), target.parents.end(), [](const auto& p) { return p == nullptr; });
-    if (!target.grad_present && !leaf) {
+    if (!leaf && !target.grad_present) {  // a leaf's flag may be another thread's (GradientRedirect)
         target.grad = value;
         target.grad_present = true;
         return;

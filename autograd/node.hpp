@@ -62,6 +62,9 @@ public:
     bool released = false;    // backward has run through this node and dropped its graph
     const char* op_name;      // "leaf" or the op's name
     std::uint64_t visit_mark = 0;  // for the topological sort of backward()
+    // A model's parameter: its index in the model's parameter store, through which a GradientRedirect
+    // (autograd/gradient_redirect.hpp) finds where its gradient goes; -1 for any other value.
+    std::int32_t parameter_slot = -1;
     std::array<std::shared_ptr<Node>, max_parents> parents{};
 };
 

@@ -23,6 +23,12 @@ BackwardScratch& backward_scratch() {
     return scratch;
 }
 
+bool is_leaf(const Node& node) {
+    for (const auto& parent : node.parents)
+        if (parent) return false;
+    return true;
+}
+
 // Nodes reachable from `root` that need a gradient, parents before children (iterative DFS), into
 // scratch.topological_order.
 void sort_topologically(Node* root, BackwardScratch& scratch) {
@@ -37,7 +43,9 @@ void sort_topologically(Node* root, BackwardScratch& scratch) {
         auto& [node, next_parent] = stack.back();
         if (next_parent < Node::max_parents) {
             Node* parent = node->parents[next_parent++].get();
-            if (parent && parent->requires_grad && parent->visit_mark != mark) {
+            // Leaves (parameters, inputs) have nothing to propagate and are left out, so that threads
+            // running backward over graphs that share parameters never write to the same node.
+            if (parent && parent->requires_grad && !is_leaf(*parent) && parent->visit_mark != mark) {
                 parent->visit_mark = mark;
                 stack.emplace_back(parent, 0);
             }
@@ -46,12 +54,6 @@ void sort_topologically(Node* root, BackwardScratch& scratch) {
             stack.pop_back();
         }
     }
-}
-
-bool is_leaf(const Node& node) {
-    for (const auto& parent : node.parents)
-        if (parent) return false;
-    return true;
 }
 
 }  // namespace

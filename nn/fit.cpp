@@ -4,15 +4,18 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <span>
 #include <stdexcept>
 #include <string>
 
+#include "autograd/gradient_redirect.hpp"
 #include "autograd/ops/arithmetic.hpp"
 #include "nn/fit_generators.hpp"
 #include "nn/interrupt.hpp"
 #include "nn/parameter_store.hpp"
 #include "nn/progress.hpp"
 #include "nn/sequential.hpp"
+#include "tensor/elementwise.hpp"
 #include "tensor/storage.hpp"
 #include "tensor/threads.hpp"
 
@@ -36,6 +39,9 @@ void check_fit_arguments(const Data& x, const Data& y, const FitOptions& options
     if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
         throw std::invalid_argument("fit: validation_split must be in [0, 1)");
     if (options.verbose < 0 || options.verbose > 2) throw std::invalid_argument("fit: verbose must be 0, 1 or 2");
+    if (options.row_blocks < 0 || options.row_blocks > 2)
+        throw std::invalid_argument("fit: row_blocks must be 0 (chosen from the batch size), 1 or 2, got " +
+                                    std::to_string(options.row_blocks));
 }
 
 // What to tell a user whose data has the right values in the wrong shape.
@@ -75,6 +81,26 @@ Shape batch_shape(std::int64_t rows, const Shape& sample) {
     return Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(sample.rank()) + 1));
 }
 
+// One row block of a training step's batch: its rows, its share of the batch's rows, and what its
+// forward pass made (see FitOptions::row_blocks).
+struct RowBlock {
+    std::int64_t begin = 0, end = 0;
+    double share = 1.0;
+    Generator* generator = nullptr;  // its layers' random numbers
+    Tensor input_buffer, target_buffer;  // where it gathers its rows, when it does
+    Tensor target;
+    LossTerms terms;
+    Var output;    // when the loss or the metrics need it
+    Var compiled;  // the compiled loss, reduced, over the block's rows
+    Var loss;      // compiled + terms, times the block's share: what its backward starts from
+    float loss_value = 0.0f;
+};
+
+// The rows of `batch` that `block` computes (the batch itself when it is the whole of it).
+Tensor block_rows(const Tensor& batch, const RowBlock& block) {
+    return block.begin == 0 && block.end == batch.shape()[0] ? batch : batch.rows(block.begin, block.end);
+}
+
 // Sums of named values over an epoch (or an evaluation), each weighted by its batch's samples, in
 // the order the names first appear.
 class PartSums {
@@ -92,6 +118,20 @@ public:
         if (terms.empty() && sums_.empty()) return;
         add("reconstruction", compiled, samples);
         for (const auto& [name, term] : terms.terms()) add(name, term.value().item(), samples);
+    }
+    // The same for a batch computed as row blocks: each block's parts weighted by its share of the
+    // batch's rows (the blocks have the same terms, in the same order).
+    void add_step(std::span<const RowBlock> blocks, std::int64_t samples) {
+        if (blocks.front().terms.empty() && sums_.empty()) return;
+        double compiled = 0.0;
+        for (const RowBlock& block : blocks) compiled += block.share * static_cast<double>(block.compiled.value().item());
+        add("reconstruction", compiled, samples);
+        const auto& names = blocks.front().terms.terms();
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            double term = 0.0;
+            for (const RowBlock& block : blocks) term += block.share * static_cast<double>(block.terms.terms()[i].second.value().item());
+            add(names[i].first, term, samples);
+        }
     }
     // Each sum divided by `samples`, names prefixed with `prefix`.
     NamedValues means(std::int64_t samples, const std::string& prefix = "") const {
@@ -211,8 +251,6 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     // Dropout's and the noise layers' numbers: a stream per epoch, so that a run resumed at any epoch
     // draws what the whole run would have drawn there.
     Generator layer_randomness(0);
-    LossTerms terms;
-    const ForwardContext training{true, &layer_randomness, &terms};
     const bool custom = static_cast<bool>(m.custom_loss);
     const float reduction =
         custom ? 1.0f : static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
@@ -227,13 +265,18 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         Tensor input, target, input_buffer, target_buffer;
     };
     Batch batches[2];
+    // Rows begin..end of the epoch's order, as floats in the buffers given.
+    const auto take_rows = [&](std::int64_t begin, std::int64_t end, Tensor& input_buffer, Tensor& target_buffer,
+                               Tensor& input, Tensor& target) {
+        const std::int64_t count = end - begin;
+        input = options.shuffle ? x.gather(order.data() + begin, count, input_buffer) : x.batch(begin, end, input_buffer);
+        target = target_is_input ? input
+               : options.shuffle ? y.gather(order.data() + begin, count, target_buffer)
+                                 : y.batch(begin, end, target_buffer);
+    };
     const auto load = [&](std::int64_t step, Batch& b) {
         const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
-        const std::int64_t count = end - begin;
-        b.input = options.shuffle ? x.gather(order.data() + begin, count, b.input_buffer) : x.batch(begin, end, b.input_buffer);
-        b.target = target_is_input ? b.input
-                 : options.shuffle ? y.gather(order.data() + begin, count, b.target_buffer)
-                                   : y.batch(begin, end, b.target_buffer);
+        take_rows(begin, end, b.input_buffer, b.target_buffer, b.input, b.target);
     };
     // What the background task runs; started through std::ref, so that no step allocates a closure.
     std::int64_t next_step = 0;
@@ -247,6 +290,49 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         const std::int64_t begin = step * batch_size, count = std::min(batch_size, samples - begin);
         x.prefetch(order.data() + begin, count);
         if (!target_is_input) y.prefetch(order.data() + begin, count);
+    };
+
+    // Row blocks (FitOptions::row_blocks): the second draws from a stream of its own and sends its
+    // gradients to a second buffer, so the two can run at once; their sum is then the same on any
+    // number of threads.
+    const int row_blocks = options.row_blocks != 0 ? options.row_blocks : (!custom && batch_size >= 128 ? 2 : 1);
+    Generator second_block_randomness(0);
+    RowBlock blocks[2];
+    blocks[0].generator = &layer_randomness;
+    blocks[1].generator = &second_block_randomness;
+    // With two blocks each gathers its own rows, on its own thread, just before it uses them; with one
+    // the worker threads gather the next batch while a step trains (batches, above).
+    const bool gather_in_blocks = row_blocks == 2;
+    std::int64_t step_begin = 0;  // the step's first row in the epoch's order
+    Tensor step_input, step_target;
+    const auto run_block = [&](RowBlock& block) {
+        block.terms.clear();
+        const ForwardContext context{true, block.generator, &block.terms};
+        Tensor input;
+        if (gather_in_blocks) {
+            take_rows(step_begin + block.begin, step_begin + block.end, block.input_buffer, block.target_buffer, input, block.target);
+        } else {
+            input = block_rows(step_input, block);
+            block.target = block_rows(step_target, block);
+        }
+        const Tensor& target = block.target;
+        if (loss_from_output) {
+            block.output = m.forward(Var(input), context);
+            block.compiled = custom ? custom_loss_value(m.custom_loss, block.output, target) : compute_loss(*m.loss, block.output, target);
+        } else {
+            block.compiled = m.forward_with_loss(Var(input), *m.loss, target, context);
+        }
+        if (reduction != 1.0f) block.compiled = block.compiled * reduction;
+        block.loss = block.terms.empty() ? block.compiled : block.terms.total(block.compiled);
+        if (block.share != 1.0) block.loss = block.loss * static_cast<float>(block.share);
+        block.loss_value = block.loss.value().item();
+        // A loss that is not finite stops fit before the update; its gradients would be of no use.
+        if (anything_to_train && std::isfinite(block.loss_value)) block.loss.backward();
+    };
+    auto run_first_block = [&] { run_block(blocks[0]); };
+    auto run_second_block = [&] {
+        RedirectGradients into_second_buffer(m.store->second_block_redirect());
+        run_block(blocks[1]);
     };
 
     ProgressDisplay progress(options.verbose, options.epochs, steps);
@@ -274,52 +360,75 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         for (auto& callback : options.callbacks) callback->on_epoch_begin(epoch - 1, *this);
         progress.start_epoch(epoch);
         layer_randomness = fit_layer_generator(options.seed, epoch);
+        second_block_randomness = fit_layer_generator(options.seed, epoch, 1);
         const auto start = Clock::now();
         if (options.shuffle) shuffle_order();
         double loss_total = 0.0;
         PartSums parts;
         MetricSums metric_sums(m.metrics);
-        load(0, batches[0]);
-        prefetch(1);
+        if (!gather_in_blocks) {
+            load(0, batches[0]);
+            prefetch(1);
+        }
         for (std::int64_t step = 0; step < steps; ++step) {
             const std::int64_t end = std::min(samples, (step + 1) * batch_size);
             const std::int64_t count = end - step * batch_size;
-            next_batch.wait();  // this step's batch, gathered during the last one
-            const Tensor input = batches[step % 2].input, target = batches[step % 2].target;
-            if (step + 1 < steps) {
-                next_step = step + 1;
-                next_batch.start(std::ref(load_next));
-            }
-            // Rows still scattered in memory arrive before they are gathered (the gather took a
-            // third less time: 40 -> 28 ms per MNIST epoch, side by side).
-            prefetch(step + 2);
-
-            m.store->forget_gradients();
-            terms.clear();
-            Var output;
-            Var compiled;
-            if (loss_from_output) {
-                output = m.forward(Var(input), training);
-                compiled = custom ? custom_loss_value(m.custom_loss, output, target) : compute_loss(*m.loss, output, target);
+            step_begin = step * batch_size;
+            if (gather_in_blocks) {
+                prefetch(step + 1);
             } else {
-                compiled = m.forward_with_loss(Var(input), *m.loss, target, training);
+                next_batch.wait();  // this step's batch, gathered during the last one
+                step_input = batches[step % 2].input;
+                step_target = batches[step % 2].target;
+                if (step + 1 < steps) {
+                    next_step = step + 1;
+                    next_batch.start(std::ref(load_next));
+                }
+                // Rows still scattered in memory arrive before they are gathered (the gather took a
+                // third less time: 40 -> 28 ms per MNIST epoch, side by side).
+                prefetch(step + 2);
             }
-            if (reduction != 1.0f) compiled = compiled * reduction;
-            Var loss = terms.empty() ? compiled : terms.total(compiled);
-            const float loss_value = loss.value().item();
-            if (!std::isfinite(loss_value))
-                throw std::runtime_error("fit: the loss became " + not_finite(loss_value, compiled, terms) + " at epoch " +
-                                         std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
-                                         std::to_string(steps) + "; training stopped before this step's update");
-            if (loss_from_output) metric_sums.add(output.value(), target);
+
+            // The batch in one pass, or as two row blocks computed at once (FitOptions::row_blocks).
+            const std::size_t block_count = row_blocks == 2 && count >= 2 ? 2 : 1;
+            const std::int64_t half = block_count == 2 ? (count + 1) / 2 : count;
+            blocks[0].begin = 0;
+            blocks[0].end = half;
+            blocks[1].begin = half;
+            blocks[1].end = count;
+            for (std::size_t b = 0; b < block_count; ++b)
+                blocks[b].share = static_cast<double>(blocks[b].end - blocks[b].begin) / static_cast<double>(count);
+            m.store->forget_gradients();
+            if (block_count == 2) {
+                m.store->second_block_redirect().forget();
+                run_both(run_first_block, run_second_block);
+            } else {
+                run_first_block();
+            }
+            float loss_value = blocks[0].loss_value;
+            for (std::size_t b = 1; b < block_count; ++b) loss_value += blocks[b].loss_value;
+            if (!std::isfinite(loss_value)) {
+                const RowBlock& bad = std::isfinite(blocks[0].loss_value) ? blocks[1] : blocks[0];
+                throw std::runtime_error("fit: the loss became " + not_finite(bad.loss_value, bad.compiled, bad.terms) +
+                                         " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) +
+                                         " of " + std::to_string(steps) + "; training stopped before this step's update");
+            }
+            if (loss_from_output)
+                for (std::size_t b = 0; b < block_count; ++b)
+                    metric_sums.add(blocks[b].output.value(), blocks[b].target);
             if (anything_to_train) {
-                loss.backward();
                 m.store->zero_missing_gradients();
-                m.optimizer->step(m.store->trainable_values(), m.store->gradients());
+                if (block_count == 2) {
+                    m.store->second_block_redirect().zero_missing();
+                    m.optimizer->step_on_sum(m.store->trainable_values(), m.store->gradients(), m.store->second_block_gradients());
+                } else {
+                    m.optimizer->step(m.store->trainable_values(), m.store->gradients());
+                }
             }
 
             loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
-            parts.add_step(compiled.value().item(), terms, count);
+            if (block_count == 2) parts.add_step(std::span<const RowBlock>(blocks, 2), count);
+            else parts.add_step(blocks[0].compiled.value().item(), blocks[0].terms, count);
             if (anything_to_train) ++history.steps_trained;
             if (progress.would_draw(step + 1)) {
                 NamedValues so_far = parts.means(end);

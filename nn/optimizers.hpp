@@ -26,6 +26,9 @@ public:
     // for `parameters` at the first step, and any other buffer is then refused (std::logic_error; see
     // nn/parameter_binding.hpp): a hand-written loop steps a model with Sequential::apply_gradients.
     virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
+    // One step on the gradient `gradients` + `more_gradients` (fit's two row blocks), the sum left in
+    // `gradients`. This adds them, then steps; Adam adds them in its own pass.
+    virtual void step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients);
     // Forgets the moments and the step count (a new fit starts afresh only if asked).
     virtual void reset() = 0;
     // Its type and settings, the learning rate (or its schedule, as a child) included: what a model
@@ -69,13 +72,14 @@ public:
     std::string name() const override { return "Adam"; }
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<Adam>(*this); }
     void step(Tensor& parameters, const Tensor& gradients) override;
+    void step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients) override;
     void reset() override;
     Config config() const override;
     State state() const override;
     void set_state(std::int64_t iterations, const State& state) override;
 
 protected:
-    void adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay);
+    void adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay, const Tensor* more_gradients = nullptr);
     AdamOptions options_;
     Tensor first_moment_, second_moment_;
 };
@@ -96,6 +100,9 @@ public:
     std::string name() const override { return "AdamW"; }
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<AdamW>(*this); }
     void step(Tensor& parameters, const Tensor& gradients) override { adam_step(parameters, gradients, weight_decay_); }
+    void step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients) override {
+        adam_step(parameters, gradients, weight_decay_, &more_gradients);
+    }
     Config config() const override;
 
 private:

@@ -22,6 +22,7 @@ void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
     Tensor gradients(Shape{trainable});
     gradients.fill(0.0f);
     std::int64_t offset = 0;
+    std::int32_t slot = 0;
     for (auto& p : parameters) {
         Var& v = *p.variable;
         const Shape shape = v.shape();
@@ -30,6 +31,7 @@ void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
         value_view.copy_from(v.value());
         v.value() = value_view;
         v.node().requires_grad = p.trainable;
+        v.node().parameter_slot = p.trainable ? slot++ : -1;
         if (p.trainable) {
             Tensor gradient_view = gradients.rows(offset, offset + n).reshape(shape);
             const bool computed = v.has_grad() && v.node().requires_grad;
@@ -43,14 +45,48 @@ void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
     values_ = values;
     trainable_values_ = values.rows(0, trainable);
     gradients_ = gradients;
+    second_block_gradients_ = Tensor();
+    second_block_redirect_ = GradientRedirect();
+}
+
+Tensor& ParameterStore::second_block_gradients() {
+    second_block_redirect();
+    return second_block_gradients_;
+}
+
+GradientRedirect& ParameterStore::second_block_redirect() {
+    if (!second_block_gradients_.defined()) {
+        second_block_gradients_ = Tensor(gradients_.shape());
+        std::vector<Tensor> views;
+        std::int64_t offset = 0;
+        for (const auto& p : parameters_) {
+            if (!p.trainable) continue;
+            const Shape shape = p.variable->shape();
+            views.push_back(second_block_gradients_.rows(offset, offset + shape.numel()).reshape(shape));
+            offset += shape.numel();
+        }
+        second_block_redirect_ = GradientRedirect(std::move(views));
+    }
+    return second_block_redirect_;
 }
 
 bool ParameterStore::holds(const std::vector<NamedParameter>& parameters) const {
     const std::vector<NamedParameter> ordered = trainable_first(parameters);
-    return std::equal(ordered.begin(), ordered.end(), parameters_.begin(), parameters_.end(),
-                      [](const NamedParameter& a, const NamedParameter& b) {
-                          return a.variable == b.variable && a.trainable == b.trainable;
-                      });
+    if (!std::equal(ordered.begin(), ordered.end(), parameters_.begin(), parameters_.end(),
+                    [](const NamedParameter& a, const NamedParameter& b) {
+                        return a.variable == b.variable && a.trainable == b.trainable;
+                    }))
+        return false;
+    // Another model's store sharing these layers (an encoder fit on its own) may have adopted them
+    // since: then their values and gradients live in its buffers, and their slots are its own.
+    std::int64_t offset = 0;
+    for (const auto& p : parameters_) {
+        const Node& node = p.variable->node();
+        if (p.variable->value().data() != values_.data() + offset) return false;
+        if (p.trainable && (node.grad.data() != gradients_.data() + offset)) return false;
+        offset += node.value.numel();
+    }
+    return true;
 }
 
 void ParameterStore::forget_gradients() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "autograd/gradient_redirect.hpp"
 #include "nn/layer.hpp"
 #include "nn/optimizers.hpp"
 
@@ -29,6 +30,12 @@ public:
     Tensor& gradients() { return gradients_; }
     std::int64_t count() const { return values_.defined() ? values_.numel() : 0; }
 
+    // A second gradient buffer, laid out as gradients(), and the redirect that sends a backward pass's
+    // parameter gradients into it: fit computes a batch's second row block there while the first
+    // goes to gradients() (made on first use, then kept).
+    GradientRedirect& second_block_redirect();
+    Tensor& second_block_gradients();
+
     // Before a backward pass: marks every gradient absent, so the pass writes instead of adding.
     void forget_gradients();
     // After it: a parameter the loss did not reach has a zero gradient (its view may hold stale values).
@@ -39,6 +46,8 @@ private:
     Tensor values_;
     Tensor trainable_values_;
     Tensor gradients_;
+    Tensor second_block_gradients_;
+    GradientRedirect second_block_redirect_;
 };
 
 // Makes `store` hold `parameters`, adopting them afresh when they are not the ones it holds (a layer

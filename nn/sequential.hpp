@@ -83,6 +83,15 @@ struct FitOptions {
     // Shuffling, Dropout, the noise layers and Sampling's draws (fit_layer_generator(seed) for the
     // layers); not the weights, which come from the model's seed (see Sequential above).
     std::uint64_t seed = 0;
+    // How a batch is computed. 2: as two row blocks (the first half of its rows, then the rest), at
+    // the same time on two threads, each with its own gradient buffer; the step adds the second
+    // block's gradients to the first's, and the loss is the blocks' losses weighted by their rows, so
+    // it is the batch's mean loss when the loss and the layers' terms are means over the rows (every
+    // built-in loss; a weight regularizer's penalty is counted once). 1: in one pass, its products
+    // split between the threads. Either way the results are bitwise the same at any thread count, but
+    // 1 and 2 round differently. 0 (the default) takes 2 for batches of 128 rows or more, except with
+    // a custom loss (which need not be a mean over the rows), and 1 otherwise.
+    int row_blocks = 0;
 };
 
 class SequentialModule;

@@ -48,9 +48,14 @@ void axpy(float alpha, const Tensor& x, Tensor& y) {
     });
 }
 
-void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment, Tensor& second_moment,
-                 const AdamStep& step) {
+namespace {
+void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gradient, Tensor& first_moment,
+               Tensor& second_moment, const AdamStep& step) {
     const char* op = step.weight_decay != 0.0f ? "adamw_update" : "adam_update";
+    if (more_gradient) {
+        require_defined(op, *more_gradient, "second gradient");
+        require_same_shape(op, gradient, *more_gradient, "the two gradients' shapes differ");
+    }
     require_defined(op, parameter, "parameter");
     require_defined(op, gradient, "gradient");
     require_defined(op, first_moment, "first moment");
@@ -80,9 +85,24 @@ void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment
     float* v = second_moment.data();
     // Seven streams per element (parameter, gradient and two moments read; three written): twice a
     // one-stream pass's work, so a VAE's 100K parameters already pay for the second thread.
+    // The second gradient is added into the first piece by piece, just before the update reads it.
+    float* sum = more_gradient ? const_cast<float*>(g) : nullptr;
+    const float* more = more_gradient ? more_gradient->data() : nullptr;
     detail::for_each_piece(parameter.numel(), detail::cost_adam, [&](std::int64_t begin, std::int64_t end) {
+        if (sum) kernels.axpy(1.0f, more + begin, sum + begin, end - begin);
         kernels.adam(p + begin, g + begin, m + begin, v + begin, end - begin, constants);
     });
+}
+}  // namespace
+
+void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment, Tensor& second_moment,
+                 const AdamStep& step) {
+    adam_pass(parameter, gradient, nullptr, first_moment, second_moment, step);
+}
+
+void adam_update(Tensor& parameter, Tensor& gradient, const Tensor& more_gradient, Tensor& first_moment,
+                 Tensor& second_moment, const AdamStep& step) {
+    adam_pass(parameter, gradient, &more_gradient, first_moment, second_moment, step);
 }
 
 void sgd_update(Tensor& parameter, const Tensor& gradient, Tensor& velocity, const SgdStep& step) {

@@ -10,6 +10,8 @@
 #include <exception>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/parallel_invoke.h>
+#include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
 #include "tensor/parallel.hpp"
@@ -81,6 +83,18 @@ namespace detail {
 tbb::task_arena& worker_arena() {
     std::lock_guard lock(pool_mutex);
     return *configured_pool().arena;
+}
+
+void run_both(void (*first)(void*), void* first_context, void (*second)(void*), void* second_context) {
+    if (num_threads() == 1) {
+        first(first_context);
+        second(second_context);
+        return;
+    }
+    worker_arena().execute([&] {
+        tbb::parallel_invoke([&] { tbb::this_task_arena::isolate([&] { first(first_context); }); },
+                             [&] { tbb::this_task_arena::isolate([&] { second(second_context); }); });
+    });
 }
 }  // namespace detail
 

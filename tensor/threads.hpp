@@ -16,6 +16,21 @@ void set_num_threads(int count);
 // The number of worker threads parallel kernels use now.
 int num_threads();
 
+namespace detail {
+void run_both(void (*first)(void*), void* first_context, void (*second)(void*), void* second_context);
+}  // namespace detail
+
+// Runs first() and second() at the same time on the worker threads (one after the other on one
+// thread, first first) and returns when both have run; an exception from either is rethrown. Each runs
+// isolated: a thread waiting inside one (for its parallel kernels) never picks up the other, so what
+// one keeps per thread (a GradientRedirect, backward's lists) stays its own. Takes the callables by
+// reference and allocates nothing, for use once per training step.
+template <class First, class Second>
+void run_both(First& first, Second& second) {
+    detail::run_both([](void* f) { (*static_cast<First*>(f))(); }, &first, [](void* f) { (*static_cast<Second*>(f))(); },
+                     &second);
+}
+
 // BackgroundTask: one function run by the worker threads while the caller goes on, as fit gathers the
 // next batch while a step computes; on one thread it runs at once, in start(). wait() returns when it
 // has run and rethrows what it threw; the destructor waits too (and drops the exception). One task at a

@@ -160,6 +160,29 @@ TEST_CASE("a value does not depend on its position: fused tails compute like ful
     });
 }
 
+TEST_CASE("adam_update on two gradients steps on their sum, left in the first, on every size and instruction set") {
+    testing::for_each_instruction_set([&](InstructionSet) {
+        for (std::int64_t n : testing::sizes_with_parallel()) {
+            CAPTURE(n);
+            const std::uint64_t seed = 70 + static_cast<std::uint64_t>(n);
+            const Tensor p0 = testing::random_tensor({n}, seed), g0 = testing::random_tensor({n}, seed + 1);
+            const Tensor more = testing::random_tensor({n}, seed + 2);
+            const AdamStep step{.learning_rate = 0.01f, .weight_decay = 0.004f, .step = 4};
+            // The sum as one add per element (exact up to one rounding), then the one-gradient step.
+            Tensor sum = g0.clone();
+            for (std::int64_t i = 0; i < n; ++i) sum.data()[i] = g0.data()[i] + more.data()[i];
+            Tensor expected = p0.clone(), em = zeros({n}), ev = zeros({n});
+            adam_update(expected, sum, em, ev, step);
+            Tensor p = p0.clone(), g = g0.clone(), m = zeros({n}), v = zeros({n});
+            adam_update(p, g, more, m, v, step);
+            CHECK(testing::bitwise_equal(g, sum));
+            CHECK(testing::bitwise_equal(p, expected));
+            CHECK(testing::bitwise_equal(m, em));
+            CHECK(testing::bitwise_equal(v, ev));
+        }
+    });
+}
+
 TEST_CASE("adam_update is bitwise the same on 1, 2 and 3 threads") {
     const std::int64_t n = 2'000'003;
     const Tensor p0 = testing::random_tensor({n}, 60), g = testing::random_tensor({n}, 61);
