@@ -19,21 +19,31 @@ class StorageCache {
 public:
     static constexpr std::size_t max_bytes = std::size_t{256} << 20;
 
-    void* take(std::size_t bytes) {
+    // A block of `bytes` freed by this thread if there is one (its lines are likely still in this
+    // core's cache, where a block last written on another core would first have to be fetched from
+    // it: fit's two row blocks allocate the same sizes on two threads), else any; null when none.
+    void* take(std::size_t bytes, const void* thread) {
         std::lock_guard lock(mutex_);
         auto it = free_blocks_.find(bytes);
         if (it == free_blocks_.end() || it->second.empty()) return nullptr;
-        void* block = it->second.back();
-        it->second.pop_back();
+        auto& blocks = it->second;
+        std::size_t chosen = blocks.size() - 1;
+        for (std::size_t i = blocks.size(); i-- > 0;)
+            if (blocks[i].thread == thread) {
+                chosen = i;
+                break;
+            }
+        void* block = blocks[chosen].block;
+        blocks.erase(blocks.begin() + static_cast<std::ptrdiff_t>(chosen));
         cached_bytes_ -= bytes;
         return block;
     }
 
     // False when the cache is full and the caller must free the block itself.
-    bool give(void* block, std::size_t bytes) {
+    bool give(void* block, std::size_t bytes, const void* thread) {
         std::lock_guard lock(mutex_);
         if (cached_bytes_ + bytes > max_bytes) return false;
-        free_blocks_[bytes].push_back(block);
+        free_blocks_[bytes].push_back({block, thread});
         cached_bytes_ += bytes;
         return true;
     }
@@ -46,7 +56,7 @@ public:
     void release_all() {
         std::lock_guard lock(mutex_);
         for (auto& [bytes, blocks] : free_blocks_)
-            for (void* block : blocks) std::free(block);
+            for (const FreeBlock& free_block : blocks) std::free(free_block.block);
         free_blocks_.clear();
         cached_bytes_ = 0;
     }
@@ -54,8 +64,12 @@ public:
     ~StorageCache() { release_all(); }
 
 private:
+    struct FreeBlock {
+        void* block;
+        const void* thread;  // the thread that freed it (this_thread's token)
+    };
     std::mutex mutex_;
-    std::unordered_map<std::size_t, std::vector<void*>> free_blocks_;
+    std::unordered_map<std::size_t, std::vector<FreeBlock>> free_blocks_;
     std::size_t cached_bytes_ = 0;
 };
 
@@ -67,6 +81,12 @@ StorageCache& cache() {
 
 std::atomic<std::int64_t> live_storages{0};
 
+// A token for the calling thread: the address of one of its thread-locals.
+const void* this_thread() {
+    thread_local const char token = 0;
+    return &token;
+}
+
 std::size_t block_bytes(std::int64_t count) {
     const std::size_t data_bytes = static_cast<std::size_t>(count) * sizeof(float);
     return 64 + (data_bytes + tensor_alignment - 1) / tensor_alignment * tensor_alignment;
@@ -77,7 +97,7 @@ std::size_t block_bytes(std::int64_t count) {
 Storage* Storage::allocate(std::int64_t count) {
     if (count < 0) throw std::invalid_argument("Storage: negative element count " + std::to_string(count));
     const std::size_t bytes = block_bytes(count);
-    void* block = cache().take(bytes);
+    void* block = cache().take(bytes, this_thread());
     if (!block) block = std::aligned_alloc(tensor_alignment, bytes);
     if (!block) throw std::bad_alloc();
     live_storages.fetch_add(1, std::memory_order_relaxed);
@@ -89,7 +109,7 @@ void Storage::release() {
     const std::size_t bytes = block_bytes(capacity_);
     this->~Storage();
     live_storages.fetch_sub(1, std::memory_order_relaxed);
-    if (!cache().give(this, bytes)) std::free(this);
+    if (!cache().give(this, bytes, this_thread())) std::free(this);
 }
 
 std::int64_t live_storage_count() { return live_storages.load(std::memory_order_relaxed); }

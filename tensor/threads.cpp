@@ -24,6 +24,9 @@ struct WorkerPool {
     std::atomic<int> count{0};  // read lock-free on every kernel call
     std::unique_ptr<tbb::global_control> limit;  // caps TBB's workers process-wide
     std::unique_ptr<tbb::task_arena> arena;      // where the kernels run, sized to `count`
+    // `arena`, read lock-free on every parallel kernel call: two threads running fit's row blocks
+    // call kernels all the time, and a lock there was a contended one.
+    std::atomic<tbb::task_arena*> current_arena{nullptr};
 };
 
 int default_thread_count() { return tbb::info::default_concurrency(); }
@@ -47,11 +50,13 @@ WorkerPool& pool() {
 }
 
 void configure(WorkerPool& p, int count) {
+    p.current_arena.store(nullptr, std::memory_order_release);
     p.arena.reset();
     p.limit.reset();
     p.limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<std::size_t>(count));
     p.arena = std::make_unique<tbb::task_arena>(count);
+    p.current_arena.store(p.arena.get(), std::memory_order_release);
     p.count.store(count, std::memory_order_release);
 }
 
@@ -81,6 +86,7 @@ int num_threads() {
 
 namespace detail {
 tbb::task_arena& worker_arena() {
+    if (tbb::task_arena* arena = pool().current_arena.load(std::memory_order_acquire)) return *arena;
     std::lock_guard lock(pool_mutex);
     return *configured_pool().arena;
 }
