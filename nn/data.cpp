@@ -58,22 +58,26 @@ bool Data::same_as(const Data& other) const {
 }
 
 namespace {
-Tensor& sized(Tensor& buffer, std::int64_t rows, std::int64_t columns) {
-    if (!buffer.defined() || buffer.shape() != Shape{rows, columns}) buffer = Tensor(Shape{rows, columns});
-    return buffer;
+// The first `rows` rows of `buffer`, made [rows, columns] first if it is smaller or another width: a
+// set's shorter last batch goes into the buffer of the others rather than into a new one, which
+// would be live beside it (a PCA's 4096-image batches are 13 MB each).
+Tensor sized(Tensor& buffer, std::int64_t rows, std::int64_t columns) {
+    if (!buffer.defined() || buffer.rank() != 2 || buffer.size(1) != columns || buffer.size(0) < rows)
+        buffer = Tensor(Shape{rows, columns});
+    return buffer.rows(0, rows);
 }
 }  // namespace
 
 Tensor Data::batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const {
     if (!is_bytes_) return shaped(floats_.rows(begin, end));
-    Tensor& out = sized(buffer, end - begin, columns());
+    Tensor out = sized(buffer, end - begin, columns());
     const ByteMatrix part = bytes_.row_range(begin, end);
     convert_u8(part.data(), part.rows() * part.columns(), part.scale(), out.data());
     return shaped(out);
 }
 
 Tensor Data::gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const {
-    Tensor& out = sized(buffer, count, columns());
+    Tensor out = sized(buffer, count, columns());
     if (is_bytes_) {
         bytes_.gather_rows(indices, count, out);
         return shaped(out);

@@ -43,9 +43,10 @@ public:
     std::optional<std::pair<std::int64_t, std::int64_t>> first_non_finite() const;
 
     // Rows [begin, end) as floats, [end - begin, ...sample shape]: a view of float data, or converted
-    // into `buffer` (resized as needed) and returned as a view of it.
+    // into the first rows of `buffer` (replaced by a larger one when it is too small) and returned as
+    // a view of them.
     Tensor batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const;
-    // Rows indices[0..count) as floats, gathered into `buffer` (resized as needed), shaped likewise.
+    // Rows indices[0..count) as floats, gathered into `buffer` likewise, shaped likewise.
     Tensor gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const;
     // Starts fetching rows indices[0..count) of byte data into cache for a later gather (float data:
     // nothing to do, its rows are copied, not converted, and the copy streams well).

@@ -538,4 +538,36 @@ Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
     return output;
 }
 
+void Sequential::predict_batches(const Data& x, const std::function<void(const PredictedBatch&)>& consume,
+                                 std::int64_t batch_size) {
+    if (batch_size < 1) throw std::invalid_argument("predict_batches: batch_size must be at least 1");
+    prepare(*this, x, Data(), "predict_batches");
+    SequentialModule& m = sequential_module();
+    NoGrad inference;
+    const ForwardContext context{false, nullptr};
+    // One batch's outputs, made once: a shorter last batch takes its first rows.
+    const Tensor outputs(batch_shape(std::min(batch_size, x.rows()), output_shape()));
+    Tensor input_buffer;
+    PredictedBatch batch;
+    for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
+        const std::int64_t end = std::min(x.rows(), begin + batch_size);
+        batch.begin = begin;
+        batch.inputs = x.batch(begin, end, input_buffer);
+        batch.outputs = outputs.rows(0, end - begin);
+        m.predict_into(batch.inputs, batch.outputs, context);
+        consume(batch);
+    }
+}
+
+void Sequential::PredictedBatch::copy_outputs(std::span<const std::int64_t> indices, Tensor& out) const {
+    const std::int64_t rows = outputs.size(0), width = rows > 0 ? outputs.numel() / rows : 0;
+    if (out.rank() == 0 || out.size(0) != static_cast<std::int64_t>(indices.size()) || out.numel() != out.size(0) * width)
+        throw_shape_error("PredictedBatch::copy_outputs", out.shape(), outputs.shape(),
+                          "the output must hold one row of the batch's width per index (" +
+                              std::to_string(indices.size()) + ")");
+    for (std::size_t i = 0; i < indices.size(); ++i)
+        if (indices[i] >= begin && indices[i] < begin + rows)
+            std::copy_n(outputs.data() + (indices[i] - begin) * width, width, out.data() + static_cast<std::int64_t>(i) * width);
+}
+
 }  // namespace smallnet

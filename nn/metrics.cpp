@@ -26,23 +26,38 @@ void check_labels(std::span<const double> scores, std::span<const std::uint8_t> 
         if (std::isnan(s)) throw std::invalid_argument(std::string(what) + ": a score is NaN");
 }
 
+// Row i's mean squared error, in double.
+double row_error(const Tensor& x, const Tensor& reference, std::int64_t i) {
+    const std::int64_t columns = x.size(1);
+    const float* a = x.data() + i * columns;
+    const float* b = reference.data() + i * columns;
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < columns; ++j) {
+        const double d = static_cast<double>(a[j]) - b[j];
+        sum += d * d;
+    }
+    return columns > 0 ? sum / static_cast<double>(columns) : 0.0;
+}
+
 }  // namespace
 
 std::vector<double> row_mse(const Tensor& x, const Tensor& reference) {
     check_same(x, reference, "row_mse");
-    const std::int64_t rows = x.size(0), columns = x.size(1);
-    std::vector<double> out(static_cast<std::size_t>(rows));
-    for (std::int64_t i = 0; i < rows; ++i) {
-        const float* a = x.data() + i * columns;
-        const float* b = reference.data() + i * columns;
-        double sum = 0.0;
-        for (std::int64_t j = 0; j < columns; ++j) {
-            const double d = static_cast<double>(a[j]) - b[j];
-            sum += d * d;
-        }
-        out[static_cast<std::size_t>(i)] = columns > 0 ? sum / static_cast<double>(columns) : 0.0;
-    }
+    std::vector<double> out(static_cast<std::size_t>(x.size(0)));
+    for (std::int64_t i = 0; i < x.size(0); ++i) out[static_cast<std::size_t>(i)] = row_error(x, reference, i);
     return out;
+}
+
+void MeanSquaredError::update(const Tensor& x, const Tensor& reference) {
+    check_same(x, reference, "MeanSquaredError::update");
+    // Row by row, in order: a set given in batches sums as the whole set given at once.
+    for (std::int64_t i = 0; i < x.size(0); ++i) row_mean_sum_ += row_error(x, reference, i);
+    rows_ += x.size(0);
+}
+
+double MeanSquaredError::result() const {
+    if (rows_ == 0) throw std::invalid_argument("MeanSquaredError: no rows");
+    return row_mean_sum_ / static_cast<double>(rows_);
 }
 
 Metric parse_metric(std::string_view name, Loss loss) {
@@ -99,9 +114,11 @@ MetricCount count_metric(const Metric& metric, const Tensor& prediction, const T
 }
 
 double mse(const Tensor& x, const Tensor& reference) {
-    const std::vector<double> rows = row_mse(x, reference);
-    if (rows.empty()) throw std::invalid_argument("mse: no rows");
-    return std::accumulate(rows.begin(), rows.end(), 0.0) / static_cast<double>(rows.size());
+    check_same(x, reference, "mse");
+    if (x.size(0) == 0) throw std::invalid_argument("mse: no rows");
+    MeanSquaredError error;
+    error.update(x, reference);
+    return error.result();
 }
 
 double psnr_from_mse(double mse, double max_value) {

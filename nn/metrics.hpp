@@ -44,6 +44,21 @@ MetricCount count_metric(const Metric& metric, const Tensor& prediction, const T
 std::vector<double> row_mse(const Tensor& x, const Tensor& reference);
 // The mean squared error over all elements.
 double mse(const Tensor& x, const Tensor& reference);
+// mse of a set that comes batch by batch (predict_batches), as Keras' metrics.MeanSquaredError: each
+// row's mean squared error, averaged over the rows. After update() with every batch of the set in
+// order, result() is bitwise mse() of the whole set.
+class MeanSquaredError {
+public:
+    // x and reference: [rows, columns] both.
+    void update(const Tensor& x, const Tensor& reference);
+    // std::invalid_argument before any row.
+    double result() const;
+    std::int64_t rows() const { return rows_; }
+
+private:
+    double row_mean_sum_ = 0.0;
+    std::int64_t rows_ = 0;
+};
 
 // Peak signal-to-noise ratio in dB: 10 · log10(max_value² / mse); +infinity when mse is 0.
 double psnr_from_mse(double mse, double max_value = 1.0);

@@ -9,6 +9,7 @@
 #include "tensor/creation.hpp"
 #include "tensor/matmul.hpp"
 #include "tensor/random.hpp"
+#include "tensor/storage.hpp"
 
 namespace smallnet {
 
@@ -91,17 +92,36 @@ std::vector<double> column_means(const Data& x, std::int64_t batch_rows) {
     return sum;
 }
 
-// batch − mean, into `out` (resized to the batch's shape).
-void centre(const Tensor& batch, const Tensor& mean, Tensor& out) {
-    if (!out.defined() || out.shape() != batch.shape()) out = Tensor(batch.shape());
+// The first `rows` rows of `buffer`, [rows, columns], which is replaced only when it is too small:
+// the shorter last batch of a set reuses the others' buffer.
+Tensor sized(Tensor& buffer, std::int64_t rows, std::int64_t columns) {
+    if (!buffer.defined() || buffer.size(1) != columns || buffer.size(0) < rows) buffer = Tensor(Shape{rows, columns});
+    return buffer.rows(0, rows);
+}
+
+// Rows [begin, end) of x minus the mean. Bytes are converted into `converted` and centred there; a
+// float set's batch is a view of the caller's values, so it is centred into `spare`. Either way one
+// batch of floats is live, not two (13 MB each at 4096 MNIST images).
+Tensor centred_batch(const Data& x, std::int64_t begin, std::int64_t end, const Tensor& mean, Tensor& converted,
+                     Tensor& spare) {
+    const Tensor batch = x.batch(begin, end, converted);
     const std::int64_t rows = batch.size(0), d = batch.size(1);
+    Tensor out = batch.shares_storage_with(converted) ? batch : sized(spare, rows, d);
     const float* m = mean.data();
     for (std::int64_t i = 0; i < rows; ++i) {
         const float* in = batch.data() + i * d;
         float* o = out.data() + i * d;
         for (std::int64_t j = 0; j < d; ++j) o[j] = in[j] - m[j];
     }
+    return out;
 }
+
+// The batches' buffers are dead weight once a pass over the data returns (13 MB each at 4096 MNIST
+// images): declared first in the pass, this gives them back to the system rather than leaving them in
+// the storage cache, where they would stay for the rest of the program.
+struct ReleaseBuffersOnExit {
+    ~ReleaseBuffersOnExit() { release_storage_cache(); }
+};
 
 void check_batch_rows(std::int64_t batch_rows) {
     if (batch_rows < 1) throw std::invalid_argument("pca: batch_rows must be at least 1");
@@ -151,16 +171,16 @@ Tensor to_tensor(const std::vector<double>& values, const Shape& shape) {
 }  // namespace
 
 Tensor covariance(const Data& x, Tensor* mean_out, std::int64_t batch_rows) {
+    const ReleaseBuffersOnExit release_buffers_on_exit;
     check_batch_rows(batch_rows);
     const std::int64_t rows = x.rows(), d = x.columns();
     if (rows < 2) throw std::invalid_argument("covariance: needs at least 2 rows, got " + std::to_string(rows));
     const std::vector<double> mean_values = column_means(x, batch_rows);
     const Tensor mean = to_tensor(mean_values, Shape{d});
     Tensor c = zeros(Shape{d, d});
-    Tensor buffer, centred;
+    Tensor buffer, spare;
     for (std::int64_t begin = 0; begin < rows; begin += batch_rows) {
-        const Tensor batch = x.batch(begin, std::min(rows, begin + batch_rows), buffer);
-        centre(batch, mean, centred);
+        const Tensor centred = centred_batch(x, begin, std::min(rows, begin + batch_rows), mean, buffer, spare);
         // C += centredᵀ · centred   ([d, rows] · [rows, d])
         matmul(centred, centred, c, {.transpose_a = true, .beta = 1.0f});
     }
@@ -256,16 +276,17 @@ Pca fit_pca(const Data& x, int components, const PcaOptions& options) {
 }
 
 Tensor Pca::transform(const Data& x, std::int64_t batch_rows) const {
+    const ReleaseBuffersOnExit release_buffers_on_exit;
     check_batch_rows(batch_rows);
     if (x.columns() != mean.numel())
         throw std::invalid_argument("pca transform: the data has " + std::to_string(x.columns()) +
                                     " features, the PCA " + std::to_string(mean.numel()));
     const std::int64_t rows = x.rows(), k = components.size(0);
     Tensor codes(Shape{rows, k});
-    Tensor buffer, centred;
+    Tensor buffer, spare;
     for (std::int64_t begin = 0; begin < rows; begin += batch_rows) {
         const std::int64_t end = std::min(rows, begin + batch_rows);
-        centre(x.batch(begin, end, buffer), mean, centred);
+        const Tensor centred = centred_batch(x, begin, end, mean, buffer, spare);
         Tensor out = codes.rows(begin, end);
         matmul(centred, components, out, {.transpose_b = true});
     }
@@ -284,18 +305,22 @@ double Pca::explained_variance_fraction() const {
 }
 
 double Pca::reconstruction_mse(const Data& x, std::int64_t batch_rows) const {
+    const ReleaseBuffersOnExit release_buffers_on_exit;
     check_batch_rows(batch_rows);
     const std::int64_t rows = x.rows(), d = mean.numel();
     if (x.columns() != d)
         throw std::invalid_argument("pca reconstruction_mse: the data has " + std::to_string(x.columns()) +
                                     " features, the PCA " + std::to_string(d));
+    const std::int64_t k = components.size(0);
     double sum = 0.0;
-    Tensor buffer, centred;
+    Tensor buffer, spare, codes_buffer, back_buffer;
     for (std::int64_t begin = 0; begin < rows; begin += batch_rows) {
         const std::int64_t end = std::min(rows, begin + batch_rows);
-        centre(x.batch(begin, end, buffer), mean, centred);
-        const Tensor codes = matmul(centred, components, {.transpose_b = true});
-        const Tensor back = matmul(codes, components);
+        const Tensor centred = centred_batch(x, begin, end, mean, buffer, spare);
+        Tensor codes = sized(codes_buffer, end - begin, k);
+        matmul(centred, components, codes, {.transpose_b = true});
+        Tensor back = sized(back_buffer, end - begin, d);
+        matmul(codes, components, back);
         for (std::int64_t i = 0; i < back.numel(); ++i) {
             const double e = static_cast<double>(back.data()[i]) - centred.data()[i];
             sum += e * e;

@@ -37,8 +37,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,6 +149,21 @@ public:
     Evaluation evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size = 256);
     // The outputs for x, [rows, ...output_shape()], in batches, without a graph.
     Tensor predict(const Data& x, std::int64_t batch_size = 256);
+    // One batch of predict_batches: rows [begin, begin + outputs.size(0)) of x as floats, and the
+    // model's outputs for them. Both lie in buffers the next batch overwrites.
+    struct PredictedBatch {
+        std::int64_t begin = 0;
+        Tensor inputs;
+        Tensor outputs;
+        // The outputs of the rows `indices` of x that are in this batch, into the same rows of `out`
+        // ([indices.size(), ...output_shape()]): a few outputs kept as the batches go by.
+        void copy_outputs(std::span<const std::int64_t> indices, Tensor& out) const;
+    };
+    // predict's outputs batch by batch, each handed to `consume` as it is made, for what needs them
+    // only in passing (an error over the set, a few pictures): the set's outputs are never all held.
+    // Bitwise the rows of predict(x, batch_size).
+    void predict_batches(const Data& x, const std::function<void(const PredictedBatch&)>& consume,
+                         std::int64_t batch_size = 256);
     // The model on one batch as a Var (records a graph unless inside NoGrad), for a hand-written
     // training loop. training = true turns Dropout and the noise layers on: they draw from `generator`,
     // or from the model's own generator (seeded by build's seed, drawn on from call to call).

@@ -38,7 +38,7 @@ static_assert(sizeof(Storage) <= tensor_alignment, "the storage header must fit 
 std::int64_t live_storage_count();
 // Bytes currently held in the storage cache (blocks freed by tensors and kept for reuse).
 std::size_t storage_cache_bytes();
-// Returns every cached block to the system.
+// Returns every cached block to the system (and, under glibc, the free pages malloc holds).
 void release_storage_cache();
 
 }  // namespace smallnet

@@ -14,23 +14,33 @@ void run_train(const Settings& s) {
     ae.model.save_weights(out.file("weights.safetensors"));
     ae.model.save(out.file("model.safetensors"));  // whole: --resume continues it
     save_history_csv(out.file("history.csv"), history);
-    save_loss_plot(out.file("loss.png"), history, "Autoencoder " + std::to_string(pixels) + "-128-" +
-                                                  std::to_string(s.bottleneck) + "-128-" + std::to_string(pixels),
-                   s.loss);
 
-    const Tensor test_x = test_set.images.to_tensor();
-    const Tensor reconstructed = ae.model.predict(test_x);
-    save_npy(out.file("codes.npy"), ae.encoder.predict(test_x));
-    const auto shown = one_per_class(test_set.labels, 10, std::min<std::int64_t>(10, test_x.size(0)));
-    save_image_grid(out.file("reconstructions.png"), {pick(test_x, shown), pick(reconstructed, shown)},
-                    static_cast<int>(test_set.rows), static_cast<int>(test_set.columns));
+    // The test images stay bytes, and their reconstructions go by in batches: what the run keeps of
+    // them is their error and the ten pictured (all of them in floats, with the images, were 63 MB).
+    const auto shown = one_per_class(test_set.labels, 10, std::min<std::int64_t>(10, test_set.images.rows()));
+    Tensor shown_reconstructions(Shape{static_cast<std::int64_t>(shown.size()), pixels});
+    MeanSquaredError autoencoder_error;
+    ae.model.predict_batches(test_set.images, [&](const Sequential::PredictedBatch& batch) {
+        autoencoder_error.update(batch.outputs, batch.inputs);
+        batch.copy_outputs(shown, shown_reconstructions);
+    });
+    save_npy(out.file("codes.npy"), ae.encoder.predict(test_set.images));
 
     const Pca pca = fit_pca(train_set.images, static_cast<int>(s.bottleneck), {.seed = s.seed});
     if (!pca.converged)
         std::fprintf(stderr, "ae_mnist: warning: PCA did not converge (residual %.2e after %d iterations)\n",
                      pca.residual, pca.iterations);
-    std::printf("\ntest reconstruction MSE: autoencoder %.5f, PCA (%lld components) %.5f\n", mse(reconstructed, test_x),
-                static_cast<long long>(s.bottleneck), pca.reconstruction_mse(test_x));
+    const double pca_error = pca.reconstruction_mse(test_set.images);
+
+    // The pictures come last: what drawing brings in (plplot's and cairo's code, the fonts: 11 MB)
+    // then adds to the little that is left, not to PCA's batches.
+    save_loss_plot(out.file("loss.png"), history, "Autoencoder " + std::to_string(pixels) + "-128-" +
+                                                  std::to_string(s.bottleneck) + "-128-" + std::to_string(pixels),
+                   s.loss);
+    save_image_grid(out.file("reconstructions.png"), {take_rows(test_set.images, shown).to_tensor(), shown_reconstructions},
+                    static_cast<int>(test_set.rows), static_cast<int>(test_set.columns));
+    std::printf("\ntest reconstruction MSE: autoencoder %.5f, PCA (%lld components) %.5f\n", autoencoder_error.result(),
+                static_cast<long long>(s.bottleneck), pca_error);
     std::printf("PCA: %.1f%% of the variance%s; %d block power iterations, residual %.1e\n",
                 100 * pca.explained_variance_fraction(),
                 pca.total_variance == 0 ? " (the training images do not vary: their mean reconstructs them exactly)" : "",

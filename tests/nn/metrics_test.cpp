@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -54,6 +55,18 @@ TEST_CASE("PSNR and per-row MSE on hand cases") {
     CHECK(psnr(noisy, clean) == doctest::Approx(10 * std::log10(1 / 0.015)));
     CHECK(mean_row_psnr(noisy, clean) == doctest::Approx((20.0 + 10 * std::log10(50.0)) / 2));
     CHECK_THROWS_AS(row_mse(noisy, zeros(Shape{2, 3})), std::invalid_argument);
+}
+
+TEST_CASE("MeanSquaredError over a set's batches is bitwise mse of the whole set") {
+    const Tensor x = testing::random_tensor(Shape{37, 13}, 1), reference = testing::random_tensor(Shape{37, 13}, 2);
+    MeanSquaredError error;
+    CHECK_THROWS_WITH_AS(error.result(), "MeanSquaredError: no rows", std::invalid_argument);
+    for (std::int64_t begin = 0; begin < 37; begin += 10) error.update(x.rows(begin, std::min<std::int64_t>(37, begin + 10)),
+                                                                      reference.rows(begin, std::min<std::int64_t>(37, begin + 10)));
+    CHECK(error.rows() == 37);
+    CHECK(error.result() == mse(x, reference));
+    CHECK(mse(x, reference) == doctest::Approx(8.0 / 3).epsilon(0.1));  // E(a - b)² = 2 · 16/12 for uniform in [-2, 2]
+    CHECK_THROWS_AS(error.update(x, zeros(Shape{37, 12})), std::invalid_argument);
 }
 
 }

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "tests/support.hpp"
+#include "nn/byte_matrix.hpp"
 #include "nn/pca.hpp"
 #include "tensor/creation.hpp"
 
@@ -134,6 +135,25 @@ TEST_CASE("the explained variance fraction: the components' share of the varianc
         CHECK(pca.explained_variance_fraction() == 1.0);
         CHECK(pca.reconstruction_mse(constant) == 0.0);
     }
+}
+
+TEST_CASE("uint8 images give bitwise the PCA, codes and error of the same images as floats, batch by batch") {
+    // 50 rows in batches of 16: the last has 2. Bytes are centred in their conversion buffer; floats
+    // are the caller's, centred into another buffer and left as they were.
+    std::vector<std::uint8_t> bytes(50 * 12);
+    Generator g(9);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(g.below(256));
+    const ByteMatrix images(bytes, 50, 12, 1.0f / 255.0f);
+    const Tensor floats = images.to_tensor(), untouched = floats.clone();
+    const PcaOptions options{.batch_rows = 16};
+    const Pca from_bytes = fit_pca(images, 3, options), from_floats = fit_pca(floats, 3, options);
+    CHECK(testing::bitwise_equal(from_bytes.mean, from_floats.mean));
+    CHECK(testing::bitwise_equal(from_bytes.components, from_floats.components));
+    CHECK(testing::bitwise_equal(from_bytes.transform(images, 16), from_floats.transform(floats, 16)));
+    CHECK(from_bytes.reconstruction_mse(images, 16) == from_floats.reconstruction_mse(floats, 16));
+    CHECK(testing::bitwise_equal(floats, untouched));
+    // The batches' buffers went back to the system, not to the storage cache.
+    CHECK(storage_cache_bytes() == 0);
 }
 
 TEST_CASE("bad component counts are refused") {

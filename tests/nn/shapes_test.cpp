@@ -151,8 +151,15 @@ TEST_CASE("Data: sample shapes, reshape_samples without copying, and fit's shape
     CHECK(batch.shape() == Shape{4, 2, 2, 3});
     CHECK(batch.shares_storage_with(buffer));  // the conversion's buffer itself, seen as images
     CHECK(batch.at({1, 0, 1, 2}) == doctest::Approx(static_cast<std::uint8_t>((3 * 12 + 5) * 7) / 255.0f));
+    // A shorter batch goes into the first rows of the same buffer, not into a new one beside it.
+    const Tensor last = images.batch(8, 10, buffer);
+    CHECK(last.shape() == Shape{2, 2, 2, 3});
+    CHECK(last.data() == batch.data());
+    CHECK(buffer.shape() == Shape{4, 12});
+    CHECK(last.at({1, 1, 1, 2}) == doctest::Approx(static_cast<std::uint8_t>((9 * 12 + 11) * 7) / 255.0f));
     const std::int64_t order[] = {9, 0};
     CHECK(images.gather(order, 2, buffer).shape() == Shape{2, 2, 2, 3});
+    CHECK(buffer.shape() == Shape{4, 12});
     CHECK(images.slice(1, 3).sample_shape() == Shape{2, 2, 3});
     CHECK_THROWS_WITH_AS(flat.reshape_samples({5, 5}),
                          "Data::reshape_samples: samples of shape [12] cannot be seen as [5, 5]: the value counts differ",
