@@ -17,6 +17,8 @@
 //    same instructions wherever it lies and however the work is split between threads.
 // Threads split C into rectangles of whole tiles and never split k, so the result is bitwise the same
 // for any thread count.
+// Products in bf16 take their own driver (tensor/matmul_bf16.cpp), with the same thresholds and parts
+// for threads (tensor/gemm_parallel.hpp).
 
 #include "tensor/matmul.hpp"
 
@@ -29,6 +31,7 @@
 #include "tensor/aligned_buffer.hpp"
 #include "tensor/arch/gemm_kernels.hpp"
 #include "tensor/gemm_parallel.hpp"
+#include "tensor/matmul_bf16.hpp"
 #include "tensor/matmul_small.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/simd.hpp"
@@ -301,14 +304,16 @@ void check_leading_dimension(const char* name, std::int64_t leading, std::int64_
 
 void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc,
-          const GemmEpilogue& epilogue) {
+          const GemmEpilogue& epilogue, Precision precision) {
     if (m < 0 || n < 0 || k < 0)
         throw std::invalid_argument("gemm: negative size m = " + std::to_string(m) + ", n = " + std::to_string(n) +
                                     ", k = " + std::to_string(k));
+    // Before anything else, so a CPU without bf16 kernels fails on every product, empty ones too.
+    const arch::GemmBf16Kernels* bf16_kernels = precision == Precision::bf16 ? &arch::gemm_bf16_kernels() : nullptr;
     if (m == 0 || n == 0) return;
     if (epilogue.activation == Activation::softmax) {  // over whole rows: after the product
         gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-             {epilogue.bias, Activation::linear, epilogue.negative_slope});
+             {epilogue.bias, Activation::linear, epilogue.negative_slope}, precision);
         softmax_rows_in_place(c, m, n, ldc);
         return;
     }
@@ -319,11 +324,16 @@ void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, st
     check_leading_dimension("ldc", ldc, n);
 
     const arch::GemmKernels& kernels = arch::gemm_kernels();
+    const bool has_epilogue = epilogue.bias != nullptr || epilogue.activation != Activation::linear;
+    if (bf16_kernels) {
+        detail::gemm_bf16(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                          has_epilogue ? &epilogue : nullptr, *bf16_kernels, kernels);
+        return;
+    }
     if (detail::is_small_product(m, n, k, worth_threads(flops_of(m, n, k)))) {
         detail::small_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, kernels);
         return;
     }
-    const bool has_epilogue = epilogue.bias != nullptr || epilogue.activation != Activation::linear;
     const Problem problem{transpose_a, transpose_b, m,   n,    k,   alpha,
                           a,           lda,         b,   ldb,  beta, c,
                           ldc,         has_epilogue ? &epilogue : nullptr, &kernels};
@@ -368,7 +378,7 @@ void multiply(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& 
     const GemmEpilogue epilogue{options.bias ? options.bias->data() : nullptr, options.activation,
                                 options.negative_slope};
     gemm(options.transpose_a, options.transpose_b, product.m, product.n, product.k, options.alpha, a.data(),
-         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue);
+         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue, options.precision);
 }
 
 }  // namespace
