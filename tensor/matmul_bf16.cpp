@@ -94,35 +94,36 @@ struct KBlock {
 
 std::int64_t pairs_of(std::int64_t depth) { return (depth + 1) / 2; }
 
+// The distance between panels in a packed block: a panel's pairs and one cache line more. Panels 4 KB
+// apart (k = 256 in panels of 8 rows) put the same pair row of each in the same L1 set, and packing a
+// transposed A, which writes to all of them at once, made xᵀ · dY of 784 x 128 take 196 us instead of
+// 140 (one thread, Zen 5).
+std::int64_t panel_stride(std::int64_t pairs, std::int64_t width) { return pairs * width + 16; }
+
 // Rows [row_begin, row_end) of op(A) over one k block, as panels of mr rows one after another.
 void pack_a_block(const Problem& p, const KBlock& block, std::int64_t row_begin, std::int64_t row_end,
                   Bf16Pair* destination) {
     const GemmBf16Kernels& kernels = *p.kernels;
-    const std::int64_t panel_size = pairs_of(block.size) * kernels.mr;
-    for (std::int64_t i = row_begin; i < row_end; i += kernels.mr, destination += panel_size) {
-        const std::int64_t rows = std::min(kernels.mr, row_end - i);
-        if (p.transpose_a)
-            kernels.pack_pairs_rows(p.a + block.begin * p.lda + i, p.lda, block.size, rows, kernels.mr, destination);
-        else
-            kernels.pack_pairs_columns(p.a + i * p.lda + block.begin, p.lda, block.size, rows, kernels.mr,
-                                       destination);
-    }
+    const std::int64_t stride = panel_stride(pairs_of(block.size), kernels.mr);
+    if (p.transpose_a)
+        kernels.pack_pairs_rows(p.a + block.begin * p.lda + row_begin, p.lda, block.size, row_end - row_begin,
+                                kernels.mr, stride, destination);
+    else
+        kernels.pack_pairs_columns(p.a + row_begin * p.lda + block.begin, p.lda, block.size, row_end - row_begin,
+                                   kernels.mr, stride, destination);
 }
 
 // Columns [column_begin, column_end) of op(B) over one k block, as panels of nr columns one after another.
 void pack_b_block(const Problem& p, const KBlock& block, std::int64_t column_begin, std::int64_t column_end,
                   Bf16Pair* destination) {
     const GemmBf16Kernels& kernels = *p.kernels;
-    const std::int64_t panel_size = pairs_of(block.size) * kernels.nr;
-    for (std::int64_t j = column_begin; j < column_end; j += kernels.nr, destination += panel_size) {
-        const std::int64_t columns = std::min(kernels.nr, column_end - j);
-        if (p.transpose_b)
-            kernels.pack_pairs_columns(p.b + j * p.ldb + block.begin, p.ldb, block.size, columns, kernels.nr,
-                                       destination);
-        else
-            kernels.pack_pairs_rows(p.b + block.begin * p.ldb + j, p.ldb, block.size, columns, kernels.nr,
-                                    destination);
-    }
+    const std::int64_t stride = panel_stride(pairs_of(block.size), kernels.nr);
+    if (p.transpose_b)
+        kernels.pack_pairs_columns(p.b + column_begin * p.ldb + block.begin, p.ldb, block.size,
+                                   column_end - column_begin, kernels.nr, stride, destination);
+    else
+        kernels.pack_pairs_rows(p.b + block.begin * p.ldb + column_begin, p.ldb, block.size, column_end - column_begin,
+                                kernels.nr, stride, destination);
 }
 
 // The epilogue on an mr x nr tile, by fp32's finish_tile over the fp32 tiles it is made of, so a bf16
@@ -187,16 +188,17 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
             const std::int64_t size = std::min(kernels.kc, p.k - k_begin);
             const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
             const std::int64_t pairs = pairs_of(size);
-            Bf16Pair* packed_b = workspace.packed_b.reserve(std::max<std::int64_t>(b_panels * pairs * nr, 1));
+            const std::int64_t a_stride = panel_stride(pairs, mr), b_stride = panel_stride(pairs, nr);
+            Bf16Pair* packed_b = workspace.packed_b.reserve(b_panels * b_stride);
             pack_b_block(p, block, jc, jc_end, packed_b);
             for (std::int64_t ic = row_begin; ic < row_end; ic += mc) {
                 const std::int64_t ic_end = std::min(ic + mc, row_end);
                 const std::int64_t a_panels = (ic_end - ic + mr - 1) / mr;
-                Bf16Pair* packed_a = workspace.packed_a.reserve(std::max<std::int64_t>(a_panels * pairs * mr, 1));
+                Bf16Pair* packed_a = workspace.packed_a.reserve(a_panels * a_stride);
                 pack_a_block(p, block, ic, ic_end, packed_a);
                 for (std::int64_t j = jc, b_panel = 0; j < jc_end; j += nr, ++b_panel)
                     for (std::int64_t i = ic, a_panel = 0; i < ic_end; i += mr, ++a_panel)
-                        compute_tile(p, block, packed_a + a_panel * pairs * mr, packed_b + b_panel * pairs * nr, i, j,
+                        compute_tile(p, block, packed_a + a_panel * a_stride, packed_b + b_panel * b_stride, i, j,
                                      workspace);
             }
             k_begin += size;

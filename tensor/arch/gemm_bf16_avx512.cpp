@@ -14,6 +14,13 @@
 
 #include "tensor/arch/gemm_bf16_kernels.hpp"
 
+// GCC 12 warns that AVX-512 intrinsics read an uninitialised `__Y`: its headers start some intrinsics
+// (_mm512_castsi512_si256 here) from an undefined register on purpose. A false positive, as in
+// tensor/arch/gemm_impl.hpp.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
 namespace smallnet::arch::avx512_bf16 {
 
 namespace {
@@ -82,23 +89,53 @@ void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* t
 alignas(64) constexpr std::uint16_t interleave_rows[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
                                                            8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
 
+// Where the panels' columns go, 8 at a time: column j of the block is column j % width of panel
+// j / width, counted without a division per step.
+class PanelColumns {
+public:
+    PanelColumns(Bf16Pair* destination, std::int64_t panel_stride, std::int64_t width)
+        : next_(destination), panel_size_(panel_stride), width_(width) {}
+    // The pair row q of the 8 columns at the cursor.
+    Bf16Pair* at(std::int64_t q) const { return next_ + q * width_; }
+    void advance() {
+        offset_ += 8;
+        next_ += 8;
+        if (offset_ == width_) {  // on to the next panel
+            next_ += panel_size_ - width_;
+            offset_ = 0;
+        }
+    }
+
+private:
+    Bf16Pair* next_;
+    std::int64_t panel_size_, width_, offset_ = 0;
+};
+
+// One pass along each pair of source rows (2q, 2q + 1), 16 columns at a time, however narrow the panels:
+// a transposed A is read along its rows once, not once per 8-row panel.
 void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
-                     std::int64_t width, Bf16Pair* destination) {
+                     std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination) {
     const __m512i interleave = _mm512_load_si512(interleave_rows);
     const std::int64_t pairs = (depth + 1) / 2;
+    const std::int64_t padded = (count + width - 1) / width * width;
     for (std::int64_t q = 0; q < pairs; ++q) {
         const float* even = source + 2 * q * stride;
         const float* odd = 2 * q + 1 < depth ? even + stride : nullptr;
-        Bf16Pair* to = destination + q * width;
-        for (std::int64_t j = 0; j < width; j += lanes) {
+        PanelColumns to(destination, panel_stride, width);
+        for (std::int64_t j = 0; j < padded; j += lanes) {
             const __mmask16 load = first_lanes(count - j);
             __m512 low = _mm512_setzero_ps(), high = _mm512_setzero_ps();
             if (load) {
                 low = _mm512_maskz_loadu_ps(load, even + j);
                 if (odd) high = _mm512_maskz_loadu_ps(load, odd + j);
             }
-            const __m512i rounded = (__m512i)_mm512_cvtne2ps_pbh(high, low);
-            _mm512_mask_storeu_epi32(to + j, first_lanes(width - j), _mm512_permutexvar_epi16(interleave, rounded));
+            const __m512i rounded = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q)), _mm512_castsi512_si256(rounded));
+            to.advance();
+            if (j + 8 < padded) {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q)), _mm512_extracti64x4_epi64(rounded, 1));
+                to.advance();
+            }
         }
     }
 }
@@ -126,10 +163,12 @@ inline void transpose_8x8(__m256i rows[8]) {
 // Blocks of 8 columns by 8 pairs (16 values of k): each column's 16 values are contiguous in the source
 // and round to 8 pairs in order, so an 8 x 8 transpose of 32-bit pairs gives the panel's layout.
 void pack_pairs_columns(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
-                        std::int64_t width, Bf16Pair* destination) {
+                        std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination) {
     constexpr std::int64_t block = 8;
     const std::int64_t pairs = (depth + 1) / 2;
-    for (std::int64_t j = 0; j < width; j += block)
+    const std::int64_t padded = (count + width - 1) / width * width;
+    PanelColumns to(destination, panel_stride, width);
+    for (std::int64_t j = 0; j < padded; j += block, to.advance())
         for (std::int64_t q = 0; q < pairs; q += block) {
             const __mmask16 load = first_lanes(depth - 2 * q);
             __m256i rows[block];
@@ -140,7 +179,7 @@ void pack_pairs_columns(const float* source, std::int64_t stride, std::int64_t d
             transpose_8x8(rows);
             const std::int64_t rows_left = pairs - q < block ? pairs - q : block;
             for (std::int64_t u = 0; u < rows_left; ++u)
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(destination + (q + u) * width + j), rows[u]);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q + u)), rows[u]);
         }
 }
 
@@ -161,3 +200,5 @@ const GemmBf16Kernels gemm_bf16_table = {
 };
 
 }  // namespace smallnet::arch::avx512_bf16
+
+#pragma GCC diagnostic pop

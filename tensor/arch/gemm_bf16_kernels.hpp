@@ -15,13 +15,15 @@ namespace smallnet::arch {
 // Two bf16 bit patterns: the element at the even k in the low half, the odd k in the high half.
 using Bf16Pair = std::uint32_t;
 
-// Rounds and packs a panel: element (p, j), for p < depth and j < width, from
-//   pack_pairs_rows:    source[p * stride + j] (the panel's rows are contiguous in the source)
-//   pack_pairs_columns: source[j * stride + p] (the source holds the panel transposed)
+// Rounds and packs `count` columns into ceil(count / width) panels of `width` columns, one after
+// another `panel_stride` pairs apart (>= pairs * width, pairs = ceil(depth / 2)): element (p, j), for
+// p < depth, from
+//   pack_pairs_rows:    source[p * stride + j] (the panels' rows are contiguous in the source)
+//   pack_pairs_columns: source[j * stride + p] (the source holds the panels transposed)
 // rounded to bf16 to nearest even (a NaN stays a NaN, fp32 subnormals become zero, as vcvtne2ps2bf16
 // does); zero where j >= count. `width` is a multiple of 8.
 using PackPairs = void (*)(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
-                           std::int64_t width, Bf16Pair* destination);
+                           std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination);
 
 // tile (mr x nr, row stride ldc) = alpha * sum over p < 2 pairs of a(r, p) * b(p, j) + beta * tile,
 // from a packed A panel (width mr) and B panel (width nr) of `pairs` pair rows, summed in fp32 lanes
