@@ -112,9 +112,13 @@ private:
 };
 
 // One pass along each pair of source rows (2q, 2q + 1), 16 columns at a time, however narrow the panels:
-// a transposed A is read along its rows once, not once per 8-row panel.
+// a transposed A is read along its rows once, not once per 8-row panel. The rows 4 pairs ahead are
+// fetched meanwhile: the hardware prefetchers do not follow these short runs (a block's width) at a
+// large stride, and the 11 products of a training step, operands coming from L3, took 1.21 ms instead
+// of 0.84 (one thread, Zen 5; 4 rows ahead 0.89, 16 rows 0.86).
 void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
                      std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination) {
+    constexpr std::int64_t prefetch_rows = 8;
     const __m512i interleave = _mm512_load_si512(interleave_rows);
     const std::int64_t pairs = (depth + 1) / 2;
     const std::int64_t padded = (count + width - 1) / width * width;
@@ -128,6 +132,10 @@ void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t dept
             if (load) {
                 low = _mm512_maskz_loadu_ps(load, even + j);
                 if (odd) high = _mm512_maskz_loadu_ps(load, odd + j);
+                if (2 * q + prefetch_rows + 1 < depth) {
+                    _mm_prefetch(reinterpret_cast<const char*>(even + prefetch_rows * stride + j), _MM_HINT_T0);
+                    _mm_prefetch(reinterpret_cast<const char*>(odd + prefetch_rows * stride + j), _MM_HINT_T0);
+                }
             }
             const __m512i rounded = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q)), _mm512_castsi512_si256(rounded));
