@@ -18,7 +18,9 @@
 // (_mm512_castsi512_si256 here) from an undefined register on purpose. A false positive, as in
 // tensor/arch/gemm_impl.hpp.
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace smallnet::arch::avx512_bf16 {
