@@ -212,7 +212,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     // draws what the whole run would have drawn there.
     Generator layer_randomness(0);
     LossTerms terms;
-    const ForwardContext training{true, &layer_randomness, &terms};
+    const ForwardContext training{true, &layer_randomness, &terms, m.compile_options.precision};
     const bool custom = static_cast<bool>(m.custom_loss);
     const float reduction =
         custom ? 1.0f : static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
@@ -380,7 +380,7 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     // its own, so that evaluating twice gives the same figure.
     Generator sampling(0xE7A1);
     LossTerms terms;
-    const ForwardContext context{false, &sampling, &terms};
+    const ForwardContext context{false, &sampling, &terms, m.compile_options.precision};
     Tensor input_buffer, target_buffer;
     double compiled_total = 0.0;
     std::int64_t compiled_terms = 0;
@@ -418,7 +418,7 @@ Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
     prepare(*this, x, Data(), "predict");
     SequentialModule& m = sequential_module();
     NoGrad inference;
-    const ForwardContext context{false, nullptr};
+    const ForwardContext context{false, nullptr, nullptr, m.compile_options.precision};
     Tensor output(batch_shape(x.rows(), output_shape()));
     Tensor input_buffer;
     for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
