@@ -66,12 +66,14 @@ Var DenseModule::forward(const Var& x, const ForwardContext& context) {
     add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
     Var y;
     if (x.shape().rank() == 2) {
-        y = linear(x, kernel_, bias_, activation_, options_.negative_slope);
+        y = linear(x, kernel_, bias_, activation_, options_.negative_slope, context.precision);
     } else {
         if (x.shape().rank() < 2) throw_shape_error("Dense", x.shape(), "the input must be a batch: [batch, ..., features]");
         Shape out_shape = x.shape();
         out_shape[out_shape.rank() - 1] = units_;
-        y = reshape(linear(reshape(x, as_rows(x.shape())), kernel_, bias_, activation_, options_.negative_slope), out_shape);
+        y = reshape(linear(reshape(x, as_rows(x.shape())), kernel_, bias_, activation_, options_.negative_slope,
+                           context.precision),
+                    out_shape);
     }
     add_activity_penalty(context, y, options_.activity_regularizer);
     return y;
@@ -83,11 +85,11 @@ Var DenseModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target
     if (x.shape().rank() != 2 || options_.activity_regularizer.active()) return Module::forward_with_loss(x, loss, target, context);
     if (loss == Loss::mean_squared_error) {
         add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
-        return linear_squared_error(x, kernel_, bias_, activation_, target, options_.negative_slope);
+        return linear_squared_error(x, kernel_, bias_, activation_, target, options_.negative_slope, context.precision);
     }
     if (loss == Loss::binary_crossentropy && activation_ == Activation::sigmoid) {
         add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
-        return cross_entropy_of_sigmoid(linear(x, kernel_, bias_, Activation::linear), target);
+        return cross_entropy_of_sigmoid(linear(x, kernel_, bias_, Activation::linear, 0.3f, context.precision), target);
     }
     return Module::forward_with_loss(x, loss, target, context);
 }
@@ -98,7 +100,7 @@ void DenseModule::predict_into(const Tensor& x, Tensor& out, const ForwardContex
     Tensor out_rows = out.reshape(as_rows(out.shape()));
     matmul(x.reshape(as_rows(x.shape())), kernel_.value(), out_rows,
            {.bias = bias_.defined() ? &bias_.value() : nullptr, .activation = activation_,
-            .negative_slope = options_.negative_slope});
+            .negative_slope = options_.negative_slope, .precision = context.precision});
 }
 
 void DenseModule::collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) {

@@ -307,7 +307,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     Tensor step_input, step_target;
     const auto run_block = [&](RowBlock& block) {
         block.terms.clear();
-        const ForwardContext context{true, block.generator, &block.terms};
+        const ForwardContext context{true, block.generator, &block.terms, m.compile_options.precision};
         Tensor input;
         if (gather_in_blocks) {
             take_rows(step_begin + block.begin, step_begin + block.end, block.input_buffer, block.target_buffer, input, block.target);
@@ -489,7 +489,7 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     // its own, so that evaluating twice gives the same figure.
     Generator sampling(0xE7A1);
     LossTerms terms;
-    const ForwardContext context{false, &sampling, &terms};
+    const ForwardContext context{false, &sampling, &terms, m.compile_options.precision};
     Tensor input_buffer, target_buffer;
     double compiled_total = 0.0;
     std::int64_t compiled_terms = 0;
@@ -527,7 +527,7 @@ Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
     prepare(*this, x, Data(), "predict");
     SequentialModule& m = sequential_module();
     NoGrad inference;
-    const ForwardContext context{false, nullptr};
+    const ForwardContext context{false, nullptr, nullptr, m.compile_options.precision};
     Tensor output(batch_shape(x.rows(), output_shape()));
     Tensor input_buffer;
     for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
@@ -544,7 +544,7 @@ void Sequential::predict_batches(const Data& x, const std::function<void(const P
     prepare(*this, x, Data(), "predict_batches");
     SequentialModule& m = sequential_module();
     NoGrad inference;
-    const ForwardContext context{false, nullptr};
+    const ForwardContext context{false, nullptr, nullptr, m.compile_options.precision};
     // One batch's outputs, made once: a shorter last batch takes its first rows.
     const Tensor outputs(batch_shape(std::min(batch_size, x.rows()), output_shape()));
     Tensor input_buffer;

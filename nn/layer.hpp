@@ -13,6 +13,7 @@
 #include "nn/config.hpp"
 #include "nn/loss_terms.hpp"
 #include "nn/losses.hpp"
+#include "tensor/precision.hpp"
 #include "tensor/random.hpp"
 
 namespace smallnet {
@@ -28,6 +29,9 @@ struct ForwardContext {
     void add_loss(std::string_view name, const Var& term) const {
         if (loss_terms) loss_terms->add(name, term);
     }
+    // What the layers' products multiply in (the model's CompileOptions::precision); the weights and
+    // everything else stay fp32.
+    Precision precision = Precision::fp32;
 };
 
 // A parameter of a model, named as in the weight files ("encoder.0.kernel").

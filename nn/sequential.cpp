@@ -290,7 +290,8 @@ Var Sequential::operator()(const Var& x, bool training, Generator& generator) {
     SequentialModule& m = sequential_module();
     m.call_losses.clear();
     // Training computes a loss: the layers add their terms (and Sampling samples), for losses().
-    ForwardContext context{training, training ? &generator : nullptr, training ? &m.call_losses : nullptr};
+    ForwardContext context{training, training ? &generator : nullptr, training ? &m.call_losses : nullptr,
+                           m.compile_options.precision};
     return m.forward(x, context);
 }
 

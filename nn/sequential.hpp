@@ -67,6 +67,11 @@ struct CompileOptions {
     Reduction reduction = Reduction::mean;  // see nn/losses.hpp
     // Reported beside the loss, as "accuracy" and "val_accuracy" (see nn/metrics.hpp): {"accuracy"}.
     std::vector<std::string> metrics{};
+    // The Dense layers' products in training and inference (fit, evaluate, predict, calling the model):
+    // bf16 rounds their operands to bf16 and sums in fp32 (tensor/precision.hpp), on AVX512_BF16, and
+    // throws where the CPU lacks it; the master weights, the optimizer's state and the loss stay fp32.
+    // The convolutions stay fp32.
+    Precision precision = Precision::fp32;
 };
 
 struct FitOptions {

@@ -17,17 +17,21 @@
 //    same instructions wherever it lies and however the work is split between threads.
 // Threads split C into rectangles of whole tiles and never split k, so the result is bitwise the same
 // for any thread count.
+// Products in bf16 take their own driver (tensor/matmul_bf16.cpp), with the same thresholds and parts
+// for threads (tensor/gemm_parallel.hpp).
 
 #include "tensor/matmul.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <new>
 #include <stdexcept>
 #include <string>
 
+#include "tensor/aligned_buffer.hpp"
 #include "tensor/arch/gemm_kernels.hpp"
+#include "tensor/gemm_parallel.hpp"
+#include "tensor/matmul_bf16.hpp"
 #include "tensor/matmul_small.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/simd.hpp"
@@ -62,52 +66,19 @@ const GemmKernels& gemm_kernels() { return gemm_kernels(active_instruction_set()
 namespace {
 
 using arch::GemmKernels;
-
-// Products below this many flops (2 m n k), about 20 us of one core, run on one thread. Measured on the
-// 2-core Zen 5 (avx512): waking the second TBB worker costs 5-10 us, so a 256x128x32 product (2.1
-// MFLOP, 11 us alone) took 12-16 us on two threads and 256x128x48 (3.1 MFLOP) gained nothing, while
-// 256x32x256 and 256x128x64 (4.2 MFLOP) dropped from 20 to 13-16 us.
-constexpr double parallel_threshold_flops = 4.0e6;
+using detail::flops_of;
+using detail::parallel_threshold_flops;
+using detail::part_range;
 
 // The largest register tile of any instruction set, for the edge-tile scratch space.
 constexpr std::int64_t max_tile_elements = 16 * 64;
 constexpr std::int64_t max_tile_columns = 64;
 
-// A 64-byte-aligned float buffer that grows to the largest size asked for and is then reused, so the
-// packing of a steady stream of products allocates nothing.
-class PackingBuffer {
-public:
-    PackingBuffer() = default;
-    PackingBuffer(const PackingBuffer&) = delete;
-    PackingBuffer& operator=(const PackingBuffer&) = delete;
-    ~PackingBuffer() { release(); }
-
-    float* reserve(std::int64_t count) {
-        if (count > capacity_) {
-            release();
-            data_ = static_cast<float*>(::operator new(static_cast<std::size_t>(count) * sizeof(float),
-                                                       std::align_val_t{alignment}));
-            capacity_ = count;
-        }
-        return data_;
-    }
-
-private:
-    static constexpr std::size_t alignment = 64;
-    void release() {
-        if (data_) ::operator delete(data_, std::align_val_t{alignment});
-        data_ = nullptr;
-        capacity_ = 0;
-    }
-    float* data_ = nullptr;
-    std::int64_t capacity_ = 0;
-};
-
 // Each thread's scratch space. A task never waits for another task while using it, so a worker
 // thread cannot start a second task that would share it.
 struct Workspace {
-    PackingBuffer packed_a;
-    PackingBuffer packed_b;
+    detail::AlignedBuffer<float> packed_a;
+    detail::AlignedBuffer<float> packed_b;
     alignas(64) float edge_tile[max_tile_elements];
     alignas(64) float edge_bias[max_tile_columns];
 };
@@ -278,44 +249,24 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
     }
 }
 
-// The split of C between threads: rectangles of whole tiles along the rows or along the columns.
-// There are more of them than threads (up to 2 per thread, each worth at least ~2 MFLOP), so a thread
-// that another process slows down on these shared machines hands the rest of its work to the other.
-// Measured on 2 threads: one part per thread sometimes ran at one-thread speed (the second worker
-// came too late), 4 per thread lost 5-15% to smaller blocks; 2 per thread was best.
-// When B is packed whole, the split is along the columns if there are enough, so that each part
-// packs only its own columns of B; otherwise it is along the direction whose largest part has the
-// fewest tiles.
+// The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows
+// or along the columns. When B is packed whole, the split is along the columns if there are enough, so
+// that each part packs only its own columns of B; otherwise it is along the direction whose largest
+// part has the fewest tiles.
 struct Split {
     std::int64_t parts;
     bool along_rows;
 };
 
-constexpr double min_flops_per_part = 2.0e6;
-constexpr std::int64_t max_parts_per_thread = 2;
-
 Split choose_split(const Problem& p, int threads, double flops) {
     const std::int64_t row_tiles = (p.m + p.kernels->mr - 1) / p.kernels->mr;
     const std::int64_t column_tiles = (p.n + p.kernels->nr - 1) / p.kernels->nr;
-    const std::int64_t parts = std::clamp(static_cast<std::int64_t>(flops / min_flops_per_part),
-                                          static_cast<std::int64_t>(threads), max_parts_per_thread * threads);
+    const std::int64_t parts = detail::parts_for(threads, flops);
     if (b_packed_whole(p) && column_tiles >= threads) return {std::min(parts, column_tiles), false};
     const std::int64_t rows_split_work = (row_tiles + parts - 1) / parts * column_tiles;
     const std::int64_t columns_split_work = (column_tiles + parts - 1) / parts * row_tiles;
     const bool along_rows = rows_split_work <= columns_split_work;
     return {std::min(parts, along_rows ? row_tiles : column_tiles), along_rows};
-}
-
-// Part `index` of `parts` of `count` tiles of `tile` elements, as an element range clipped to `extent`.
-std::pair<std::int64_t, std::int64_t> part_range(std::int64_t index, std::int64_t parts, std::int64_t count,
-                                                 std::int64_t tile, std::int64_t extent) {
-    const std::int64_t begin = index * count / parts * tile;
-    const std::int64_t end = (index + 1) * count / parts * tile;
-    return {std::min(begin, extent), std::min(end, extent)};
-}
-
-double flops_of(std::int64_t m, std::int64_t n, std::int64_t k) {
-    return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
 }
 
 bool worth_threads(double flops) { return num_threads() > 1 && flops >= parallel_threshold_flops; }
@@ -353,14 +304,16 @@ void check_leading_dimension(const char* name, std::int64_t leading, std::int64_
 
 void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc,
-          const GemmEpilogue& epilogue) {
+          const GemmEpilogue& epilogue, Precision precision) {
     if (m < 0 || n < 0 || k < 0)
         throw std::invalid_argument("gemm: negative size m = " + std::to_string(m) + ", n = " + std::to_string(n) +
                                     ", k = " + std::to_string(k));
+    // Before anything else, so a CPU without bf16 kernels fails on every product, empty ones too.
+    const arch::GemmBf16Kernels* bf16_kernels = precision == Precision::bf16 ? &arch::gemm_bf16_kernels() : nullptr;
     if (m == 0 || n == 0) return;
     if (epilogue.activation == Activation::softmax) {  // over whole rows: after the product
         gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-             {epilogue.bias, Activation::linear, epilogue.negative_slope});
+             {epilogue.bias, Activation::linear, epilogue.negative_slope}, precision);
         softmax_rows_in_place(c, m, n, ldc);
         return;
     }
@@ -371,11 +324,16 @@ void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, st
     check_leading_dimension("ldc", ldc, n);
 
     const arch::GemmKernels& kernels = arch::gemm_kernels();
+    const bool has_epilogue = epilogue.bias != nullptr || epilogue.activation != Activation::linear;
+    if (bf16_kernels) {
+        detail::gemm_bf16(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                          has_epilogue ? &epilogue : nullptr, *bf16_kernels, kernels);
+        return;
+    }
     if (detail::is_small_product(m, n, k, worth_threads(flops_of(m, n, k)))) {
         detail::small_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, kernels);
         return;
     }
-    const bool has_epilogue = epilogue.bias != nullptr || epilogue.activation != Activation::linear;
     const Problem problem{transpose_a, transpose_b, m,   n,    k,   alpha,
                           a,           lda,         b,   ldb,  beta, c,
                           ldc,         has_epilogue ? &epilogue : nullptr, &kernels};
@@ -420,7 +378,7 @@ void multiply(const Tensor& a, const Tensor& b, Tensor& c, const MatmulOptions& 
     const GemmEpilogue epilogue{options.bias ? options.bias->data() : nullptr, options.activation,
                                 options.negative_slope};
     gemm(options.transpose_a, options.transpose_b, product.m, product.n, product.k, options.alpha, a.data(),
-         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue);
+         a.size(1), b.data(), b.size(1), options.beta, c.data(), product.n, epilogue, options.precision);
 }
 
 }  // namespace

@@ -6,10 +6,14 @@
 // epilogue (bias add, then activation) is applied to each output tile while it is still in cache.
 // The K (reduction) dimension is never split between threads, so the result is bitwise the same for
 // any thread count.
+//
+// Precision::bf16 (tensor/precision.hpp) rounds the operands to bf16 and sums in fp32, on AVX512_BF16
+// (tensor/matmul_bf16.cpp); it throws std::runtime_error on a CPU without it (bf16_instruction_set()).
 
 #include <cstdint>
 
 #include "tensor/activation.hpp"
+#include "tensor/precision.hpp"
 #include "tensor/tensor.hpp"
 
 namespace smallnet {
@@ -26,7 +30,7 @@ struct GemmEpilogue {
 // beta == 0 means C is only written (its old contents, even NaN, are ignored), as in BLAS.
 void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc,
-          const GemmEpilogue& epilogue = {});
+          const GemmEpilogue& epilogue = {}, Precision precision = Precision::fp32);
 
 struct MatmulOptions {
     bool transpose_a = false;
@@ -36,6 +40,7 @@ struct MatmulOptions {
     const Tensor* bias = nullptr;    // rank 1, one value per output column
     Activation activation = Activation::linear;
     float negative_slope = 0.3f;     // for leaky_relu
+    Precision precision = Precision::fp32;  // bf16: operands rounded to bf16, sums in fp32
 };
 
 // Rank-2 tensors: c = activation(alpha * op(a) * op(b) + beta * c + bias). Shape errors name both

@@ -1,6 +1,7 @@
 #include "tensor/simd.hpp"
 
 #include <atomic>
+#include <cpuid.h>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,32 @@ std::string_view instruction_set_name(InstructionSet set) {
         case InstructionSet::sse2: return "sse2";
         case InstructionSet::avx2: return "avx2";
         case InstructionSet::avx512: return "avx512";
+    }
+    return "unknown";
+}
+
+namespace {
+
+// CPUID leaf 7, sub-leaf 1, EAX bit 5: AVX512_BF16. The OS's support for the AVX-512 register state,
+// which it also needs, is checked by xsimd for the avx512 set.
+bool cpu_has_avx512_bf16() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
+    return (eax & (1u << 5)) != 0;
+}
+
+}  // namespace
+
+Bf16InstructionSet bf16_instruction_set() {
+    static const bool has_avx512_bf16 = cpu_has_avx512_bf16();
+    return has_avx512_bf16 && active_instruction_set() == InstructionSet::avx512 ? Bf16InstructionSet::avx512_bf16
+                                                                                 : Bf16InstructionSet::none;
+}
+
+std::string_view instruction_set_name(Bf16InstructionSet set) {
+    switch (set) {
+        case Bf16InstructionSet::none: return "none";
+        case Bf16InstructionSet::avx512_bf16: return "avx512_bf16";
     }
     return "unknown";
 }

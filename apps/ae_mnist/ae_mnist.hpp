@@ -25,6 +25,8 @@
 #include "nn/output_folder.hpp"
 #include "nn/preprocessing.hpp"
 #include "nn/program.hpp"
+#include "tensor/precision.hpp"
+#include "tensor/simd.hpp"
 
 namespace smallnet::ae_mnist {
 
@@ -38,6 +40,7 @@ struct Settings {
     bool batch_size_given = false;  // the default shrinks to a smaller data set; a given size must fit
     std::int64_t bottleneck = 32;
     std::string loss = "mse";
+    std::string precision = "fp32";  // of the Dense layers' products: fp32 or bf16 (tensor/precision.hpp)
     std::string model = "dense";    // denoise: dense or conv
     std::string checkpoint;  // the whole model, saved after every epoch when given
     std::string resume;      // a model file (model.safetensors, a checkpoint) whose training goes on

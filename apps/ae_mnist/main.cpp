@@ -44,6 +44,10 @@ void add_training_options(CLI::App& app, Settings& s, ModelKind kind = ModelKind
     if (kind != ModelKind::vae)
         app.add_option("--loss", s.loss, kind == ModelKind::conv ? "reconstruction loss (default bce)" : "reconstruction loss (default mse)")
             ->check(CLI::IsMember({"mse", "bce"}));
+    app.add_option("--precision", s.precision,
+                   "the dense layers' products: fp32, or bf16 (operands rounded to bf16, sums, weights and optimizer in "
+                   "fp32; needs AVX512_BF16)")
+        ->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
     app.add_option("--checkpoint", s.checkpoint,
                    "save the whole model to this file after every epoch (atomically, as Keras' ModelCheckpoint); "
                    "--resume continues from it");
@@ -190,6 +194,11 @@ int main(int argc, char** argv) {
         return command->count("--out") == 0 && app.count("--out") > 0 ? train_out : own;
     };
     return run_program("ae_mnist", [&] {
+        // Before any work: a CPU without bf16 kernels would otherwise fail at the first product.
+        if (parse_precision(s.precision) == Precision::bf16 && bf16_instruction_set() == Bf16InstructionSet::none)
+            throw std::runtime_error("--precision bf16 needs the AVX512_BF16 instruction set (with avx512 active: the "
+                                     "active set is " + std::string(instruction_set_name(active_instruction_set())) +
+                                     "), which this CPU lacks or SMALLNET_SIMD turned off");
         if (s.threads > 0) set_num_threads(s.threads);
         if (*conv) s.out = out_for(conv, conv_out), run_conv(s);
         else if (*denoise) s.out = out_for(denoise, denoise_out), run_denoise(s);

@@ -85,6 +85,13 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
     // that the summary can count the weights.
     ae.model.build(x.sample_shape());
     if (!baseline) std::printf("%s", ae.model.summary().c_str());
+    CompileOptions compile = options.compile;
+    compile.precision = parse_precision(s.precision);
+    if (!baseline)
+        std::printf("products: %s on %s\n", s.precision.c_str(),
+                    std::string(compile.precision == Precision::bf16 ? instruction_set_name(bf16_instruction_set())
+                                                                     : instruction_set_name(active_instruction_set()))
+                        .c_str());
     std::uint64_t seed = s.seed;
     std::int64_t batch_size = s.batch_size;
     int initial_epoch = 0;
@@ -110,11 +117,13 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
         batch_size = done.batch_size;
         std::printf("resuming %s after epoch %d (seed %llu, batch size %lld)\n", s.resume.c_str(), initial_epoch,
                     static_cast<unsigned long long>(seed), static_cast<long long>(batch_size));
+        // The file keeps the optimizer's state, not the precision: that is this run's --precision.
+        saved.sequential_module().compile_options.precision = compile.precision;
         ae.model = saved;
         ae.encoder = saved.get_model("encoder");
         ae.decoder = saved.get_model("decoder");
     } else {
-        ae.model.compile(Adam(), s.loss, options.compile);
+        ae.model.compile(Adam(), s.loss, compile);
     }
     History history = ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = batch_size, .initial_epoch = initial_epoch,
                                           .validation_data = {validation, validation}, .callbacks = callbacks,

@@ -10,12 +10,13 @@ namespace smallnet {
 
 SMALLNET_REGISTER_OP("linear_squared_error");
 Var linear_squared_error(const Var& x, const Var& kernel, const Var& bias, Activation activation, const Tensor& target,
-                         float negative_slope) {
+                         float negative_slope, Precision precision) {
     if (activation == Activation::softplus || activation == Activation::softmax)
-        return mean_squared_error(linear(x, kernel, bias, activation, negative_slope), target);
+        return mean_squared_error(linear(x, kernel, bias, activation, negative_slope, precision), target);
     const Tensor* bias_value = bias.defined() ? &bias.value() : nullptr;
     const Tensor y = matmul(x.value(), kernel.value(),
-                            {.bias = bias_value, .activation = activation, .negative_slope = negative_slope});
+                            {.bias = bias_value, .activation = activation, .negative_slope = negative_slope,
+                             .precision = precision});
     if (y.shape() != target.shape())
         throw_shape_error("linear_squared_error", y.shape(), target.shape(),
                           "the layer's output and the target must have one shape");
@@ -34,9 +35,10 @@ Var linear_squared_error(const Var& x, const Var& kernel, const Var& bias, Activ
     loss.data()[0] = static_cast<float>(
         squared_error_through_activation(activation, y, target, scale, dz, negative_slope) / count);
     return make_result("linear_squared_error", loss, {&x, &kernel, &bias},
-                       [x = x.value(), kernel = kernel.value(), dz](Node& self) {
+                       [x = x.value(), kernel = kernel.value(), dz, precision](Node& self) {
                            const float upstream = self.gradient().item();
-                           linear_backward(self, x, kernel, upstream == 1.0f ? dz : binary(BinaryOp::mul, dz, upstream));
+                           linear_backward(self, x, kernel, upstream == 1.0f ? dz : binary(BinaryOp::mul, dz, upstream),
+                                           precision);
                        });
 }
 

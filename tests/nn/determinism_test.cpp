@@ -30,13 +30,13 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 // The seed's MNIST model (784-128-32-128-784, relu and a sigmoid output, Adam, MSE) for 12 steps of
 // 256 rows: large enough that the GEMMs (over 4 MFLOP), the elementwise kernels and the loss's sum
 // (over 2^17 elements) all split across threads.
-TrainingRun train_mnist_model(int threads) {
+TrainingRun train_mnist_model(int threads, Precision precision = Precision::fp32) {
     TrainingRun run;
     with_threads(threads, [&] {
         Sequential encoder({Input(784), Dense(128, "relu"), Dense(32, "relu")}, "encoder");
         Sequential decoder({Dense(128, "relu"), Dense(784, "sigmoid")}, "decoder");
         Sequential autoencoder({encoder, decoder}, "autoencoder");
-        autoencoder.compile(Adam(), "mse");
+        autoencoder.compile(Adam(), "mse", {.precision = precision});
         const Tensor images = random_tensor(Shape{1024, 784}, 11, 0.0f, 1.0f);  // pixels in [0, 1)
         const History history =
             autoencoder.fit(images, images, {.epochs = 3, .batch_size = 256, .verbose = 0, .seed = 7});
@@ -57,6 +57,28 @@ TEST_CASE("the MNIST model: same seed, same losses and weights bit for bit on 1,
     for (int threads : thread_counts) {
         CAPTURE(threads);
         const TrainingRun run = train_mnist_model(threads);
+        REQUIRE(run.losses.size() == reference.losses.size());
+        for (std::size_t epoch = 0; epoch < run.losses.size(); ++epoch) {
+            CAPTURE(epoch);
+            INFO("loss " << run.losses[epoch] << " vs " << reference.losses[epoch] << " on 1 thread");
+            CHECK(same_bits(run.losses[epoch], reference.losses[epoch]));
+        }
+        CHECK(bitwise_equal(run.weights, reference.weights));
+    }
+}
+
+TEST_CASE("the MNIST model in bf16: same seed, same losses and weights bit for bit on 1, 2 and 3 threads") {
+    if (bf16_instruction_set() == Bf16InstructionSet::none) {
+        MESSAGE("skipped: no bf16 kernel runs here (the CPU lacks AVX512_BF16, or SMALLNET_SIMD chose a set below avx512)");
+        return;
+    }
+    const TrainingRun reference = train_mnist_model(1, Precision::bf16);
+    REQUIRE(reference.losses.size() == 3);
+    CHECK(reference.losses.back() < reference.losses.front());  // it trained
+    CHECK_FALSE(bitwise_equal(reference.weights, train_mnist_model(1).weights));  // in bf16, not fp32
+    for (int threads : {2, 3}) {
+        CAPTURE(threads);
+        const TrainingRun run = train_mnist_model(threads, Precision::bf16);
         REQUIRE(run.losses.size() == reference.losses.size());
         for (std::size_t epoch = 0; epoch < run.losses.size(); ++epoch) {
             CAPTURE(epoch);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/simd.hpp"
 #include "tests/apps/run_app.hpp"
 #include "tests/reliability/bad_input_support.hpp"
 #include "tests/reliability/tiny_mnist.hpp"
@@ -171,6 +172,37 @@ TEST_CASE("a run refused for its data or flags leaves no output folder behind (n
         CHECK(run.exit_code == row.second);
         CHECK_FALSE(std::filesystem::exists(scratch / "new"));
     }
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("--precision: a name it does not know is refused; bf16 without bf16 kernels fails before any work") {
+    const auto scratch = scratch_folder("precision_flag");
+    write_tiny_mnist(scratch / "data");
+    const std::string data = " --data " + quoted((scratch / "data").string()) + " --limit 20 --epochs 1 --out " +
+                             quoted((scratch / "out").string());
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+
+    AppRun run = run_app(app, "--precision fp16" + data, scratch);
+    CAPTURE(run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find("--precision: fp16 not in {fp32,bf16}") != std::string::npos);
+
+    // SSE2 stands for a CPU without AVX512_BF16: the check comes before the data is read.
+    run = run_app(app, "--precision bf16" + data, scratch, {{"SMALLNET_SIMD", "sse2"}});
+    CAPTURE(run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.err.find("ae_mnist: error: --precision bf16 needs the AVX512_BF16 instruction set") != std::string::npos);
+    CHECK(run.out.find("data: ") == std::string::npos);
+
+    // The output says which path runs: bf16's where it can, else fp32's.
+    const bool bf16 = smallnet::bf16_instruction_set() != smallnet::Bf16InstructionSet::none;
+    run = run_app(app, std::string("--precision ") + (bf16 ? "bf16" : "fp32") + data, scratch);
+    CAPTURE(run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(run.out.find(bf16 ? std::string("products: bf16 on avx512_bf16")
+                            : "products: fp32 on " +
+                                  std::string(smallnet::instruction_set_name(smallnet::active_instruction_set()))) !=
+          std::string::npos);
     std::filesystem::remove_all(scratch);
 }
 

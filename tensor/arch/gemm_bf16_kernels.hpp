@@ -1,0 +1,49 @@
+#pragma once
+// GemmBf16Kernels: the pieces of the bf16 GEMM (tensor/matmul_bf16.cpp drives them), as plain function
+// pointers, like GemmKernels (gemm_kernels.hpp, which explains mr, nr, kc, mc and nc).
+//
+// Panels hold bf16 values in pairs along k, the layout vdpbf16ps multiplies: Bf16Pair [q * width + j]
+// of a panel of `width` columns holds its elements (2q, j) in the low 16 bits and (2q + 1, j) in the
+// high 16 bits, and an odd depth ends with pairs whose high half is zero. A panel of A is the
+// transposed sliver (its "columns" are the mr rows of the tile), so one Bf16Pair of A is what a tile
+// row multiplies with every 32-bit lane of a row of pairs of B.
+
+#include <cstdint>
+
+namespace smallnet::arch {
+
+// Two bf16 bit patterns: the element at the even k in the low half, the odd k in the high half.
+using Bf16Pair = std::uint32_t;
+
+// Rounds and packs `count` columns into ceil(count / width) panels of `width` columns, one after
+// another `panel_stride` pairs apart (>= pairs * width, pairs = ceil(depth / 2)): element (p, j), for
+// p < depth, from
+//   pack_pairs_rows:    source[p * stride + j] (the panels' rows are contiguous in the source)
+//   pack_pairs_columns: source[j * stride + p] (the source holds the panels transposed)
+// rounded to bf16 to nearest even (a NaN stays a NaN, fp32 subnormals become zero, as vcvtne2ps2bf16
+// does); zero where j >= count. `width` is a multiple of 8.
+using PackPairs = void (*)(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
+                           std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination);
+
+// tile (mr x nr, row stride ldc) = alpha * sum over p < 2 pairs of a(r, p) * b(p, j) + beta * tile,
+// from a packed A panel (width mr) and B panel (width nr) of `pairs` pair rows, summed in fp32 lanes
+// (in pairs, as vdpbf16ps does). beta == 0 means the tile is only written, as in BLAS.
+using Bf16MicroKernel = void (*)(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile,
+                                 std::int64_t ldc, float alpha, float beta);
+
+struct GemmBf16Kernels {
+    std::int64_t mr;  // rows of the register tile: a multiple of the fp32 tile's, whose epilogue it uses
+    std::int64_t nr;  // columns of the register tile: likewise
+    std::int64_t kc;  // k block, even: a kc x nr sliver of packed B stays in L1
+    std::int64_t mc;  // row block: the mc x kc block of packed A stays in L2
+    std::int64_t nc;  // column block: the kc x nc block of packed B stays in L2
+    Bf16MicroKernel multiply;
+    PackPairs pack_pairs_rows;
+    PackPairs pack_pairs_columns;
+};
+
+// The table of bf16_instruction_set(); throws std::runtime_error naming the missing instruction set
+// when that is none.
+const GemmBf16Kernels& gemm_bf16_kernels();
+
+}  // namespace smallnet::arch

@@ -1,0 +1,343 @@
+// The bf16 GEMM driver: gemm() with Precision::bf16. The vector code is in
+// tensor/arch/gemm_bf16_avx512.cpp; the names m, n, k, mr, nr, kc, mc, nc are explained in
+// tensor/arch/gemm_kernels.hpp.
+//
+// Loop order as in fp32 (tensor/matmul.cpp): column blocks of nc -> k blocks of kc -> row blocks of mc
+// -> register tiles, nr columns at a time (outer) and mr rows at a time (inner). Unlike fp32, both
+// operands are always packed, because that is where they are rounded to bf16: the one pass over the
+// operands the product makes anyway, into panels half the size of fp32's. Each task packs the kc x nc
+// block of B it works on, then each mc x kc block of A, into per-thread buffers that are reused; on
+// several threads, the operand every task needs whole is packed once, by all threads, beforehand.
+// Edge tiles go through a scratch tile as in fp32, so every element of C is computed by the same
+// instructions wherever it lies; threads split C into rectangles of whole tiles over all of k, so the
+// result is bitwise the same for any thread count.
+
+#include "tensor/matmul_bf16.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "tensor/aligned_buffer.hpp"
+#include "tensor/gemm_parallel.hpp"
+#include "tensor/parallel.hpp"
+#include "tensor/simd.hpp"
+#include "tensor/threads.hpp"
+
+namespace smallnet {
+
+namespace arch {
+namespace avx512_bf16 {
+extern const GemmBf16Kernels gemm_bf16_table;
+}
+
+const GemmBf16Kernels& gemm_bf16_kernels() {
+    if (bf16_instruction_set() == Bf16InstructionSet::avx512_bf16) return avx512_bf16::gemm_bf16_table;
+    // No fp32 fallback: a product asked for in bf16 and silently run in fp32 would measure the wrong thing.
+    if (active_instruction_set() != InstructionSet::avx512)
+        throw std::runtime_error("bf16 products need the AVX512_BF16 instruction set, with avx512 active; the active "
+                                 "set is " + std::string(instruction_set_name(active_instruction_set())) +
+                                 " (SMALLNET_SIMD or set_instruction_set)");
+    throw std::runtime_error("bf16 products need the AVX512_BF16 instruction set (vdpbf16ps), which this CPU lacks");
+}
+}  // namespace arch
+
+namespace detail {
+
+namespace {
+
+using arch::Bf16Pair;
+using arch::GemmBf16Kernels;
+using arch::GemmKernels;
+
+// The largest register tile, for the edge-tile scratch space.
+constexpr std::int64_t max_tile_elements = 16 * 64;
+constexpr std::int64_t max_tile_columns = 64;
+
+// Each thread's scratch space. A task never waits for another task while using it, so a worker
+// thread cannot start a second task that would share it.
+struct Workspace {
+    AlignedBuffer<Bf16Pair> packed_a;
+    AlignedBuffer<Bf16Pair> packed_b;
+    // The operand packed whole for a parallel product this thread runs (see run()); `shared_busy` while
+    // in use, so a product started on this thread while it waits for the workers (TBB lets a waiting
+    // thread take other tasks) packs for itself instead.
+    AlignedBuffer<Bf16Pair> shared;
+    bool shared_busy = false;
+    alignas(64) float edge_tile[max_tile_elements];
+    alignas(64) float edge_bias[max_tile_columns];
+};
+
+Workspace& thread_workspace() {
+    thread_local Workspace workspace;
+    return workspace;
+}
+
+struct Problem {
+    bool transpose_a;
+    bool transpose_b;
+    std::int64_t m, n, k;
+    float alpha;
+    const float* a;
+    std::int64_t lda;
+    const float* b;
+    std::int64_t ldb;
+    float beta;
+    float* c;
+    std::int64_t ldc;
+    const GemmEpilogue* epilogue;  // null when there is nothing to apply
+    const GemmBf16Kernels* kernels;
+    const GemmKernels* fp32;  // for the epilogue
+};
+
+// The k block [begin, begin + size) of the product, for the tiles of one task.
+struct KBlock {
+    std::int64_t begin;
+    std::int64_t size;
+    float beta;  // the caller's beta on the first block, then 1 to accumulate
+    bool last;   // the epilogue is applied after this block
+};
+
+std::int64_t pairs_of(std::int64_t depth) { return (depth + 1) / 2; }
+
+// The distance between panels in a packed block: a panel's pairs and one cache line more. Panels 4 KB
+// apart (k = 256 in panels of 8 rows) put the same pair row of each in the same L1 set, and packing a
+// transposed A, which writes to all of them at once, made xᵀ · dY of 784 x 128 take 196 us instead of
+// 140 (one thread, Zen 5).
+std::int64_t panel_stride(std::int64_t pairs, std::int64_t width) { return pairs * width + 16; }
+
+// An operand packed whole, all k blocks: the panels of the k block starting at k_begin sit at
+// data + (k_begin / kc) * panels * panel_stride(kc / 2, width), one after another. Null data: not packed.
+struct PackedOperand {
+    Bf16Pair* data = nullptr;
+    std::int64_t panels = 0;
+    std::int64_t width = 0;
+    std::int64_t kc = 0;
+
+    std::int64_t block_size() const { return panels * panel_stride(kc / 2, width); }
+    Bf16Pair* panel(const KBlock& block, std::int64_t index) const {
+        return data + block.begin / kc * block_size() + index * panel_stride(pairs_of(block.size), width);
+    }
+};
+
+// Rows [row_begin, row_end) of op(A) over one k block, as panels of mr rows one after another.
+void pack_a_block(const Problem& p, const KBlock& block, std::int64_t row_begin, std::int64_t row_end,
+                  Bf16Pair* destination) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    const std::int64_t stride = panel_stride(pairs_of(block.size), kernels.mr);
+    if (p.transpose_a)
+        kernels.pack_pairs_rows(p.a + block.begin * p.lda + row_begin, p.lda, block.size, row_end - row_begin,
+                                kernels.mr, stride, destination);
+    else
+        kernels.pack_pairs_columns(p.a + row_begin * p.lda + block.begin, p.lda, block.size, row_end - row_begin,
+                                   kernels.mr, stride, destination);
+}
+
+// Columns [column_begin, column_end) of op(B) over one k block, as panels of nr columns one after another.
+void pack_b_block(const Problem& p, const KBlock& block, std::int64_t column_begin, std::int64_t column_end,
+                  Bf16Pair* destination) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    const std::int64_t stride = panel_stride(pairs_of(block.size), kernels.nr);
+    if (p.transpose_b)
+        kernels.pack_pairs_columns(p.b + column_begin * p.ldb + block.begin, p.ldb, block.size,
+                                   column_end - column_begin, kernels.nr, stride, destination);
+    else
+        kernels.pack_pairs_rows(p.b + block.begin * p.ldb + column_begin, p.ldb, block.size, column_end - column_begin,
+                                kernels.nr, stride, destination);
+}
+
+// The epilogue on an mr x nr tile, by fp32's finish_tile over the fp32 tiles it is made of, so a bf16
+// product's bias and activation are computed exactly as fp32's.
+void finish_tile(const Problem& p, float* tile, std::int64_t ldc, const float* bias) {
+    const GemmKernels& fp32 = *p.fp32;
+    for (std::int64_t r = 0; r < p.kernels->mr; r += fp32.mr)
+        for (std::int64_t j = 0; j < p.kernels->nr; j += fp32.nr)
+            fp32.finish_tile(tile + r * ldc + j, ldc, bias ? bias + j : nullptr, p.epilogue->activation,
+                             p.epilogue->negative_slope);
+}
+
+// Runs the micro-kernel for the tile at (row, column), through the edge scratch tile when the tile
+// sticks out of C, and applies the epilogue after the last k block.
+void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, const Bf16Pair* b, std::int64_t row,
+                  std::int64_t column, Workspace& workspace) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    const std::int64_t pairs = pairs_of(block.size);
+    const std::int64_t rows = std::min(kernels.mr, p.m - row);
+    const std::int64_t columns = std::min(kernels.nr, p.n - column);
+    const bool finish = block.last && p.epilogue;
+    float* out = p.c + row * p.ldc + column;
+
+    if (rows == kernels.mr && columns == kernels.nr) {
+        kernels.multiply(pairs, a, b, out, p.ldc, p.alpha, block.beta);
+        if (finish) finish_tile(p, out, p.ldc, p.epilogue->bias ? p.epilogue->bias + column : nullptr);
+        return;
+    }
+
+    float* tile = workspace.edge_tile;
+    const std::int64_t width = kernels.nr;
+    std::fill(tile, tile + kernels.mr * width, 0.0f);
+    if (block.beta != 0.0f)
+        for (std::int64_t r = 0; r < rows; ++r) std::copy(out + r * p.ldc, out + r * p.ldc + columns, tile + r * width);
+    kernels.multiply(pairs, a, b, tile, width, p.alpha, block.beta);
+    if (finish) {
+        const float* bias = nullptr;
+        if (p.epilogue->bias) {
+            std::fill(workspace.edge_bias, workspace.edge_bias + width, 0.0f);
+            std::copy(p.epilogue->bias + column, p.epilogue->bias + column + columns, workspace.edge_bias);
+            bias = workspace.edge_bias;
+        }
+        finish_tile(p, tile, width, bias);
+    }
+    for (std::int64_t r = 0; r < rows; ++r) std::copy(tile + r * width, tile + r * width + columns, out + r * p.ldc);
+}
+
+// One task: a rectangle of C, rows and columns aligned to the register tile, over all of k. An operand
+// packed whole beforehand (`whole_a`, `whole_b`) is read there; otherwise the task packs it.
+void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t row_end, std::int64_t column_begin,
+                       std::int64_t column_end, const PackedOperand& whole_a = {}, const PackedOperand& whole_b = {}) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    const std::int64_t mr = kernels.mr, nr = kernels.nr;
+    const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
+    const std::int64_t nc = std::max(nr, kernels.nc / nr * nr);
+    Workspace& workspace = thread_workspace();
+    for (std::int64_t jc = column_begin; jc < column_end; jc += nc) {
+        const std::int64_t jc_end = std::min(jc + nc, column_end);
+        const std::int64_t b_panels = (jc_end - jc + nr - 1) / nr;
+        // k == 0 still runs one (empty) block: C = beta * C, then the epilogue.
+        std::int64_t k_begin = 0;
+        do {
+            const std::int64_t size = std::min(kernels.kc, p.k - k_begin);
+            const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
+            const std::int64_t pairs = pairs_of(size);
+            const std::int64_t a_stride = panel_stride(pairs, mr), b_stride = panel_stride(pairs, nr);
+            const Bf16Pair* packed_b = nullptr;
+            if (whole_b.data) {
+                packed_b = whole_b.panel(block, jc / nr);
+            } else {
+                Bf16Pair* destination = workspace.packed_b.reserve(b_panels * b_stride);
+                pack_b_block(p, block, jc, jc_end, destination);
+                packed_b = destination;
+            }
+            for (std::int64_t ic = row_begin; ic < row_end; ic += mc) {
+                const std::int64_t ic_end = std::min(ic + mc, row_end);
+                const Bf16Pair* packed_a = nullptr;
+                if (whole_a.data) {
+                    packed_a = whole_a.panel(block, ic / mr);
+                } else {
+                    Bf16Pair* destination = workspace.packed_a.reserve((ic_end - ic + mr - 1) / mr * a_stride);
+                    pack_a_block(p, block, ic, ic_end, destination);
+                    packed_a = destination;
+                }
+                for (std::int64_t j = jc, b_panel = 0; j < jc_end; j += nr, ++b_panel)
+                    for (std::int64_t i = ic, a_panel = 0; i < ic_end; i += mr, ++a_panel)
+                        compute_tile(p, block, packed_a + a_panel * a_stride, packed_b + b_panel * b_stride, i, j,
+                                     workspace);
+            }
+            k_begin += size;
+        } while (k_begin < p.k);
+    }
+}
+
+// Packs all of A (`operand_a`) or all of B into `whole`, all threads together: pieces of a k block's
+// panels, about two per thread.
+void pack_whole(const Problem& p, bool operand_a, const PackedOperand& whole, int threads) {
+    const std::int64_t kc = p.kernels->kc;
+    const std::int64_t k_blocks = std::max<std::int64_t>((p.k + kc - 1) / kc, 1);
+    const std::int64_t pieces = std::min<std::int64_t>(whole.panels, 2 * threads);
+    const std::int64_t extent = operand_a ? p.m : p.n;
+    parallel_for(0, k_blocks * pieces, 1, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t unit = first; unit < last; ++unit) {
+            const std::int64_t k_begin = unit / pieces * kc;
+            const KBlock block{k_begin, std::min(kc, p.k - k_begin), 0.0f, false};
+            const auto [begin, end] = part_range(unit % pieces, pieces, whole.panels, whole.width, extent);
+            if (begin == end) continue;
+            Bf16Pair* destination = whole.panel(block, begin / whole.width);
+            if (operand_a)
+                pack_a_block(p, block, begin, end, destination);
+            else
+                pack_b_block(p, block, begin, end, destination);
+        }
+    });
+}
+
+// The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows
+// or along the columns, whichever direction's largest part has the fewest tiles (as in fp32). Every
+// part needs the whole of the other operand (B for parts along the rows), so that is packed first, once,
+// by all threads: packed by each part, it was packed 4 times over on 2 threads, and packing is a
+// quarter of a bf16 training step on one.
+struct Split {
+    std::int64_t parts;
+    bool along_rows;
+};
+
+Split choose_split(const Problem& p, int threads, double flops) {
+    const std::int64_t row_tiles = (p.m + p.kernels->mr - 1) / p.kernels->mr;
+    const std::int64_t column_tiles = (p.n + p.kernels->nr - 1) / p.kernels->nr;
+    const std::int64_t parts = parts_for(threads, flops);
+    const std::int64_t rows_split_work = (row_tiles + parts - 1) / parts * column_tiles;
+    const std::int64_t columns_split_work = (column_tiles + parts - 1) / parts * row_tiles;
+    const bool along_rows = rows_split_work <= columns_split_work;
+    return {std::min(parts, along_rows ? row_tiles : column_tiles), along_rows};
+}
+
+// Marks the thread's shared buffer in use for the life of a parallel product.
+class SharedBufferUse {
+public:
+    explicit SharedBufferUse(Workspace& workspace) : workspace_(workspace) { workspace_.shared_busy = true; }
+    ~SharedBufferUse() { workspace_.shared_busy = false; }
+    SharedBufferUse(const SharedBufferUse&) = delete;
+    SharedBufferUse& operator=(const SharedBufferUse&) = delete;
+
+private:
+    Workspace& workspace_;
+};
+
+void run(const Problem& p) {
+    const double flops = flops_of(p.m, p.n, p.k);
+    const int threads = num_threads();
+    if (threads == 1 || flops < parallel_threshold_flops) {
+        compute_rectangle(p, 0, p.m, 0, p.n);
+        return;
+    }
+    const Split split = choose_split(p, threads, flops);
+    const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr, kc = p.kernels->kc;
+    const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
+
+    Workspace& workspace = thread_workspace();
+    PackedOperand whole;
+    std::optional<SharedBufferUse> use;
+    if (!workspace.shared_busy) {
+        use.emplace(workspace);
+        whole = split.along_rows ? PackedOperand{nullptr, column_tiles, nr, kc} : PackedOperand{nullptr, row_tiles, mr, kc};
+        const std::int64_t k_blocks = std::max<std::int64_t>((p.k + kc - 1) / kc, 1);
+        whole.data = workspace.shared.reserve(k_blocks * whole.block_size());
+        pack_whole(p, !split.along_rows, whole, threads);
+    }
+    parallel_for(0, split.parts, 1, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t part = first; part < last; ++part) {
+            if (split.along_rows) {
+                const auto [begin, end] = part_range(part, split.parts, row_tiles, mr, p.m);
+                compute_rectangle(p, begin, end, 0, p.n, {}, whole);
+            } else {
+                const auto [begin, end] = part_range(part, split.parts, column_tiles, nr, p.n);
+                compute_rectangle(p, 0, p.m, begin, end, whole, {});
+            }
+        }
+    });
+}
+
+}  // namespace
+
+void gemm_bf16(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+               const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
+               std::int64_t ldc, const GemmEpilogue* epilogue, const arch::GemmBf16Kernels& kernels,
+               const arch::GemmKernels& fp32) {
+    if (kernels.mr % fp32.mr != 0 || kernels.nr % fp32.nr != 0 || kernels.kc % 2 != 0)
+        throw std::logic_error("gemm_bf16: the bf16 tile is not made of fp32 tiles, or kc is odd");
+    run(Problem{transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, &kernels, &fp32});
+}
+
+}  // namespace detail
+
+}  // namespace smallnet

@@ -1,0 +1,262 @@
+// The bf16 GEMM (Precision::bf16) against the double-precision reference that rounds its operands to
+// bf16 first (reference::round_to_bf16, scalar code written from the bits): the rounding itself, bit
+// for bit against the vector instructions; sizes around the register tile and cache blocks with every
+// transpose; alpha, beta and the epilogue; thread-count independence; and the error on a CPU (or an
+// active instruction set) without AVX512_BF16.
+//
+// Tolerance: that of the fp32 GEMM's tests (gemm_test_support.hpp), absolute 1e-5 (1 + sqrt k) and
+// relative 1e-4. With the operands rounded alike, the GEMM and the reference differ only by the fp32
+// rounding of the running sums (about 6e-8 of partial sums of size sqrt(k) / 3 for values in [-1, 1]),
+// far inside it; rounding the operands wrongly (truncating, or not at all) moves a sum by about
+// 2^-9 sqrt(k) / 3, far outside it ("the rounding is not skipped" checks that this is so).
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tensor/matmul.hpp"
+#include "tensor/matmul_reference.hpp"
+#include "tensor/precision.hpp"
+#include "tensor/simd.hpp"
+#include "tensor/softmax.hpp"
+#include "tests/support.hpp"
+#include "tests/tensor/gemm_test_support.hpp"
+
+namespace smallnet {
+namespace {
+
+using testing::Case;
+using testing::check_against_reference;
+
+// Whether the bf16 kernels run here; says why not when they do not, so a skip is never a silent pass.
+bool bf16_runs() {
+    if (bf16_instruction_set() != Bf16InstructionSet::none) return true;
+    MESSAGE("skipped: no bf16 kernel runs here (the CPU lacks AVX512_BF16, or SMALLNET_SIMD chose a set below avx512)");
+    return false;
+}
+
+Case bf16_case(Case c) {
+    c.precision = Precision::bf16;
+    return c;
+}
+
+float from_bits(std::uint32_t bits) { return std::bit_cast<float>(bits); }
+std::uint32_t bits_of(float x) { return std::bit_cast<std::uint32_t>(x); }
+
+TEST_SUITE("tensor.gemm_bf16") {
+    TEST_CASE("the scalar rounding to bf16: nearest, ties to even, infinities, NaN, subnormals") {
+        using reference::round_to_bf16;
+        // 1 + 2^-8 is halfway between the bf16 values 1 and 1 + 2^-7: the even one, 1, wins; 1 + 3 * 2^-8 is
+        // halfway between 1 + 2^-7 (odd) and 1 + 2^-6: up. Just above half rounds up, just below down.
+        CHECK(bits_of(round_to_bf16(from_bits(0x3f808000u))) == 0x3f800000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0x3f818000u))) == 0x3f820000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0x3f808001u))) == 0x3f810000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0x3f807fffu))) == 0x3f800000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0xbf818000u))) == 0xbf820000u);  // the same, negative
+        CHECK(round_to_bf16(1.0f) == 1.0f);
+        CHECK(round_to_bf16(-0.0f) == 0.0f);
+        CHECK(std::signbit(round_to_bf16(-0.0f)));
+        // The largest finite fp32 rounds past bf16's largest finite value: to infinity.
+        CHECK(round_to_bf16(std::numeric_limits<float>::max()) == std::numeric_limits<float>::infinity());
+        CHECK(bits_of(round_to_bf16(from_bits(0x7f7f7fffu))) == 0x7f7f0000u);  // bf16's largest stays
+        CHECK(round_to_bf16(std::numeric_limits<float>::infinity()) == std::numeric_limits<float>::infinity());
+        CHECK(round_to_bf16(-std::numeric_limits<float>::infinity()) == -std::numeric_limits<float>::infinity());
+        // NaN stays NaN, even one whose payload is all in the dropped half (it would round to infinity).
+        CHECK(bits_of(round_to_bf16(from_bits(0x7f800001u))) == 0x7fc00000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0xff800001u))) == 0xffc00000u);
+        CHECK(std::isnan(round_to_bf16(std::numeric_limits<float>::quiet_NaN())));
+        // fp32 subnormals are zeros to vcvtne2ps2bf16; the smallest normal stays.
+        CHECK(bits_of(round_to_bf16(from_bits(0x00400001u))) == 0x00000000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0x807fffffu))) == 0x80000000u);
+        CHECK(bits_of(round_to_bf16(from_bits(0x00800000u))) == 0x00800000u);
+    }
+
+    TEST_CASE("the kernels round as the scalar rounding does, bit for bit, through each packing") {
+        if (!bf16_runs()) return;
+        // Every sign, exponent and high mantissa (all 65536 bf16 patterns) with low halves below, at and
+        // above the tie, and the extremes: 393216 values, each multiplied by 1 in a product with k = 1,
+        // whose result is then the value's bf16 exactly (a zero may lose its sign: 0 + -0 is +0).
+        std::vector<float> values;
+        for (std::uint32_t high = 0; high < 0x10000u; ++high)
+            for (std::uint32_t low : {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu})
+                values.push_back(from_bits(high << 16 | low));
+        const std::int64_t count = static_cast<std::int64_t>(values.size());
+        const float one = 1.0f;
+        std::vector<float> result(values.size());
+        const auto check_result = [&](const char* route) {
+            CAPTURE(route);
+            std::int64_t wrong = 0, first_wrong = -1;
+            for (std::int64_t i = 0; i < count; ++i) {
+                const float expected = reference::round_to_bf16(values[static_cast<std::size_t>(i)]);
+                const float actual = result[static_cast<std::size_t>(i)];
+                if (!(actual == expected || (std::isnan(actual) && std::isnan(expected)))) {
+                    if (first_wrong < 0) first_wrong = i;
+                    ++wrong;
+                }
+            }
+            INFO("first wrong input bits: " << (first_wrong < 0 ? 0u : bits_of(values[static_cast<std::size_t>(first_wrong)])));
+            CHECK(wrong == 0);
+        };
+        // The values as A (a column of m rows; transposed, a row) and as B (a row of n columns; transposed,
+        // a column): the four packing routes.
+        for (bool transpose : {false, true}) {
+            gemm(transpose, false, count, 1, 1, 1.0f, values.data(), transpose ? count : 1, &one, 1, 0.0f,
+                 result.data(), 1, {}, Precision::bf16);
+            check_result(transpose ? "A transposed (pack_pairs_rows)" : "A (pack_pairs_columns)");
+            gemm(false, transpose, 1, count, 1, 1.0f, &one, 1, values.data(), transpose ? 1 : count, 0.0f,
+                 result.data(), count, {}, Precision::bf16);
+            check_result(transpose ? "B transposed (pack_pairs_columns)" : "B (pack_pairs_rows)");
+        }
+    }
+
+    TEST_CASE("awkward sizes in each of m, n and k, with every transpose") {
+        if (!bf16_runs()) return;
+        const std::vector<std::int64_t> sizes = {0, 1, 3, 17, 255, 257};
+        std::uint64_t seed = 10;
+        for (bool transpose_a : {false, true})
+            for (bool transpose_b : {false, true}) {
+                for (std::int64_t size : sizes) {
+                    // One dimension at a time around sizes that are not tile multiples; k odd or even.
+                    check_against_reference(bf16_case({size, 19, 33, transpose_a, transpose_b}), ++seed);
+                    check_against_reference(bf16_case({21, size, 33, transpose_a, transpose_b}), ++seed);
+                    check_against_reference(bf16_case({21, 19, size, transpose_a, transpose_b}), ++seed);
+                }
+                check_against_reference(bf16_case({64, 64, 64, transpose_a, transpose_b}), ++seed);
+            }
+        check_against_reference(bf16_case({257, 255, 257}), ++seed);
+        check_against_reference(bf16_case({255, 257, 255, true, true}), ++seed);
+        // Past each cache block (mc = 256 rows, kc = 512, nc = 1024 columns), so blocks are chained; k = 1030
+        // ends with a short block of 6.
+        check_against_reference(bf16_case({264, 24, 1030, false, false}), ++seed);
+        check_against_reference(bf16_case({264, 24, 1030, true, true}), ++seed);
+        check_against_reference(bf16_case({12, 1030, 520, false, true}), ++seed);
+        check_against_reference(bf16_case({12, 1030, 520, true, false}), ++seed);
+    }
+
+    TEST_CASE("the training step's shapes") {
+        if (!bf16_runs()) return;
+        // x · W, xᵀ · dY and dY · Wᵀ of the 784 x 128 layer at batch 256; dY · Wᵀ of the 32 x 128 one, and
+        // the fourth transpose pair.
+        std::uint64_t seed = 100;
+        check_against_reference(bf16_case({256, 128, 784, false, false}), ++seed);
+        check_against_reference(bf16_case({784, 128, 256, true, false}), ++seed);
+        check_against_reference(bf16_case({256, 784, 128, false, true}), ++seed);
+        check_against_reference(bf16_case({256, 128, 32, false, true}), ++seed);
+        check_against_reference(bf16_case({256, 32, 128, true, true}), ++seed);
+    }
+
+    TEST_CASE("the rounding is not skipped: the fp32 reference is out of tolerance") {
+        if (!bf16_runs()) return;
+        const Case c = bf16_case({37, 45, 255});
+        CHECK(testing::closeness_to_reference(c, 7, Precision::bf16).close);
+        CHECK_FALSE(testing::closeness_to_reference(c, 7, Precision::fp32).close);
+    }
+
+    TEST_CASE("alpha, beta, leading dimensions wider than the rows, and NaN in C with beta == 0") {
+        if (!bf16_runs()) return;
+        std::uint64_t seed = 200;
+        for (bool transpose_a : {false, true})
+            for (bool transpose_b : {false, true}) {
+                check_against_reference(bf16_case({37, 45, 29, transpose_a, transpose_b, -0.5f, 1.0f}), ++seed);
+                check_against_reference(bf16_case({37, 45, 29, transpose_a, transpose_b, 2.0f, -1.5f, 7}), ++seed);
+                check_against_reference(bf16_case({64, 64, 600, transpose_a, transpose_b, 1.0f, 0.25f, 5}), ++seed);
+            }
+        // k == 0: C = beta * C.
+        check_against_reference(bf16_case({9, 40, 0, false, false, 1.0f, 3.0f}), ++seed);
+        for (std::int64_t k : {0, 5, 600}) {
+            Case c = bf16_case({23, 70, k, false, false, 1.0f, 0.0f});
+            c.nan_in_c = true;
+            check_against_reference(c, ++seed);
+        }
+    }
+
+    TEST_CASE("epilogue: every activation, with and without bias; softmax") {
+        if (!bf16_runs()) return;
+        const Tensor bias = testing::random_tensor({70}, 7);
+        std::uint64_t seed = 400;
+        for (Activation activation : {Activation::linear, Activation::relu, Activation::leaky_relu,
+                                      Activation::sigmoid, Activation::tanh, Activation::softplus})
+            for (const float* bias_values : {static_cast<const float*>(nullptr), bias.data()})
+                for (std::int64_t k : {1, 600}) {
+                    CAPTURE(activation_name(activation));
+                    CAPTURE(bias_values != nullptr);
+                    Case c = bf16_case({23, 70, k, k == 600, false, 3.0f, 0.5f});
+                    c.epilogue = {bias_values, activation, 0.1f};
+                    check_against_reference(c, ++seed);
+                }
+        // Softmax runs over the finished rows: the bf16 product, then the fp32 softmax of it.
+        const Tensor a = testing::random_tensor({23, 40}, 1), b = testing::random_tensor({40, 70}, 2);
+        Tensor expected = matmul(a, b, {.bias = &bias, .precision = Precision::bf16});
+        softmax_rows_in_place(expected.data(), 23, 70, 70);
+        const Tensor fused = matmul(a, b, {.bias = &bias, .activation = Activation::softmax, .precision = Precision::bf16});
+        CHECK(testing::bitwise_equal(fused, expected));
+    }
+
+    TEST_CASE("the result is bitwise the same on 1, 2 and 3 threads") {
+        if (!bf16_runs()) return;
+        const Tensor bias = testing::random_tensor({260}, 3);
+        std::uint64_t seed = 500;
+        for (bool transpose_a : {false, true})
+            for (bool transpose_b : {false, true}) {
+                CAPTURE(transpose_a);
+                CAPTURE(transpose_b);
+                const Tensor a = transpose_a ? testing::random_tensor({784, 300}, ++seed)
+                                             : testing::random_tensor({300, 784}, ++seed);
+                const Tensor b = transpose_b ? testing::random_tensor({260, 784}, ++seed)
+                                             : testing::random_tensor({784, 260}, ++seed);
+                const MatmulOptions options{.transpose_a = transpose_a, .transpose_b = transpose_b, .bias = &bias,
+                                            .activation = Activation::tanh, .precision = Precision::bf16};
+                Tensor one, two, three;
+                testing::with_threads(1, [&] { one = matmul(a, b, options); });
+                testing::with_threads(2, [&] { two = matmul(a, b, options); });
+                testing::with_threads(3, [&] { three = matmul(a, b, options); });
+                CHECK(testing::bitwise_equal(one, two));
+                CHECK(testing::bitwise_equal(one, three));
+            }
+    }
+
+    TEST_CASE("bf16_instruction_set agrees with the CPU flags Linux reports") {
+        std::ifstream cpuinfo("/proc/cpuinfo");
+        std::string line;
+        bool has_flag = false;
+        while (std::getline(cpuinfo, line))
+            if (line.rfind("flags", 0) == 0) {
+                has_flag = line.find(" avx512_bf16") != std::string::npos;
+                break;
+            }
+        const bool avx512_active = active_instruction_set() == InstructionSet::avx512;
+        CAPTURE(instruction_set_name(active_instruction_set()));
+        CHECK((bf16_instruction_set() == Bf16InstructionSet::avx512_bf16) == (has_flag && avx512_active));
+        CHECK(instruction_set_name(bf16_instruction_set()) == (has_flag && avx512_active ? "avx512_bf16" : "none"));
+    }
+
+    TEST_CASE("without AVX512_BF16 a bf16 product throws, naming it, even an empty one") {
+        // Every set this CPU runs; on an AVX512_BF16 machine those below avx512 stand for a CPU without it.
+        const Tensor a = testing::random_tensor({4, 3}, 1), b = testing::random_tensor({3, 5}, 2);
+        const Tensor empty = zeros({0, 3});
+        testing::for_each_instruction_set([&](InstructionSet) {
+            if (bf16_instruction_set() != Bf16InstructionSet::none) return;
+            CHECK_THROWS_WITH_AS(matmul(a, b, {.precision = Precision::bf16}), doctest::Contains("AVX512_BF16"),
+                                 std::runtime_error);
+            CHECK_THROWS_WITH_AS(matmul(empty, b, {.precision = Precision::bf16}), doctest::Contains("AVX512_BF16"),
+                                 std::runtime_error);
+            CHECK(matmul(a, b).shape() == Shape{4, 5});  // fp32 is not affected
+        });
+    }
+
+    TEST_CASE("precision names") {
+        CHECK(precision_name(Precision::bf16) == "bf16");
+        CHECK(parse_precision("fp32") == Precision::fp32);
+        CHECK(parse_precision("bf16") == Precision::bf16);
+        CHECK_THROWS_WITH_AS(parse_precision("fp16"), "unknown precision 'fp16' (expected fp32 or bf16)",
+                             std::invalid_argument);
+    }
+}
+
+}  // namespace
+}  // namespace smallnet
