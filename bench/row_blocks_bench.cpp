@@ -4,8 +4,8 @@
 // features, batch 128). A fit of 16 steps on uint8 images is one iteration; time per step times
 // 235 (seed) or 469 (VAE) is an epoch of 60k images. Compare the pairs as ratios from one run:
 //
-//   build/bench/row_blocks_bench --benchmark_repetitions=9 --benchmark_enable_random_interleaving=true \
-//       --benchmark_report_aggregates_only=true
+//   build/bench/row_blocks_bench --benchmark_repetitions=9 --benchmark_enable_random_interleaving=true
+//       --benchmark_report_aggregates_only=true    (one command line)
 #include <benchmark/benchmark.h>
 
 #include <vector>
