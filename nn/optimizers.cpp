@@ -28,23 +28,22 @@ void Optimizer::step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor&
     step(parameters, gradients);
 }
 
-void Adam::step(Tensor& parameters, const Tensor& gradients) { adam_step(parameters, gradients, 0.0f); }
-
-void Adam::step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients) {
-    adam_step(parameters, gradients, 0.0f, &more_gradients);
+void Adam::step(Tensor& parameters, const Tensor& gradients) {
+    adam_update(parameters, gradients, first_moment_, second_moment_, next_step(parameters, gradients, 0.0f));
 }
 
-void Adam::adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay, const Tensor* more_gradients) {
+void Adam::step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients) {
+    adam_update(parameters, gradients, more_gradients, first_moment_, second_moment_, next_step(parameters, gradients, 0.0f));
+}
+
+AdamStep Adam::next_step(const Tensor& parameters, const Tensor& gradients, float weight_decay) {
     binding_.check(name(), parameters, gradients, first_moment_);
     ensure_state(first_moment_, parameters);
     ensure_state(second_moment_, parameters);
     const float rate = learning_rate();
     ++steps_;
-    const AdamStep step{.learning_rate = rate, .beta1 = options_.beta1, .beta2 = options_.beta2,
-                        .epsilon = options_.epsilon, .weight_decay = weight_decay, .step = steps_};
-    // The gradient buffer is the model's: the sum may be left in it.
-    if (more_gradients) adam_update(parameters, const_cast<Tensor&>(gradients), *more_gradients, first_moment_, second_moment_, step);
-    else adam_update(parameters, gradients, first_moment_, second_moment_, step);
+    return {.learning_rate = rate, .beta1 = options_.beta1, .beta2 = options_.beta2, .epsilon = options_.epsilon,
+            .weight_decay = weight_decay, .step = steps_};
 }
 
 void Adam::reset() {

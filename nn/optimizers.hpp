@@ -79,7 +79,8 @@ public:
     void set_state(std::int64_t iterations, const State& state) override;
 
 protected:
-    void adam_step(Tensor& parameters, const Tensor& gradients, float weight_decay, const Tensor* more_gradients = nullptr);
+    // Checks the buffers, makes the moments on the first step, counts the step, and returns its settings.
+    AdamStep next_step(const Tensor& parameters, const Tensor& gradients, float weight_decay);
     AdamOptions options_;
     Tensor first_moment_, second_moment_;
 };
@@ -99,9 +100,12 @@ public:
           weight_decay_(options.weight_decay) {}
     std::string name() const override { return "AdamW"; }
     std::unique_ptr<Optimizer> clone() const override { return std::make_unique<AdamW>(*this); }
-    void step(Tensor& parameters, const Tensor& gradients) override { adam_step(parameters, gradients, weight_decay_); }
+    void step(Tensor& parameters, const Tensor& gradients) override {
+        adam_update(parameters, gradients, first_moment_, second_moment_, next_step(parameters, gradients, weight_decay_));
+    }
     void step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients) override {
-        adam_step(parameters, gradients, weight_decay_, &more_gradients);
+        adam_update(parameters, gradients, more_gradients, first_moment_, second_moment_,
+                    next_step(parameters, gradients, weight_decay_));
     }
     Config config() const override;
 

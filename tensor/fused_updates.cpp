@@ -49,7 +49,8 @@ void axpy(float alpha, const Tensor& x, Tensor& y) {
 }
 
 namespace {
-void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gradient, Tensor& first_moment,
+// `sum`: gradient's data, into which more_gradient is added; null with no second gradient.
+void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gradient, float* sum, Tensor& first_moment,
                Tensor& second_moment, const AdamStep& step) {
     const char* op = step.weight_decay != 0.0f ? "adamw_update" : "adam_update";
     if (more_gradient) {
@@ -86,7 +87,6 @@ void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gra
     // Seven streams per element (parameter, gradient and two moments read; three written): twice a
     // one-stream pass's work, so a VAE's 100K parameters already pay for the second thread.
     // The second gradient is added into the first piece by piece, just before the update reads it.
-    float* sum = more_gradient ? const_cast<float*>(g) : nullptr;
     const float* more = more_gradient ? more_gradient->data() : nullptr;
     detail::for_each_piece(parameter.numel(), detail::cost_adam, [&](std::int64_t begin, std::int64_t end) {
         if (sum) kernels.axpy(1.0f, more + begin, sum + begin, end - begin);
@@ -97,12 +97,12 @@ void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gra
 
 void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment, Tensor& second_moment,
                  const AdamStep& step) {
-    adam_pass(parameter, gradient, nullptr, first_moment, second_moment, step);
+    adam_pass(parameter, gradient, nullptr, nullptr, first_moment, second_moment, step);
 }
 
 void adam_update(Tensor& parameter, Tensor& gradient, const Tensor& more_gradient, Tensor& first_moment,
                  Tensor& second_moment, const AdamStep& step) {
-    adam_pass(parameter, gradient, &more_gradient, first_moment, second_moment, step);
+    adam_pass(parameter, gradient, &more_gradient, gradient.data(), first_moment, second_moment, step);
 }
 
 void sgd_update(Tensor& parameter, const Tensor& gradient, Tensor& velocity, const SgdStep& step) {
