@@ -12,7 +12,8 @@ BUILD=${BUILD:-build}
 
 packages=(meson ninja-build pkg-config g++ cmake libxsimd-dev libtbb-dev doctest-dev libbenchmark-dev
           zlib1g-dev libcli11-dev libfmt-dev libstb-dev libplplot-dev plplot-driver-cairo nlohmann-json3-dev
-          doxygen)  # the API reference and its test, docs.doxygen (about 16 s to install, 2-10 s to run)
+          doxygen   # the API reference and its test, docs.doxygen (about 16 s to install, 2-10 s to run)
+          libopenmpi-dev openmpi-bin)  # training on several processes (nn/distributed.hpp) and its tests
 [ "${1:-}" = main ] && packages+=(dataset-fashion-mnist)
 
 install_missing() {
@@ -40,9 +41,11 @@ build() {
 # clang builds the sanitizer folder because libFuzzer needs it, and one folder then serves both the
 # sanitized suite and the fuzz targets (a second, g++, sanitizer build would double the build time).
 # Shared libraries only: the static ones serve the install test, which a sanitizer build does not run.
+# Without MPI: Open MPI's own allocations would need suppressing, and the code that runs only with
+# several processes (nn/block_gradient_sum.cpp, the exchanges) is the plain build's distributed suite.
 sanitize_build() {
   local options=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
-                 -Dbenchmarks=false -Dfuzz=true -Ddefault_library=shared)
+                 -Dbenchmarks=false -Dfuzz=true -Ddefault_library=shared -Dmpi=disabled)
   if [ -f "$BUILD/meson-private/coredata.dat" ]; then
     meson setup --reconfigure "$BUILD" "${options[@]}" >/dev/null
   else

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "nn/distributed.hpp"
 #include "nn/sequential.hpp"
 
 namespace smallnet {
@@ -92,6 +93,8 @@ void ModelCheckpoint::save_finite_weights(Sequential& model, const std::string& 
                                          std::to_string(i) + "; training stopped and " + path_.string() +
                                          " keeps the last good weights");
     }
+    // In a job of several processes all hold the same weights; process 0 writes them.
+    if (process_rank() != 0) return;
     if (options_.whole_model) model.save(path_);
     else model.save_weights(path_);
 }

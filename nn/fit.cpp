@@ -3,13 +3,18 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 
 #include "autograd/gradient_redirect.hpp"
 #include "autograd/ops/arithmetic.hpp"
+#include "nn/block_gradient_sum.hpp"
+#include "nn/collectives.hpp"
+#include "nn/distributed.hpp"
 #include "nn/fit_generators.hpp"
 #include "nn/interrupt.hpp"
 #include "nn/parameter_store.hpp"
@@ -39,8 +44,8 @@ void check_fit_arguments(const Data& x, const Data& y, const FitOptions& options
     if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
         throw std::invalid_argument("fit: validation_split must be in [0, 1)");
     if (options.verbose < 0 || options.verbose > 2) throw std::invalid_argument("fit: verbose must be 0, 1 or 2");
-    if (options.row_blocks < 0 || options.row_blocks > 2)
-        throw std::invalid_argument("fit: row_blocks must be 0 (chosen from the batch size), 1 or 2, got " +
+    if (options.row_blocks < 0)
+        throw std::invalid_argument("fit: row_blocks must be 0 (chosen from the batch size and the processes) or more, got " +
                                     std::to_string(options.row_blocks));
 }
 
@@ -81,12 +86,13 @@ Shape batch_shape(std::int64_t rows, const Shape& sample) {
     return Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(sample.rank()) + 1));
 }
 
-// One row block of a training step's batch: its rows, its share of the batch's rows, and what its
-// forward pass made (see FitOptions::row_blocks).
+// One row block of a training step's batch, as this process computes it: its rows, its share of the
+// batch's rows, and what its forward pass made (see FitOptions::row_blocks).
 struct RowBlock {
+    int index = 0;  // in the batch's blocks
     std::int64_t begin = 0, end = 0;
     double share = 1.0;
-    Generator* generator = nullptr;  // its layers' random numbers
+    Generator generator{0};  // its layers' random numbers
     Tensor input_buffer, target_buffer;  // where it gathers its rows, when it does
     Tensor target;
     LossTerms terms;
@@ -94,6 +100,49 @@ struct RowBlock {
     Var compiled;  // the compiled loss, reduced, over the block's rows
     Var loss;      // compiled + terms, times the block's share: what its backward starts from
     float loss_value = 0.0f;
+};
+
+// What a step's blocks report, one record per block, the same in every process: its loss, compiled
+// loss and terms (as floats, widened), its metrics' counts, and whether its process was asked to stop.
+// Every process gathers every block's record and adds them in block order, so the figures are the
+// same at any number of processes.
+class BlockRecords {
+public:
+    void configure(std::size_t terms, std::size_t metrics, int blocks) {
+        terms_ = terms;
+        metrics_ = metrics;
+        stride_ = 3 + terms + 2 * metrics;
+        all_.assign(stride_ * static_cast<std::size_t>(blocks), 0.0);
+    }
+    std::size_t stride() const { return stride_; }
+    // This process's records (`own` of them from block `first`), filled from its blocks.
+    void write(std::span<double> out, const RowBlock& block, const std::vector<Metric>& metrics, bool stop) const {
+        std::fill(out.begin(), out.end(), 0.0);
+        out[2] = stop ? 1.0 : 0.0;
+        if (block.begin == block.end) return;  // an empty block: nothing, weighed 0
+        out[0] = block.loss_value;
+        out[1] = block.compiled.value().item();
+        for (std::size_t t = 0; t < terms_ && t < block.terms.terms().size(); ++t)
+            out[3 + t] = block.terms.terms()[t].second.value().item();
+        for (std::size_t i = 0; i < metrics_; ++i) {
+            const MetricCount c = count_metric(metrics[i], block.output.value(), block.target);
+            out[3 + terms_ + 2 * i] = c.correct;
+            out[3 + terms_ + 2 * i + 1] = static_cast<double>(c.scored);
+        }
+    }
+    std::span<double> all() { return all_; }
+    float loss(int block) const { return static_cast<float>(at(block, 0)); }
+    float compiled(int block) const { return static_cast<float>(at(block, 1)); }
+    bool stop(int block) const { return at(block, 2) != 0.0; }
+    float term(int block, std::size_t t) const { return static_cast<float>(at(block, 3 + t)); }
+    MetricCount metric(int block, std::size_t i) const {
+        return {at(block, 3 + terms_ + 2 * i), static_cast<std::int64_t>(at(block, 3 + terms_ + 2 * i + 1))};
+    }
+
+private:
+    double at(int block, std::size_t field) const { return all_[static_cast<std::size_t>(block) * stride_ + field]; }
+    std::size_t terms_ = 0, metrics_ = 0, stride_ = 3;
+    std::vector<double> all_;
 };
 
 // The rows of `batch` that `block` computes (the batch itself when it is the whole of it).
@@ -113,24 +162,27 @@ public:
             }
         sums_.emplace_back(name, value * static_cast<double>(samples));
     }
-    // The compiled loss as "reconstruction", then each of a step's terms.
-    void add_step(double compiled, const LossTerms& terms, std::int64_t samples) {
-        if (terms.empty() && sums_.empty()) return;
+    // The compiled loss as "reconstruction", then each of a batch's terms (named `names`).
+    void add_step(double compiled, const std::vector<std::string>& names, std::span<const float> values,
+                  std::int64_t samples) {
+        if (names.empty() && sums_.empty()) return;
         add("reconstruction", compiled, samples);
-        for (const auto& [name, term] : terms.terms()) add(name, term.value().item(), samples);
+        for (std::size_t i = 0; i < names.size(); ++i) add(names[i], values[i], samples);
     }
     // The same for a batch computed as row blocks: each block's parts weighted by its share of the
-    // batch's rows (the blocks have the same terms, in the same order).
-    void add_step(std::span<const RowBlock> blocks, std::int64_t samples) {
-        if (blocks.front().terms.empty() && sums_.empty()) return;
+    // batch's rows (every block has the terms named `names`, in that order).
+    void add_step(const BlockRecords& records, std::span<const double> shares, const std::vector<std::string>& names,
+                  std::int64_t samples) {
+        if (names.empty() && sums_.empty()) return;
         double compiled = 0.0;
-        for (const RowBlock& block : blocks) compiled += block.share * static_cast<double>(block.compiled.value().item());
+        for (std::size_t b = 0; b < shares.size(); ++b)
+            compiled += shares[b] * static_cast<double>(records.compiled(static_cast<int>(b)));
         add("reconstruction", compiled, samples);
-        const auto& names = blocks.front().terms.terms();
         for (std::size_t i = 0; i < names.size(); ++i) {
             double term = 0.0;
-            for (const RowBlock& block : blocks) term += block.share * static_cast<double>(block.terms.terms()[i].second.value().item());
-            add(names[i].first, term, samples);
+            for (std::size_t b = 0; b < shares.size(); ++b)
+                term += shares[b] * static_cast<double>(records.term(static_cast<int>(b), i));
+            add(names[i], term, samples);
         }
     }
     // Each sum divided by `samples`, names prefixed with `prefix`.
@@ -155,6 +207,10 @@ public:
             counts_[i].scored += c.scored;
         }
     }
+    void add(std::size_t metric, MetricCount count) {
+        counts_[metric].correct += count.correct;
+        counts_[metric].scored += count.scored;
+    }
     // Appends each metric's mean so far to `values`, its name prefixed with `prefix`.
     void append_to(NamedValues& values, const std::string& prefix = "") const {
         for (std::size_t i = 0; i < metrics_.size(); ++i)
@@ -168,15 +224,15 @@ private:
 };
 
 // "NaN" or "infinite", with the parts that are not finite: "NaN (kl NaN)".
-std::string not_finite(float loss, const Var& compiled, const LossTerms& terms) {
+std::string not_finite(const BlockRecords& records, int block, const std::vector<std::string>& names) {
     const auto word = [](float v) { return std::string(std::isnan(v) ? "NaN" : "infinite"); };
-    std::string text = word(loss), parts;
+    std::string text = word(records.loss(block)), parts;
     const auto note = [&](const std::string& name, float v) {
         if (!std::isfinite(v)) parts += (parts.empty() ? "" : ", ") + name + " " + word(v);
     };
-    if (!terms.empty()) {
-        note("reconstruction", compiled.value().item());
-        for (const auto& [name, term] : terms.terms()) note(name, term.value().item());
+    if (!names.empty()) {
+        note("reconstruction", records.compiled(block));
+        for (std::size_t t = 0; t < names.size(); ++t) note(names[t], records.term(block, t));
     }
     return parts.empty() ? text : text + " (" + parts + ")";
 }
@@ -248,9 +304,6 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     const std::int64_t batch_size = std::min(options.batch_size, samples);
     const std::int64_t steps = (samples + batch_size - 1) / batch_size;
     Generator shuffler(options.seed);
-    // Dropout's and the noise layers' numbers: a stream per epoch, so that a run resumed at any epoch
-    // draws what the whole run would have drawn there.
-    Generator layer_randomness(0);
     const bool custom = static_cast<bool>(m.custom_loss);
     const float reduction =
         custom ? 1.0f : static_cast<float>(reduction_factor(m.compile_options.reduction, *m.loss, y.columns()));
@@ -292,22 +345,54 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         if (!target_is_input) y.prefetch(order.data() + begin, count);
     };
 
-    // Row blocks (FitOptions::row_blocks): the second draws from a stream of its own and sends its
-    // gradients to a second buffer, so the two can run at once; their sum is then the same on any
-    // number of threads.
-    const int row_blocks = options.row_blocks != 0 ? options.row_blocks : (!custom && batch_size >= 128 ? 2 : 1);
-    Generator second_block_randomness(0);
-    RowBlock blocks[2];
-    blocks[0].generator = &layer_randomness;
-    blocks[1].generator = &second_block_randomness;
-    // With two blocks each gathers its own rows, on its own thread, just before it uses them; with one
-    // the worker threads gather the next batch while a step trains (batches, above).
-    const bool gather_in_blocks = row_blocks == 2;
+    // Row blocks (FitOptions::row_blocks): each draws from a stream of its own and sends its gradients
+    // to a buffer of its own, so that blocks can run at once, on threads or on processes; their sum in
+    // a fixed tree (nn/block_gradient_sum.hpp) is then the same on any number of either.
+    const int processes = options.distributed ? process_count() : 1;
+    const int row_blocks =
+        options.row_blocks != 0 ? options.row_blocks : std::max(processes, !custom && batch_size >= 128 ? 2 : 1);
+    if (row_blocks < processes)
+        throw std::invalid_argument("fit: row_blocks " + std::to_string(row_blocks) + " is fewer than the " +
+                                    std::to_string(processes) + " processes, each of which computes one block at least");
+    if (row_blocks > batch_size)
+        throw std::invalid_argument("fit: " + std::to_string(row_blocks) + " row blocks cannot split a batch of " +
+                                    std::to_string(batch_size) + " rows" +
+                                    (processes > 1 ? " (there is one block per process at least)" : ""));
+    BlockGradientSum gradient_sum(row_blocks, processes, processes > 1 ? process_rank() : 0);
+    std::vector<RowBlock> blocks(static_cast<std::size_t>(gradient_sum.own_blocks()));
+    std::vector<Tensor> gradient_buffers(blocks.size());
+    for (std::size_t j = 0; j < blocks.size(); ++j) {
+        blocks[j].index = gradient_sum.first_block() + static_cast<int>(j);
+        if (anything_to_train)
+            gradient_buffers[j] = j == 0 ? m.store->gradients() : m.store->block_gradients(static_cast<int>(j));
+    }
+    if (processes > 1) {
+        // The processes must hold the same data and model, and start from the same weights: those of
+        // process 0 (a model built from its seed has them everywhere; a loaded one should too).
+        collectives::check_same_everywhere(samples, "the training samples");
+        collectives::check_same_everywhere(batch_size, "the batch size");
+        collectives::check_same_everywhere(options.epochs, "the epochs");
+        collectives::check_same_everywhere(options.initial_epoch, "the initial epoch");
+        collectives::check_same_everywhere(static_cast<std::int64_t>(options.seed), "the seed");
+        collectives::check_same_everywhere(row_blocks, "the row blocks");
+        collectives::check_same_everywhere(m.store->count(), "the model's parameters");
+        collectives::check_same_everywhere(m.store->trainable_values().numel(), "the trainable parameters");
+        Tensor& values = m.store->values();
+        collectives::broadcast_from_first(std::span<float>(values.data(), static_cast<std::size_t>(values.numel())));
+    }
+    // With several blocks each gathers its own rows, on its own thread, just before it uses them; with
+    // one the worker threads gather the next batch while a step trains (batches, above).
+    const bool gather_in_blocks = row_blocks > 1;
     std::int64_t step_begin = 0;  // the step's first row in the epoch's order
     Tensor step_input, step_target;
-    const auto run_block = [&](RowBlock& block) {
+    const auto run_block = [&](std::size_t j) {
+        RowBlock& block = blocks[j];
         block.terms.clear();
-        const ForwardContext context{true, block.generator, &block.terms, m.compile_options.precision};
+        if (block.begin == block.end) return;  // a short last batch leaves the last blocks empty
+        // Blocks after this process's first send their gradients to buffers of their own.
+        std::optional<RedirectGradients> into_own_buffer;
+        if (j > 0 && anything_to_train) into_own_buffer.emplace(m.store->block_redirect(static_cast<int>(j)));
+        const ForwardContext context{true, &block.generator, &block.terms, m.compile_options.precision};
         Tensor input;
         if (gather_in_blocks) {
             take_rows(step_begin + block.begin, step_begin + block.end, block.input_buffer, block.target_buffer, input, block.target);
@@ -329,13 +414,22 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         // A loss that is not finite stops fit before the update; its gradients would be of no use.
         if (anything_to_train && std::isfinite(block.loss_value)) block.loss.backward();
     };
-    auto run_first_block = [&] { run_block(blocks[0]); };
-    auto run_second_block = [&] {
-        RedirectGradients into_second_buffer(m.store->second_block_redirect());
-        run_block(blocks[1]);
-    };
+    // This process's blocks two at a time (on one thread, one after the other).
+    std::size_t pair = 0;
+    auto run_pair_first = [&] { run_block(pair); };
+    auto run_pair_second = [&] { run_block(pair + 1); };
+    BlockRecords records;
+    std::vector<std::string> term_names;  // the layers' terms, as the first step's first block names them
+    std::vector<int> record_counts(static_cast<std::size_t>(processes));
+    std::vector<double> shares(static_cast<std::size_t>(row_blocks));
+    std::vector<double> own_records;
 
-    ProgressDisplay progress(options.verbose, options.epochs, steps);
+    // Only process 0 shows the progress: the others compute the same figures.
+    // Whether a process was asked to stop: all of them then stop at the same point.
+    const auto stop_everywhere = [&] {
+        return processes > 1 ? collectives::max_everywhere(stop_requested() ? 1 : 0) != 0 : stop_requested();
+    };
+    ProgressDisplay progress(processes > 1 && process_rank() != 0 ? 0 : options.verbose, options.epochs, steps);
     History history;
     history.seed = m.history.seed = options.seed;
     history.batch_size = m.history.batch_size = options.batch_size;
@@ -353,14 +447,13 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     for (auto& callback : options.callbacks) callback->on_train_begin(*this);
 
     for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
-        if (stop_requested()) {  // asked before the epoch's first step
+        if (stop_everywhere()) {  // asked before the epoch's first step
             history.interrupted = StopPoint{epoch, 0, steps};
             break;
         }
         for (auto& callback : options.callbacks) callback->on_epoch_begin(epoch - 1, *this);
         progress.start_epoch(epoch);
-        layer_randomness = fit_layer_generator(options.seed, epoch);
-        second_block_randomness = fit_layer_generator(options.seed, epoch, 1);
+        for (RowBlock& block : blocks) block.generator = fit_layer_generator(options.seed, epoch, block.index);
         const auto start = Clock::now();
         if (options.shuffle) shuffle_order();
         double loss_total = 0.0;
@@ -389,54 +482,77 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
                 prefetch(step + 2);
             }
 
-            // The batch in one pass, or as two row blocks computed at once (FitOptions::row_blocks).
-            const std::size_t block_count = row_blocks == 2 && count >= 2 ? 2 : 1;
-            const std::int64_t half = block_count == 2 ? (count + 1) / 2 : count;
-            blocks[0].begin = 0;
-            blocks[0].end = half;
-            blocks[1].begin = half;
-            blocks[1].end = count;
-            for (std::size_t b = 0; b < block_count; ++b)
-                blocks[b].share = static_cast<double>(blocks[b].end - blocks[b].begin) / static_cast<double>(count);
-            m.store->forget_gradients();
-            if (block_count == 2) {
-                m.store->second_block_redirect().forget();
-                run_both(run_first_block, run_second_block);
-            } else {
-                run_first_block();
+            // The batch in one pass, or as row blocks computed at once (FitOptions::row_blocks): block k
+            // takes rows [ceil(k * count / K), ceil((k + 1) * count / K)), the first ones the larger.
+            const auto block_start = [&](std::int64_t k) { return (k * count + row_blocks - 1) / row_blocks; };
+            for (int k = 0; k < row_blocks; ++k)
+                shares[static_cast<std::size_t>(k)] =
+                    static_cast<double>(block_start(k + 1) - block_start(k)) / static_cast<double>(count);
+            for (RowBlock& block : blocks) {
+                block.begin = block_start(block.index);
+                block.end = block_start(block.index + 1);
+                block.share = shares[static_cast<std::size_t>(block.index)];
             }
-            float loss_value = blocks[0].loss_value;
-            for (std::size_t b = 1; b < block_count; ++b) loss_value += blocks[b].loss_value;
+            if (anything_to_train) {
+                m.store->forget_gradients();
+                for (std::size_t j = 1; j < blocks.size(); ++j) m.store->block_redirect(static_cast<int>(j)).forget();
+            }
+            for (pair = 0; pair + 1 < blocks.size(); pair += 2) run_both(run_pair_first, run_pair_second);
+            if (blocks.size() % 2 == 1) run_block(blocks.size() - 1);
+
+            // Every block's figures, in every process, added in block order.
+            if (term_names.empty() && records.stride() == 3) {  // the first step: every block has rows
+                for (const auto& [name, term] : blocks[0].terms.terms()) term_names.push_back(name);
+                records.configure(term_names.size(), m.metrics.size(), row_blocks);
+                own_records.assign(records.stride() * blocks.size(), 0.0);
+                for (int p = 0; p < processes; ++p)
+                    record_counts[static_cast<std::size_t>(p)] =
+                        static_cast<int>(records.stride() * static_cast<std::size_t>(
+                                             (static_cast<std::int64_t>(p + 1) * row_blocks / processes) -
+                                             (static_cast<std::int64_t>(p) * row_blocks / processes)));
+            }
+            const bool stop_here = stop_requested();
+            for (std::size_t j = 0; j < blocks.size(); ++j)
+                records.write(std::span<double>(own_records).subspan(j * records.stride(), records.stride()), blocks[j],
+                              m.metrics, stop_here);
+            collectives::gather_everywhere(own_records, record_counts, records.all());
+            float loss_value = records.loss(0);
+            for (int k = 1; k < row_blocks; ++k) loss_value += records.loss(k);
             if (!std::isfinite(loss_value)) {
-                const RowBlock& bad = std::isfinite(blocks[0].loss_value) ? blocks[1] : blocks[0];
-                throw std::runtime_error("fit: the loss became " + not_finite(bad.loss_value, bad.compiled, bad.terms) +
-                                         " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) +
-                                         " of " + std::to_string(steps) + "; training stopped before this step's update");
+                int bad = 0;
+                while (std::isfinite(records.loss(bad))) ++bad;
+                throw std::runtime_error("fit: the loss became " + not_finite(records, bad, term_names) + " at epoch " +
+                                         std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
+                                         std::to_string(steps) + "; training stopped before this step's update");
             }
-            if (loss_from_output)
-                for (std::size_t b = 0; b < block_count; ++b)
-                    metric_sums.add(blocks[b].output.value(), blocks[b].target);
+            for (int k = 0; k < row_blocks; ++k)
+                for (std::size_t i = 0; i < m.metrics.size(); ++i) metric_sums.add(i, records.metric(k, i));
             if (anything_to_train) {
                 m.store->zero_missing_gradients();
-                if (block_count == 2) {
-                    m.store->second_block_redirect().zero_missing();
-                    m.optimizer->step_on_sum(m.store->trainable_values(), m.store->gradients(), m.store->second_block_gradients());
+                for (std::size_t j = 1; j < blocks.size(); ++j) m.store->block_redirect(static_cast<int>(j)).zero_missing();
+                if (processes > 1) {
+                    gradient_sum.sum_everywhere(gradient_buffers);
+                    m.optimizer->step(m.store->trainable_values(), m.store->gradients());
+                } else if (Tensor* right = gradient_sum.sum_to_halves(gradient_buffers)) {
+                    m.optimizer->step_on_sum(m.store->trainable_values(), m.store->gradients(), *right);
                 } else {
                     m.optimizer->step(m.store->trainable_values(), m.store->gradients());
                 }
             }
 
             loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
-            if (block_count == 2) parts.add_step(std::span<const RowBlock>(blocks, 2), count);
-            else parts.add_step(blocks[0].compiled.value().item(), blocks[0].terms, count);
+            parts.add_step(records, shares, term_names, count);
             if (anything_to_train) ++history.steps_trained;
             if (progress.would_draw(step + 1)) {
                 NamedValues so_far = parts.means(end);
                 metric_sums.append_to(so_far);
                 progress.update(step + 1, loss_total / static_cast<double>(end), so_far);
             }
-            // Ctrl-C: the step is whole (its update made); the epoch is left unfinished.
-            if (stop_requested() && step + 1 < steps) {
+            // Ctrl-C: the step is whole (its update made); the epoch is left unfinished. Every process
+            // stops at the same step: at the first whose records say a process was asked to.
+            bool stop_asked = false;
+            for (int k = 0; k < row_blocks; ++k) stop_asked = stop_asked || records.stop(k);
+            if (stop_asked && step + 1 < steps) {
                 history.interrupted = StopPoint{epoch, step + 1, steps};
                 break;
             }
@@ -462,7 +578,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         bool keep_going = true;
         for (auto& callback : options.callbacks) keep_going = callback->on_epoch_end(logs, *this) && keep_going;
         if (!keep_going) break;
-        if (stop_requested() && epoch < options.epochs) {  // during the validation or the callbacks
+        if (stop_everywhere() && epoch < options.epochs) {  // during the validation or the callbacks
             history.interrupted = StopPoint{epoch + 1, 0, steps};
             break;
         }
@@ -474,6 +590,28 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
 double Sequential::evaluate(const Data& x, const Data& y, std::int64_t batch_size) {
     return evaluate_parts(x, y, batch_size).loss;
 }
+
+namespace {
+
+// Which of `batches` batches this process takes when a job of several splits them: a contiguous run,
+// [first, end). All of them with one process, or when there are fewer batches than processes (a
+// process with none would not know the layers' terms; each then computes every batch).
+struct BatchShare {
+    int processes = 1;
+    std::int64_t first = 0, end = 0;
+    std::int64_t first_of(int p, std::int64_t batches) const { return static_cast<std::int64_t>(p) * batches / processes; }
+};
+
+BatchShare share_batches(std::int64_t batches) {
+    BatchShare share;
+    if (process_count() > 1 && batches >= process_count()) share.processes = process_count();
+    const int rank = share.processes > 1 ? process_rank() : 0;
+    share.first = share.first_of(rank, batches);
+    share.end = share.first_of(rank + 1, batches);
+    return share;
+}
+
+}  // namespace
 
 Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size) {
     SequentialModule& m = sequential_module();
@@ -491,28 +629,70 @@ Sequential::Evaluation Sequential::evaluate_parts(const Data& x, const Data& y, 
     LossTerms terms;
     const ForwardContext context{false, &sampling, &terms, m.compile_options.precision};
     Tensor input_buffer, target_buffer;
-    double compiled_total = 0.0;
-    std::int64_t compiled_terms = 0;
-    PartSums parts;
-    MetricSums metric_sums(m.metrics);
     const bool custom = static_cast<bool>(m.custom_loss);
     const double reduction = custom ? 1.0 : reduction_factor(m.compile_options.reduction, *m.loss, y.columns());
-    for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
-        const std::int64_t end = std::min(x.rows(), begin + batch_size);
+    // Each batch's figures as one record: the loss summed over its terms, their count, the layers'
+    // terms, and the metrics' counts. In a job of several processes each computes a run of the
+    // batches and all gather every record, so that every process adds them in batch order, as one
+    // process does.
+    const std::int64_t batches = (x.rows() + batch_size - 1) / batch_size;
+    const BatchShare share = share_batches(batches);
+    std::vector<std::string> names;
+    std::vector<double> own;
+    std::size_t stride = 0;
+    for (std::int64_t batch = share.first; batch < share.end; ++batch) {
+        const std::int64_t begin = batch * batch_size, end = std::min(x.rows(), begin + batch_size);
         Tensor input = x.batch(begin, end, input_buffer);
         Tensor target = target_is_input ? input : y.batch(begin, end, target_buffer);
         terms.clear();
         const Tensor prediction = m.forward(Var(input), context).value();
+        if (stride == 0) {
+            for (const auto& [name, term] : terms.terms()) names.push_back(name);
+            stride = 2 + names.size() + 2 * m.metrics.size();
+            own.reserve(stride * static_cast<std::size_t>(share.end - share.first));
+        }
         // A custom loss gives the batch's mean: weighted by the batch's samples, as the parts are.
         const std::int64_t batch_terms = custom ? end - begin : loss_terms(*m.loss, prediction);
-        const double sum = custom ? static_cast<double>(custom_loss_value(m.custom_loss, Var(prediction), target).value().item()) *
-                                        static_cast<double>(batch_terms)
-                                  : loss_total(*m.loss, prediction, target);
+        own.push_back(custom ? static_cast<double>(custom_loss_value(m.custom_loss, Var(prediction), target).value().item()) *
+                                   static_cast<double>(batch_terms)
+                             : loss_total(*m.loss, prediction, target));
+        own.push_back(static_cast<double>(batch_terms));
+        for (const auto& [name, term] : terms.terms()) own.push_back(term.value().item());
+        for (const Metric& metric : m.metrics) {
+            const MetricCount c = count_metric(metric, prediction, target);
+            own.push_back(c.correct);
+            own.push_back(static_cast<double>(c.scored));
+        }
+    }
+    std::vector<double> all;
+    if (share.processes == 1) {
+        all = std::move(own);
+    } else {
+        all.resize(stride * static_cast<std::size_t>(batches));
+        std::vector<int> counts(static_cast<std::size_t>(share.processes));
+        for (int p = 0; p < share.processes; ++p)
+            counts[static_cast<std::size_t>(p)] =
+                static_cast<int>(stride * static_cast<std::size_t>(share.first_of(p + 1, batches) - share.first_of(p, batches)));
+        collectives::gather_everywhere(own, counts, all);
+    }
+
+    double compiled_total = 0.0;
+    std::int64_t compiled_terms = 0;
+    PartSums parts;
+    MetricSums metric_sums(m.metrics);
+    std::vector<float> term_values(names.size());
+    for (std::int64_t batch = 0; batch < batches; ++batch) {
+        const double* record = all.data() + static_cast<std::size_t>(batch) * stride;
+        const std::int64_t rows = std::min(x.rows(), (batch + 1) * batch_size) - batch * batch_size;
+        const double sum = record[0];
+        const auto batch_terms = static_cast<std::int64_t>(record[1]);
         compiled_total += sum;
         compiled_terms += batch_terms;
-        metric_sums.add(prediction, target);
+        for (std::size_t t = 0; t < names.size(); ++t) term_values[t] = static_cast<float>(record[2 + t]);
+        for (std::size_t i = 0; i < m.metrics.size(); ++i)
+            metric_sums.add(i, {record[2 + names.size() + 2 * i], static_cast<std::int64_t>(record[3 + names.size() + 2 * i])});
         // The batch's compiled loss as the reduction gives it, for the parts.
-        parts.add_step(sum / static_cast<double>(batch_terms) * reduction, terms, end - begin);
+        parts.add_step(sum / static_cast<double>(batch_terms) * reduction, names, term_values, rows);
     }
     Evaluation result;
     result.loss = compiled_total / static_cast<double>(compiled_terms) * reduction;
@@ -530,10 +710,28 @@ Tensor Sequential::predict(const Data& x, std::int64_t batch_size) {
     const ForwardContext context{false, nullptr, nullptr, m.compile_options.precision};
     Tensor output(batch_shape(x.rows(), output_shape()));
     Tensor input_buffer;
-    for (std::int64_t begin = 0; begin < x.rows(); begin += batch_size) {
-        const std::int64_t end = std::min(x.rows(), begin + batch_size);
+    // In a job of several processes each predicts a run of the batches, and all gather every row.
+    const std::int64_t batches = (x.rows() + batch_size - 1) / batch_size;
+    const BatchShare share = share_batches(batches);
+    for (std::int64_t batch = share.first; batch < share.end; ++batch) {
+        const std::int64_t begin = batch * batch_size, end = std::min(x.rows(), begin + batch_size);
         Tensor batch_output = output.rows(begin, end);
         m.predict_into(x.batch(begin, end, input_buffer), batch_output, context);
+    }
+    if (share.processes > 1) {
+        if (output.numel() > std::numeric_limits<int>::max())
+            throw std::runtime_error("predict: " + std::to_string(output.numel()) +
+                                     " outputs are more than one message between processes takes; predict fewer rows at a time");
+        const std::int64_t width = output.numel() / x.rows();
+        std::vector<int> counts, offsets;
+        for (int p = 0; p < share.processes; ++p) {
+            const std::int64_t begin = std::min(x.rows(), share.first_of(p, batches) * batch_size);
+            const std::int64_t end = std::min(x.rows(), share.first_of(p + 1, batches) * batch_size);
+            offsets.push_back(static_cast<int>(begin * width));
+            counts.push_back(static_cast<int>((end - begin) * width));
+        }
+        collectives::gather_everywhere_in_place(std::span<float>(output.data(), static_cast<std::size_t>(output.numel())),
+                                                counts, offsets);
     }
     return output;
 }

@@ -7,6 +7,7 @@
 #include "nn/conv.hpp"
 #include "nn/data.hpp"
 #include "nn/dense.hpp"
+#include "nn/distributed.hpp"
 #include "nn/fit_generators.hpp"
 #include "nn/history.hpp"
 #include "nn/interrupt.hpp"

@@ -10,6 +10,7 @@
 #include <exception>
 #include <system_error>
 
+#include "nn/distributed.hpp"
 #include "nn/interrupt.hpp"
 #include "nn/io/file_error.hpp"
 #include "nn/program.hpp"
@@ -72,6 +73,9 @@ std::string joined(const std::vector<std::string>& names) {
 OutputFolder::OutputFolder(std::filesystem::path folder, std::vector<std::string> expected)
     : folder_(std::move(folder)), expected_(std::move(expected)) {
     if (folder_.empty()) folder_ = ".";
+    // In a job of several processes only process 0 writes into the folder (and checks it); the others
+    // stage their copies of the same files in a temporary folder of their own and drop them at commit.
+    if (process_rank() != 0) return;
     std::error_code error;
     if (std::filesystem::exists(folder_, error) && !std::filesystem::is_directory(folder_, error))
         throw FileError(folder_, "cannot be the output folder: a file of that name is in the way");
@@ -92,6 +96,15 @@ OutputFolder::OutputFolder(std::filesystem::path folder, std::vector<std::string
 }
 
 void OutputFolder::create() {
+    if (process_rank() != 0) {
+        std::error_code error;
+        staging_ = std::filesystem::temp_directory_path(error) / (staging_prefix + std::to_string(::getpid()));
+        pending_.emplace_back(staging_);
+        if (error || (::mkdir(staging_.c_str(), 0700) != 0 && errno != EEXIST))
+            throw FileError(staging_, "cannot create process " + std::to_string(process_rank()) +
+                                          "'s staging folder: " + (error ? error.message() : system_error_text(errno)));
+        return;
+    }
     // The folders this run creates, so that a failed run can remove them again.
     for (const std::filesystem::path& p : missing_folders(folder_)) {
         pending_.emplace_back(p);  // registered before it exists: a second Ctrl-C removes it if empty
@@ -123,6 +136,10 @@ std::filesystem::path OutputFolder::file(const std::string& name) {
 void OutputFolder::commit() {
     committed_ = true;
     if (staging_.empty()) return;
+    if (process_rank() != 0) {  // process 0 puts the same files in place
+        discard();
+        return;
+    }
     std::vector<std::string> moved;
     for (std::size_t i = 0; i < staged_.size(); ++i) {
         const std::string& name = staged_[i];

@@ -1,6 +1,7 @@
 #include "nn/parameter_store.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace smallnet {
 
@@ -45,29 +46,31 @@ void ParameterStore::adopt(std::vector<NamedParameter> parameters) {
     values_ = values;
     trainable_values_ = values.rows(0, trainable);
     gradients_ = gradients;
-    second_block_gradients_ = Tensor();
-    second_block_redirect_ = GradientRedirect();
+    block_gradients_.clear();
+    block_redirects_.clear();
 }
 
-Tensor& ParameterStore::second_block_gradients() {
-    second_block_redirect();
-    return second_block_gradients_;
+Tensor& ParameterStore::block_gradients(int block) {
+    block_redirect(block);
+    return block_gradients_[static_cast<std::size_t>(block - 1)];
 }
 
-GradientRedirect& ParameterStore::second_block_redirect() {
-    if (!second_block_gradients_.defined()) {
-        second_block_gradients_ = Tensor(gradients_.shape());
+GradientRedirect& ParameterStore::block_redirect(int block) {
+    if (block < 1) throw std::invalid_argument("ParameterStore::block_redirect: block 0's gradients are gradients()");
+    while (block_redirects_.size() < static_cast<std::size_t>(block)) {
+        Tensor buffer(gradients_.shape());
         std::vector<Tensor> views;
         std::int64_t offset = 0;
         for (const auto& p : parameters_) {
             if (!p.trainable) continue;
             const Shape shape = p.variable->shape();
-            views.push_back(second_block_gradients_.rows(offset, offset + shape.numel()).reshape(shape));
+            views.push_back(buffer.rows(offset, offset + shape.numel()).reshape(shape));
             offset += shape.numel();
         }
-        second_block_redirect_ = GradientRedirect(std::move(views));
+        block_gradients_.push_back(buffer);
+        block_redirects_.emplace_back(std::move(views));
     }
-    return second_block_redirect_;
+    return block_redirects_[static_cast<std::size_t>(block - 1)];
 }
 
 bool ParameterStore::holds(const std::vector<NamedParameter>& parameters) const {

@@ -30,11 +30,12 @@ public:
     Tensor& gradients() { return gradients_; }
     std::int64_t count() const { return values_.defined() ? values_.numel() : 0; }
 
-    // A second gradient buffer, laid out as gradients(), and the redirect that sends a backward pass's
-    // parameter gradients into it: fit computes a batch's second row block there while the first
-    // goes to gradients() (made on first use, then kept).
-    GradientRedirect& second_block_redirect();
-    Tensor& second_block_gradients();
+    // Gradient buffers for row blocks 1, 2, ... of a batch (block 0's are gradients()), laid out as
+    // gradients(), and the redirects that send a backward pass's parameter gradients into them: fit
+    // computes a batch's row blocks at the same time, each into its own buffer (made on first use,
+    // then kept). `block` >= 1.
+    GradientRedirect& block_redirect(int block);
+    Tensor& block_gradients(int block);
 
     // Before a backward pass: marks every gradient absent, so the pass writes instead of adding.
     void forget_gradients();
@@ -46,8 +47,8 @@ private:
     Tensor values_;
     Tensor trainable_values_;
     Tensor gradients_;
-    Tensor second_block_gradients_;
-    GradientRedirect second_block_redirect_;
+    std::vector<Tensor> block_gradients_;           // [block - 1]
+    std::vector<GradientRedirect> block_redirects_;  // [block - 1]
 };
 
 // Makes `store` hold `parameters`, adopting them afresh when they are not the ones it holds (a layer

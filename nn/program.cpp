@@ -7,6 +7,7 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "nn/distributed.hpp"
 #include "nn/interrupt.hpp"
 #include "nn/io/file_error.hpp"
 
@@ -30,29 +31,44 @@ void print_notes(std::string_view program) {
 void add_error_note(std::string note) { error_notes().push_back(std::move(note)); }
 
 int run_program(std::string_view program, const std::function<void()>& body) {
+    // Started by mpirun: this process joins the job (nn/distributed.hpp). Only process 0 prints; the
+    // others' errors still go to the standard error, named by their process.
+    Processes processes;
+    if (process_rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr)
+        std::fprintf(stderr, "%.*s: process %d: cannot silence the standard output\n", static_cast<int>(program.size()),
+                     program.data(), process_rank());
+    const std::string name = process_count() > 1 && process_rank() != 0
+                                 ? std::string(program) + " (process " + std::to_string(process_rank()) + " of " +
+                                       std::to_string(process_count()) + ")"
+                                 : std::string(program);
+    // A process that fails ends the whole job: the others would otherwise wait for it forever.
+    const auto finish = [&](int code) {
+        if (code != 0 && process_count() > 1) end_all_processes(code);
+        return code;
+    };
     install_interrupt_handlers();
-    const int name_length = static_cast<int>(program.size());
+    const int name_length = static_cast<int>(name.size());
     try {
         body();
         if (const int signal = stop_signal(); signal != 0) {
             // The stop came after the last place that checks for one: every output was written.
             std::fflush(stdout);
-            std::fprintf(stderr, "%.*s: %s\n", name_length, program.data(),
+            std::fprintf(stderr, "%.*s: %s\n", name_length, name.data(),
                          Interrupted(signal, "after training; every output was written").what());
-            return exit_code_for_signal(signal);
+            return finish(exit_code_for_signal(signal));
         }
         return 0;
     } catch (const Interrupted& stop) {
         std::fflush(stdout);
-        std::fprintf(stderr, "%.*s: %s\n", name_length, program.data(), stop.what());
-        print_notes(program);
-        return stop.exit_code();
+        std::fprintf(stderr, "%.*s: %s\n", name_length, name.data(), stop.what());
+        print_notes(name);
+        return finish(stop.exit_code());
     } catch (const std::exception& error) {
         std::fflush(stdout);
-        std::fprintf(stderr, "%.*s: error: %s\n", name_length, program.data(), error.what());
-        print_notes(program);
-        if (const int signal = stop_signal(); signal != 0) return exit_code_for_signal(signal);
-        return dynamic_cast<const UsageError*>(&error) ? exit_usage_error : exit_runtime_error;
+        std::fprintf(stderr, "%.*s: error: %s\n", name_length, name.data(), error.what());
+        print_notes(name);
+        if (const int signal = stop_signal(); signal != 0) return finish(exit_code_for_signal(signal));
+        return finish(dynamic_cast<const UsageError*>(&error) ? exit_usage_error : exit_runtime_error);
     }
 }
 

@@ -26,7 +26,9 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
-// Runs `body` with the Ctrl-C/SIGTERM handlers of nn/interrupt.hpp installed; an exception becomes
+// Runs `body` as a process of its MPI job when mpirun started the program (a Processes,
+// nn/distributed.hpp: only process 0 prints to the standard output, and a process that fails ends the
+// whole job after printing its error), with the Ctrl-C/SIGTERM handlers of nn/interrupt.hpp installed; an exception becomes
 // "<program>: error: <what>" on stderr and exit code 1 (2 for a UsageError), followed by the notes
 // added while the stack unwound (which output files were kept). Interrupted becomes
 // "<program>: <what>" and exit code 128 + signal; so does a stop asked for after the last check.

@@ -90,15 +90,20 @@ struct FitOptions {
     // Shuffling, Dropout, the noise layers and Sampling's draws (fit_layer_generator(seed) for the
     // layers); not the weights, which come from the model's seed (see Sequential above).
     std::uint64_t seed = 0;
-    // How a batch is computed. 2: as two row blocks (the first half of its rows, then the rest), at
-    // the same time on two threads, each with its own gradient buffer; the step adds the second
-    // block's gradients to the first's, and the loss is the blocks' losses weighted by their rows, so
-    // it is the batch's mean loss when the loss and the layers' terms are means over the rows (every
-    // built-in loss; a weight regularizer's penalty is counted once). 1: in one pass, its products
-    // split between the threads. Either way the results are bitwise the same at any thread count, but
-    // 1 and 2 round differently. 0 (the default) takes 2 for batches of 128 rows or more, except with
-    // a custom loss (which need not be a mean over the rows), and 1 otherwise.
+    // How a batch is computed: as `row_blocks` blocks of rows (block k takes rows ceil(k n / K) to
+    // ceil((k + 1) n / K) of a batch of n), each with its own random stream and its own gradient buffer,
+    // two at a time on two threads, or spread over the processes of an MPI job (nn/distributed.hpp).
+    // The step adds the blocks' gradients in a fixed binary tree, and the loss is the blocks' losses
+    // weighted by their rows, so it is the batch's mean loss when the loss and the layers' terms are
+    // means over the rows (every built-in loss; a weight regularizer's penalty is counted once). 1: in
+    // one pass, its products split between the threads. The results are bitwise the same at any thread
+    // count and any number of processes (up to row_blocks), but two values of row_blocks round
+    // differently. 0 (the default) takes 2 for batches of 128 rows or more, except with a custom loss
+    // (which need not be a mean over the rows), and 1 otherwise; and at least one per process.
     int row_blocks = 0;
+    // In a program of several processes (nn/distributed.hpp): split each batch over them, as above
+    // (validation too), so that all train one model; false: each trains on its own.
+    bool distributed = true;
 };
 
 class SequentialModule;

@@ -1,5 +1,5 @@
-// fit's row blocks (FitOptions::row_blocks = 2): the batch's two halves are computed at once, each
-// into its own gradient buffer, and the step is then the whole batch's: the same update and loss as
+// fit's row blocks (FitOptions::row_blocks): the batch's blocks of rows are computed two at a time,
+// each into its own gradient buffer, and the step is then the whole batch's: the same update and loss as
 // one pass up to rounding, bitwise the same at any thread count.
 #include <cmath>
 #include <stdexcept>
@@ -106,12 +106,44 @@ TEST_CASE("a frozen layer stays bitwise as it was with two row blocks, and the d
     CHECK_FALSE(bitwise_equal(weights[0], weights[2]));
 }
 
-TEST_CASE("row_blocks other than 0, 1 or 2 is refused before training") {
+TEST_CASE("three and four row blocks: the batch's step up to rounding, bitwise the same at 1, 2 and 3 threads") {
+    // Odd block counts leave one block alone after the pairs; four add in a tree ((0 + 1) + (2 + 3)).
+    const Data x(random_tensor(Shape{101, 6}, 12, 0.0f, 1.0f));  // batches of 50, 50 and 1: empty blocks
+    for (const int blocks : {3, 4}) {
+        CAPTURE(blocks);
+        std::vector<Tensor> weights;
+        for (const int threads : {1, 2, 3}) {
+            with_threads(threads, [&] {
+                Sequential model = make_model(13);
+                model.add(Dropout(0.2f));
+                model.compile(Adam(), "mse");
+                model.fit(x, x, {.epochs = 2, .batch_size = 50, .verbose = 0, .seed = 3, .row_blocks = blocks});
+                weights.push_back(model.weights());
+            });
+        }
+        CHECK(bitwise_equal(weights[0], weights[1]));
+        CHECK(bitwise_equal(weights[0], weights[2]));
+    }
+    // Without random layers the blocks' sum is the batch's gradient, up to rounding.
+    std::vector<Tensor> weights;
+    for (const int blocks : {1, 3, 4}) {
+        Sequential model({Input(6), Dense(5, "tanh", {.kernel_regularizer = L2(0.01f)}), Dense(6, "sigmoid")}, "", 4);
+        model.compile(SGD({.learning_rate = 0.5f}), "mse");
+        model.fit(x, x, {.epochs = 1, .batch_size = 50, .shuffle = false, .verbose = 0, .row_blocks = blocks});
+        weights.push_back(model.weights());
+    }
+    CHECK(largest_difference(weights[0], weights[1]) < 1e-6);
+    CHECK(largest_difference(weights[0], weights[2]) < 1e-6);
+}
+
+TEST_CASE("row_blocks below 0, or more blocks than a batch has rows, is refused before training") {
     Sequential model = make_model(1);
     model.compile(Adam(), "mse");
     const Data x(random_tensor(Shape{4, 6}, 1, 0.0f, 1.0f));
-    CHECK_THROWS_WITH_AS(model.fit(x, x, {.verbose = 0, .row_blocks = 3}), doctest::Contains("row_blocks must be 0"),
+    CHECK_THROWS_WITH_AS(model.fit(x, x, {.verbose = 0, .row_blocks = -1}), doctest::Contains("row_blocks must be 0"),
                          std::invalid_argument);
+    CHECK_THROWS_WITH_AS(model.fit(x, x, {.batch_size = 3, .verbose = 0, .row_blocks = 4}),
+                         doctest::Contains("4 row blocks cannot split a batch of 3 rows"), std::invalid_argument);
 }
 
 }
