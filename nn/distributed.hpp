@@ -6,8 +6,11 @@
 // (run_program, nn/program.hpp, does it for the apps). Without mpirun, or in a build without MPI
 // (meson -Dmpi=disabled), it is one process and nothing changes.
 //
-// Only process 0 should print and write files: run_program silences the others' standard output and
-// OutputFolder keeps their files out of the output folder; a program of its own checks process_rank().
+// Only process 0 prints and writes files: every file the library writes (write_file_atomically) is
+// written by process 0 alone, OutputFolder stages the others' files in a temporary folder it then
+// removes, and run_program silences the others' standard output (a program of its own checks
+// process_rank() before it prints). fit, evaluate and predict are collective: every process calls
+// them, with the same data and model.
 //
 // Determinism: fit computes each batch as FitOptions::row_blocks blocks of rows, each process some of
 // them, and adds the blocks' gradients in one fixed binary tree, partly inside each process and then

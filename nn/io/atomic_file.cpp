@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <utility>
 
+#include "nn/distributed.hpp"
 #include "nn/io/file_error.hpp"
 #include "nn/io/pending_removal.hpp"
 
@@ -174,6 +175,9 @@ void FileWriter::write_all(const std::byte* data, std::size_t count) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::function<void(FileWriter&)>& produce) {
+    // In a job of several processes (nn/distributed.hpp) every process holds the same results, and
+    // process 0 writes them: the others' copies would only race it, or litter their own machines.
+    if (process_rank() != 0) return;
     std::error_code error;
     if (std::filesystem::is_directory(path, error))
         throw FileError(path, "cannot write: a folder of that name exists");

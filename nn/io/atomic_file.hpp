@@ -45,7 +45,8 @@ private:
 std::filesystem::path temporary_path_for(const std::filesystem::path& path);
 
 // Replaces `path` with what `produce` writes; an exception thrown by `produce` is passed on after the
-// temporary file is removed. A file that existed keeps its permission bits.
+// temporary file is removed. A file that existed keeps its permission bits. In a job of several
+// processes (nn/distributed.hpp) only process 0 writes: on the others this does nothing.
 void write_file_atomically(const std::filesystem::path& path, const std::function<void(FileWriter&)>& produce);
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
 
