@@ -2,7 +2,7 @@
 // MNIST-format folder and prints the figures the PyTorch reference (shared/peers/torch_mnist_ae.py)
 // prints, in the same RESULT {json} form, so bench/compare_with_pytorch.sh can set them side by side.
 //
-// usage: mnist_training [--data DIR] [--epochs 5] [--batch 256] [--threads N] [--seed 0]
+// usage: mnist_training [--data DIR] [--epochs 5] [--batch 256] [--threads N] [--seed 0] [--precision fp32|bf16]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     int epochs = 5, threads = 0;
     std::int64_t batch = 256;
     std::uint64_t seed = 0;
+    std::string precision = "fp32";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i], value = argv[i + 1];
         if (flag == "--data") data = value;
@@ -33,9 +34,15 @@ int main(int argc, char** argv) {
         else if (flag == "--batch") batch = std::stoll(value);
         else if (flag == "--threads") threads = std::stoi(value);
         else if (flag == "--seed") seed = std::stoull(value);
+        else if (flag == "--precision") precision = value;
         else { std::fprintf(stderr, "mnist_training: unknown flag %s\n", flag.c_str()); return 2; }
     }
     if (threads > 0) set_num_threads(threads);  // otherwise SMALLNET_NUM_THREADS or one per core
+    const Precision products = parse_precision(precision);
+    if (products == Precision::bf16 && bf16_instruction_set() == Bf16InstructionSet::none) {
+        std::fprintf(stderr, "mnist_training: --precision bf16 needs AVX512_BF16, which this CPU lacks\n");
+        return 2;
+    }
 
     auto start = Clock::now();
     const MnistData mnist = read_mnist(data);
@@ -46,7 +53,7 @@ int main(int argc, char** argv) {
     Sequential encoder({Input(784), Dense(128, "relu"), Dense(32, "relu")}, "encoder");
     Sequential decoder({Dense(128, "relu"), Dense(784, "sigmoid")}, "decoder");
     Sequential autoencoder({encoder, decoder}, "autoencoder");
-    autoencoder.compile(Adam(), "mse");
+    autoencoder.compile(Adam(), "mse", {.precision = products});
     const History history = autoencoder.fit(train, train, {.epochs = epochs, .batch_size = batch,
                                                            .validation_data = {test, test}, .verbose = 2, .seed = seed});
 
@@ -69,9 +76,9 @@ int main(int argc, char** argv) {
 
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    std::printf("RESULT {\"impl\": \"smallnet\", \"instruction_set\": \"%s\", \"threads\": %d, \"batch\": %lld, \"seed\": %llu, "
+    std::printf("RESULT {\"impl\": \"smallnet%s\", \"instruction_set\": \"%s\", \"threads\": %d, \"batch\": %lld, \"seed\": %llu, "
                 "\"load_s\": %.3f, \"epoch_s\": [",
-                std::string(instruction_set_name(active_instruction_set())).c_str(), num_threads(),
+                products == Precision::bf16 ? "-bf16" : "", std::string(instruction_set_name(active_instruction_set())).c_str(), num_threads(),
                 static_cast<long long>(batch), static_cast<unsigned long long>(seed), load_seconds);
     for (std::size_t i = 0; i < times.size(); ++i) std::printf("%s%.4f", i ? ", " : "", times[i]);
     std::printf("], \"median_epoch_2_5_s\": %.4f, \"val_mse\": [", median);

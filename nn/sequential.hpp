@@ -156,6 +156,8 @@ public:
         double loss = 0.0;
         NamedValues values;
     };
+    // In a job of several processes (nn/distributed.hpp) evaluate and predict are collective: each
+    // process computes a run of the batches, and every process gets the same figures, or every row.
     Evaluation evaluate_parts(const Data& x, const Data& y, std::int64_t batch_size = 256);
     // The outputs for x, [rows, ...output_shape()], in batches, without a graph.
     Tensor predict(const Data& x, std::int64_t batch_size = 256);
@@ -171,7 +173,7 @@ public:
     };
     // predict's outputs batch by batch, each handed to `consume` as it is made, for what needs them
     // only in passing (an error over the set, a few pictures): the set's outputs are never all held.
-    // Bitwise the rows of predict(x, batch_size).
+    // Bitwise the rows of predict(x, batch_size). Each process of a job computes every batch itself.
     void predict_batches(const Data& x, const std::function<void(const PredictedBatch&)>& consume,
                          std::int64_t batch_size = 256);
     // The model on one batch as a Var (records a graph unless inside NoGrad), for a hand-written
@@ -185,7 +187,8 @@ public:
     const LossTerms& losses() const;
     // For a hand-written loop, after loss.backward(): one step of the compiled optimizer over the
     // trainable weights' gradients (the step fit takes), then clears the gradients for the next
-    // backward. std::logic_error when the model is not compiled or no gradient was computed.
+    // backward. std::logic_error when the model is not compiled or no gradient was computed. In a job of
+    // several processes each steps on its own gradients (fit is what adds them across processes).
     void apply_gradients();
 
     // The whole model in one file (nn/model_file.hpp: load_model reads it): architecture, weights, and

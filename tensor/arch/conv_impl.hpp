@@ -9,7 +9,9 @@
 // GCC 12's _mm512_undefined_ps() (`__m512 __Y = __Y;`), inlined into xsimd's exp and friends, trips
 // -W(maybe-)uninitialized: a false positive fixed in GCC 13 (GCC bug 105593).
 #pragma GCC diagnostic push
+#if !defined(__clang__)  // clang has no such warning, and warns of the unknown name
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include "tensor/arch/conv_dot_impl.hpp"

@@ -8,7 +8,9 @@
 // GCC 12's _mm512_undefined_ps() (`__m512 __Y = __Y;`) trips -W(maybe-)uninitialized once inlined
 // into sqrt/exp: a false positive fixed in GCC 13 (GCC bug 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)  // clang has no such warning, and warns of the unknown name
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define SMALLNET_ARCH xsimd::avx512dq
 #define SMALLNET_ARCH_NAMESPACE avx512
 #include "tensor/arch/elementwise_impl.hpp"

@@ -16,7 +16,9 @@
 // GCC 12 warns that AVX-512 intrinsics it inlines (for xsimd's exp and friends) read an uninitialised
 // `__Y`: its headers start some intrinsics from an undefined register on purpose. A false positive.
 #pragma GCC diagnostic push
+#if !defined(__clang__)  // clang has no such warning, and warns of the unknown name
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <cstdint>
