@@ -29,6 +29,11 @@ struct Transfer {
 // Messages between two processes are matched in the order given.
 void exchange(std::span<const Transfer> sends, std::span<const Transfer> receives);
 
+// Whether every process reaches this call within `seconds` (a barrier that gives up): how a process
+// ending with an error tells a failure all of them met (a NaN loss, a stop request: they may end
+// normally, each with its code) from its own (the others must be stopped).
+bool all_reach_within(double seconds);
+
 // The largest and the smallest of `value` over the processes.
 std::int64_t max_everywhere(std::int64_t value);
 std::int64_t min_everywhere(std::int64_t value);

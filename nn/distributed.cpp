@@ -3,8 +3,10 @@
 #include "nn/distributed.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "nn/collectives.hpp"
@@ -140,6 +142,25 @@ void exchange(std::span<const Transfer> sends, std::span<const Transfer> receive
     for (const Transfer& t : receives) MPI_Irecv(t.data, t.count, MPI_FLOAT, t.process, 0, MPI_COMM_WORLD, &requests[r++]);
     for (const Transfer& t : sends) MPI_Isend(t.data, t.count, MPI_FLOAT, t.process, 0, MPI_COMM_WORLD, &requests[r++]);
     MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+#endif
+}
+
+bool all_reach_within(double seconds) {
+    if (world_size == 1) return true;
+#ifdef SMALLNET_WITH_MPI
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    for (;;) {
+        int done = 0;
+        MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+        if (done) return true;
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+#else
+    (void)seconds;
+    return true;
 #endif
 }
 

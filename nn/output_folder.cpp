@@ -173,6 +173,10 @@ void OutputFolder::discard() noexcept {
 
 OutputFolder::~OutputFolder() {
     if (committed_) return;
+    if (process_rank() != 0) {  // its copies go; process 0 says what the folder holds
+        discard();
+        return;
+    }
     if (stop_requested()) {
         // Stopped by Ctrl-C: the staged files are whole (each was written atomically) and hold what
         // was trained, so they go in place.

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "nn/collectives.hpp"
 #include "nn/distributed.hpp"
 #include "nn/interrupt.hpp"
 #include "nn/io/file_error.hpp"
@@ -41,9 +42,11 @@ int run_program(std::string_view program, const std::function<void()>& body) {
                                  ? std::string(program) + " (process " + std::to_string(process_rank()) + " of " +
                                        std::to_string(process_count()) + ")"
                                  : std::string(program);
-    // A process that fails ends the whole job: the others would otherwise wait for it forever.
+    // A process that fails alone ends the whole job: the others would otherwise wait for it forever.
+    // When all fail together (fit stops every process at the same step, for a NaN loss or a stop
+    // request), each ends normally, after its own clean-up, with its code.
     const auto finish = [&](int code) {
-        if (code != 0 && process_count() > 1) end_all_processes(code);
+        if (code != 0 && process_count() > 1 && !collectives::all_reach_within(5.0)) end_all_processes(code);
         return code;
     };
     install_interrupt_handlers();

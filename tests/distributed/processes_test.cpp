@@ -87,6 +87,29 @@ TEST_CASE("ae_mnist on two processes writes, from process 0 only, what it writes
     std::filesystem::remove_all(scratch);
 }
 
+TEST_CASE("a stop request (SIGTERM to mpirun) stops every process at the same step; process 0 writes what was trained") {
+    const auto scratch = scratch_folder("distributed_stop");
+    write_tiny_mnist(scratch / "data", 6000, 100);
+    const std::string job = quoted(environment("MPIRUN")) + " --allow-run-as-root --oversubscribe -np 2 " +
+                            quoted(environment("AE_MNIST")) + " --data " + quoted((scratch / "data").string()) +
+                            " --epochs 100000 --out " + quoted((scratch / "out").string());
+    // mpirun passes SIGTERM on to every process; fit stops at the first step after any was asked.
+    const AppRun run = run_app("/bin/bash", "-c " + quoted(job + " & job=$!; sleep 4; kill -TERM $job; wait $job"), scratch);
+    CHECK(run.exit_code != 0);
+    const std::string first = "ae_mnist: interrupted (SIGTERM) at ";
+    const std::string second = "ae_mnist (process 1 of 2): interrupted (SIGTERM) at ";
+    const auto where = [&](const std::string& prefix) {
+        const std::size_t at = run.err.find(prefix);
+        return at == std::string::npos ? std::string("(not found)") : run.err.substr(at + prefix.size(), run.err.find('\n', at) - at - prefix.size());
+    };
+    INFO("stderr: " << run.err);
+    CHECK(where(first) != "(not found)");
+    CHECK(where(first) == where(second));
+    CHECK(std::filesystem::exists(scratch / "out" / "weights.safetensors"));
+    CHECK(std::filesystem::exists(scratch / "out" / "history.csv"));
+    std::filesystem::remove_all(scratch);
+}
+
 TEST_CASE("a process that fails ends the whole job at once, with its message and a non-zero exit") {
     const auto scratch = scratch_folder("distributed_failure");
     const auto started = std::chrono::steady_clock::now();
