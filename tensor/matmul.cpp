@@ -88,19 +88,7 @@ Workspace& thread_workspace() {
     return workspace;
 }
 
-struct Problem {
-    bool transpose_a;
-    bool transpose_b;
-    std::int64_t m, n, k;
-    float alpha;
-    const float* a;
-    std::int64_t lda;
-    const float* b;
-    std::int64_t ldb;
-    float beta;
-    float* c;
-    std::int64_t ldc;
-    const GemmEpilogue* epilogue;  // null when there is nothing to apply
+struct Problem : detail::GemmOperands {
     const GemmKernels* kernels;
 };
 
@@ -334,9 +322,9 @@ void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, st
         detail::small_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, kernels);
         return;
     }
-    const Problem problem{transpose_a, transpose_b, m,   n,    k,   alpha,
-                          a,           lda,         b,   ldb,  beta, c,
-                          ldc,         has_epilogue ? &epilogue : nullptr, &kernels};
+    const Problem problem{{transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                           has_epilogue ? &epilogue : nullptr},
+                          &kernels};
     run(problem);
 }
 

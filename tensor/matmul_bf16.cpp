@@ -74,19 +74,7 @@ Workspace& thread_workspace() {
     return workspace;
 }
 
-struct Problem {
-    bool transpose_a;
-    bool transpose_b;
-    std::int64_t m, n, k;
-    float alpha;
-    const float* a;
-    std::int64_t lda;
-    const float* b;
-    std::int64_t ldb;
-    float beta;
-    float* c;
-    std::int64_t ldc;
-    const GemmEpilogue* epilogue;  // null when there is nothing to apply
+struct Problem : GemmOperands {
     const GemmBf16Kernels* kernels;
     const GemmKernels* fp32;  // for the epilogue
 };
@@ -335,7 +323,7 @@ void gemm_bf16(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t 
                const arch::GemmKernels& fp32) {
     if (kernels.mr % fp32.mr != 0 || kernels.nr % fp32.nr != 0 || kernels.kc % 2 != 0)
         throw std::logic_error("gemm_bf16: the bf16 tile is not made of fp32 tiles, or kc is odd");
-    run(Problem{transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, &kernels, &fp32});
+    run(Problem{{transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue}, &kernels, &fp32});
 }
 
 }  // namespace detail
