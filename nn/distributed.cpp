@@ -97,7 +97,7 @@ void end_all_processes(int exit_code) {
 
 namespace collectives {
 
-void broadcast_from_first(std::span<float> values) {
+void broadcast_from_first([[maybe_unused]] std::span<float> values) {
     if (world_size == 1) return;
 #ifdef SMALLNET_WITH_MPI
     // MPI counts are ints: a model of more than 2^31 - 1 weights goes in pieces.
@@ -107,13 +107,15 @@ void broadcast_from_first(std::span<float> values) {
 #endif
 }
 
-void gather_everywhere(std::span<const double> mine, std::span<const int> counts, std::span<double> all) {
+void gather_everywhere(std::span<const double> mine, [[maybe_unused]] std::span<const int> counts, std::span<double> all) {
     if (world_size == 1) {
         std::copy(mine.begin(), mine.end(), all.begin());
         return;
     }
 #ifdef SMALLNET_WITH_MPI
-    std::vector<int> offsets(counts.size());
+    // Kept: fit gathers every step and allocates nothing in steady state.
+    static std::vector<int> offsets;
+    offsets.assign(counts.size(), 0);
     for (std::size_t p = 1; p < counts.size(); ++p) offsets[p] = offsets[p - 1] + counts[p - 1];
     MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
                    MPI_DOUBLE, MPI_COMM_WORLD);

@@ -419,6 +419,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     auto run_pair_first = [&] { run_block(pair); };
     auto run_pair_second = [&] { run_block(pair + 1); };
     BlockRecords records;
+    bool records_ready = false;
     std::vector<std::string> term_names;  // the layers' terms, as the first step's first block names them
     std::vector<int> record_counts(static_cast<std::size_t>(processes));
     std::vector<double> shares(static_cast<std::size_t>(row_blocks));
@@ -501,7 +502,8 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             if (blocks.size() % 2 == 1) run_block(blocks.size() - 1);
 
             // Every block's figures, in every process, added in block order.
-            if (term_names.empty() && records.stride() == 3) {  // the first step: every block has rows
+            if (!records_ready) {  // the first step: every block has rows, so each knows the terms
+                records_ready = true;
                 for (const auto& [name, term] : blocks[0].terms.terms()) term_names.push_back(name);
                 records.configure(term_names.size(), m.metrics.size(), row_blocks);
                 own_records.assign(records.stride() * blocks.size(), 0.0);

@@ -97,6 +97,7 @@ TEST_CASE("Dropout and the noise layers act in training only") {
     double sum = 0, squares = 0;
     for (float v : noisy.values()) sum += v - 0.5, squares += (v - 0.5) * (v - 0.5);
     CHECK(std::sqrt(squares / 2000) == doctest::Approx(0.1).epsilon(0.1));
+    CHECK(std::abs(sum / 2000) < 0.01);  // centred: 4.5 standard errors of the mean
     CHECK(testing::bitwise_equal(noise.module().forward(Var(x), inference).value(), x));
 
     SaltAndPepper salt(0.2f);
