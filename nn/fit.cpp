@@ -521,8 +521,8 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             float loss_value = records.loss(0);
             for (int k = 1; k < row_blocks; ++k) loss_value += records.loss(k);
             if (!std::isfinite(loss_value)) {
-                int bad = 0;
-                while (std::isfinite(records.loss(bad))) ++bad;
+                int bad = 0;  // the first block whose loss is not finite (or the last: finite parts can overflow the sum)
+                while (bad + 1 < row_blocks && std::isfinite(records.loss(bad))) ++bad;
                 throw std::runtime_error("fit: the loss became " + not_finite(records, bad, term_names) + " at epoch " +
                                          std::to_string(epoch) + ", step " + std::to_string(step + 1) + " of " +
                                          std::to_string(steps) + "; training stopped before this step's update");
