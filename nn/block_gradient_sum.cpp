@@ -1,7 +1,10 @@
 #include "nn/block_gradient_sum.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+
+#include "tensor/elementwise.hpp"
 
 namespace smallnet {
 
@@ -10,10 +13,9 @@ namespace {
 // The left child's end: the first half of [begin, end), rounded up.
 int middle(int begin, int end) { return begin + (end - begin + 1) / 2; }
 
-// into[i] += from[i]: each value rounded once, as Optimizer::step_on_sum and Adam's fused pass add.
-void add_into(float* into, const float* from, std::int64_t count) {
-    for (std::int64_t i = 0; i < count; ++i) into[i] += from[i];
-}
+// into += from by axpy with alpha 1: each value rounded once (a fused multiply-add by 1), as
+// Optimizer::step_on_sum and Adam's fused pass add two gradients.
+void add_into(Tensor& into, const Tensor& from) { axpy(1.0f, from, into); }
 
 }  // namespace
 
@@ -22,16 +24,20 @@ BlockGradientSum::BlockGradientSum(int blocks, int processes, int rank)
     if (processes < 1 || blocks < processes || rank < 0 || rank >= processes)
         throw std::invalid_argument("BlockGradientSum: " + std::to_string(blocks) + " blocks cannot be split over " +
                                     std::to_string(processes) + " processes (each needs one at least)");
-    first_ = static_cast<int>(static_cast<std::int64_t>(rank) * blocks / processes);
-    own_ = static_cast<int>(static_cast<std::int64_t>(rank + 1) * blocks / processes) - first_;
+    first_ = first_block_of(rank);
+    own_ = first_block_of(rank + 1) - first_;
     cover(0, blocks);
 }
 
+int BlockGradientSum::first_block_of(int process) const {
+    return static_cast<int>(static_cast<std::int64_t>(process) * blocks_ / processes_);
+}
+
 int BlockGradientSum::owner(int block) const {
-    // The p with p * blocks / processes <= block < (p + 1) * blocks / processes.
+    // The p with first_block_of(p) <= block < first_block_of(p + 1).
     int p = static_cast<int>((static_cast<std::int64_t>(block) * processes_ + processes_ - 1) / blocks_);
-    while (p > 0 && static_cast<std::int64_t>(p) * blocks_ / processes_ > block) --p;
-    while (static_cast<std::int64_t>(p + 1) * blocks_ / processes_ <= block) ++p;
+    while (p > 0 && first_block_of(p) > block) --p;
+    while (first_block_of(p + 1) <= block) ++p;
     return p;
 }
 
@@ -49,8 +55,7 @@ void BlockGradientSum::sum_inside(std::span<Tensor> buffers, int begin, int end)
     const int mid = middle(begin, end);
     sum_inside(buffers, begin, mid);
     sum_inside(buffers, mid, end);
-    Tensor& left = buffers[static_cast<std::size_t>(begin - first_)];
-    add_into(left.data(), buffers[static_cast<std::size_t>(mid - first_)].data(), left.numel());
+    add_into(buffers[static_cast<std::size_t>(begin - first_)], buffers[static_cast<std::size_t>(mid - first_)]);
 }
 
 Tensor* BlockGradientSum::sum_to_halves(std::span<Tensor> buffers) const {
@@ -62,12 +67,12 @@ Tensor* BlockGradientSum::sum_to_halves(std::span<Tensor> buffers) const {
     return &buffers[static_cast<std::size_t>(mid)];
 }
 
-float* BlockGradientSum::sum_chunk(int begin, int end, std::int64_t length) {
+Tensor& BlockGradientSum::sum_chunk(int begin, int end) {
     for (std::size_t s = 0; s < cover_.size(); ++s)
         if (cover_[s].begin == begin && cover_[s].end == end) return chunk_of_[s];
     const int mid = middle(begin, end);
-    float* left = sum_chunk(begin, mid, length);
-    add_into(left, sum_chunk(mid, end, length), length);
+    Tensor& left = sum_chunk(begin, mid);
+    add_into(left, sum_chunk(mid, end));
     return left;
 }
 
@@ -93,21 +98,22 @@ void BlockGradientSum::sum_everywhere(std::span<Tensor> buffers) {
         const Subtree& subtree = cover_[s];
         if (subtree.process == rank_) {
             sum_inside(buffers, subtree.begin, subtree.end);
-            float* sum = buffers[static_cast<std::size_t>(subtree.begin - first_)].data();
-            chunk_of_[s] = sum + chunk_begin(rank_);
+            Tensor& sum = buffers[static_cast<std::size_t>(subtree.begin - first_)];
+            chunk_of_[s] = sum.rows(chunk_begin(rank_), chunk_begin(rank_ + 1));
             for (int p = 0; p < processes_; ++p)
-                if (p != rank_) sends_.push_back({sum + chunk_begin(p), chunk_counts_[static_cast<std::size_t>(p)], p});
+                if (p != rank_)
+                    sends_.push_back({sum.data() + chunk_begin(p), chunk_counts_[static_cast<std::size_t>(p)], p});
         } else {
-            chunk_of_[s] = received_.data() + slot * mine;
-            receives_.push_back({chunk_of_[s], static_cast<int>(mine), subtree.process});
+            chunk_of_[s] = received_.rows(slot * mine, (slot + 1) * mine);
+            receives_.push_back({chunk_of_[s].data(), static_cast<int>(mine), subtree.process});
             ++slot;
         }
     }
     collectives::exchange(sends_, receives_);
     // This process's chunk of the root, then every chunk everywhere.
-    const float* root = sum_chunk(0, blocks_, mine);
-    float* own_chunk = buffers[0].data() + chunk_begin(rank_);
-    if (root != own_chunk) std::copy(root, root + mine, own_chunk);
+    const Tensor& root = sum_chunk(0, blocks_);
+    Tensor own_chunk = buffers[0].rows(chunk_begin(rank_), chunk_begin(rank_ + 1));
+    if (root.data() != own_chunk.data()) own_chunk.copy_from(root);
     collectives::gather_everywhere_in_place(std::span<float>(buffers[0].data(), static_cast<std::size_t>(total)),
                                             chunk_counts_, chunk_offsets_);
 }

@@ -27,6 +27,8 @@ public:
     // This process's blocks: own_blocks() of them from first_block().
     int first_block() const { return first_; }
     int own_blocks() const { return own_; }
+    // Where process `process`'s blocks start (first_block_of(processes) is blocks()).
+    int first_block_of(int process) const;
 
     // One process: adds the blocks' gradients (buffers[j] holds block j's) up to the root's two
     // halves, the left in buffers[0] and the right in the buffer returned (null with one block), for
@@ -43,11 +45,11 @@ private:
     void cover(int begin, int end);
     int owner(int block) const;
     void sum_inside(std::span<Tensor> buffers, int begin, int end) const;
-    float* sum_chunk(int begin, int end, std::int64_t length);
+    Tensor& sum_chunk(int begin, int end);
 
     int blocks_, processes_, rank_, first_, own_;
     std::vector<Subtree> cover_;        // in block order
-    std::vector<float*> chunk_of_;      // per subtree of the cover: where this process's chunk of its sum is
+    std::vector<Tensor> chunk_of_;      // per subtree of the cover: this process's chunk of its sum (a view)
     Tensor received_;                   // those of the other processes' subtrees
     std::vector<collectives::Transfer> sends_, receives_;
     std::vector<int> chunk_counts_, chunk_offsets_;

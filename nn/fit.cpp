@@ -508,10 +508,9 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
                 records.configure(term_names.size(), m.metrics.size(), row_blocks);
                 own_records.assign(records.stride() * blocks.size(), 0.0);
                 for (int p = 0; p < processes; ++p)
-                    record_counts[static_cast<std::size_t>(p)] =
-                        static_cast<int>(records.stride() * static_cast<std::size_t>(
-                                             (static_cast<std::int64_t>(p + 1) * row_blocks / processes) -
-                                             (static_cast<std::int64_t>(p) * row_blocks / processes)));
+                    record_counts[static_cast<std::size_t>(p)] = static_cast<int>(
+                        records.stride() *
+                        static_cast<std::size_t>(gradient_sum.first_block_of(p + 1) - gradient_sum.first_block_of(p)));
             }
             const bool stop_here = stop_requested();
             for (std::size_t j = 0; j < blocks.size(); ++j)
