@@ -6,8 +6,7 @@
 // -> register tiles, nr columns at a time (outer) and mr rows at a time (inner). Unlike fp32, both
 // operands are always packed, because that is where they are rounded to bf16: the one pass over the
 // operands the product makes anyway, into panels half the size of fp32's. Each task packs the kc x nc
-// block of B it works on, then each mc x kc block of A, into per-thread buffers that are reused; on
-// several threads, the operand every task needs whole is packed once, by all threads, beforehand.
+// block of B it works on, then each mc x kc block of A, into per-thread buffers that are reused.
 // Edge tiles go through a scratch tile as in fp32, so every element of C is computed by the same
 // instructions wherever it lies; threads split C into rectangles of whole tiles over all of k, so the
 // result is bitwise the same for any thread count.
@@ -15,7 +14,6 @@
 #include "tensor/matmul_bf16.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -60,11 +58,6 @@ constexpr std::int64_t max_tile_columns = 64;
 struct Workspace {
     AlignedBuffer<Bf16Pair> packed_a;
     AlignedBuffer<Bf16Pair> packed_b;
-    // The operand packed whole for a parallel product this thread runs (see run()); `shared_busy` while
-    // in use, so a product started on this thread while it waits for the workers (TBB lets a waiting
-    // thread take other tasks) packs for itself instead.
-    AlignedBuffer<Bf16Pair> shared;
-    bool shared_busy = false;
     alignas(64) float edge_tile[max_tile_elements];
     alignas(64) float edge_bias[max_tile_columns];
 };
@@ -94,20 +87,6 @@ std::int64_t pairs_of(std::int64_t depth) { return (depth + 1) / 2; }
 // transposed A, which writes to all of them at once, made xᵀ · dY of 784 x 128 take 196 us instead of
 // 140 (one thread, Zen 5).
 std::int64_t panel_stride(std::int64_t pairs, std::int64_t width) { return pairs * width + 16; }
-
-// An operand packed whole, all k blocks: the panels of the k block starting at k_begin sit at
-// data + (k_begin / kc) * panels * panel_stride(kc / 2, width), one after another. Null data: not packed.
-struct PackedOperand {
-    Bf16Pair* data = nullptr;
-    std::int64_t panels = 0;
-    std::int64_t width = 0;
-    std::int64_t kc = 0;
-
-    std::int64_t block_size() const { return panels * panel_stride(kc / 2, width); }
-    Bf16Pair* panel(const KBlock& block, std::int64_t index) const {
-        return data + block.begin / kc * block_size() + index * panel_stride(pairs_of(block.size), width);
-    }
-};
 
 // Rows [row_begin, row_end) of op(A) over one k block, as panels of mr rows one after another.
 void pack_a_block(const Problem& p, const KBlock& block, std::int64_t row_begin, std::int64_t row_end,
@@ -180,10 +159,9 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
     for (std::int64_t r = 0; r < rows; ++r) std::copy(tile + r * width, tile + r * width + columns, out + r * p.ldc);
 }
 
-// One task: a rectangle of C, rows and columns aligned to the register tile, over all of k. An operand
-// packed whole beforehand (`whole_a`, `whole_b`) is read there; otherwise the task packs it.
+// One task: a rectangle of C, rows and columns aligned to the register tile, over all of k.
 void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t row_end, std::int64_t column_begin,
-                       std::int64_t column_end, const PackedOperand& whole_a = {}, const PackedOperand& whole_b = {}) {
+                       std::int64_t column_end) {
     const GemmBf16Kernels& kernels = *p.kernels;
     const std::int64_t mr = kernels.mr, nr = kernels.nr;
     const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
@@ -199,24 +177,12 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
             const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
             const std::int64_t pairs = pairs_of(size);
             const std::int64_t a_stride = panel_stride(pairs, mr), b_stride = panel_stride(pairs, nr);
-            const Bf16Pair* packed_b = nullptr;
-            if (whole_b.data) {
-                packed_b = whole_b.panel(block, jc / nr);
-            } else {
-                Bf16Pair* destination = workspace.packed_b.reserve(b_panels * b_stride);
-                pack_b_block(p, block, jc, jc_end, destination);
-                packed_b = destination;
-            }
+            Bf16Pair* packed_b = workspace.packed_b.reserve(b_panels * b_stride);
+            pack_b_block(p, block, jc, jc_end, packed_b);
             for (std::int64_t ic = row_begin; ic < row_end; ic += mc) {
                 const std::int64_t ic_end = std::min(ic + mc, row_end);
-                const Bf16Pair* packed_a = nullptr;
-                if (whole_a.data) {
-                    packed_a = whole_a.panel(block, ic / mr);
-                } else {
-                    Bf16Pair* destination = workspace.packed_a.reserve((ic_end - ic + mr - 1) / mr * a_stride);
-                    pack_a_block(p, block, ic, ic_end, destination);
-                    packed_a = destination;
-                }
+                Bf16Pair* packed_a = workspace.packed_a.reserve((ic_end - ic + mr - 1) / mr * a_stride);
+                pack_a_block(p, block, ic, ic_end, packed_a);
                 for (std::int64_t j = jc, b_panel = 0; j < jc_end; j += nr, ++b_panel)
                     for (std::int64_t i = ic, a_panel = 0; i < ic_end; i += mr, ++a_panel)
                         compute_tile(p, block, packed_a + a_panel * a_stride, packed_b + b_panel * b_stride, i, j,
@@ -227,59 +193,50 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
     }
 }
 
-// Packs all of A (`operand_a`) or all of B into `whole`, all threads together: pieces of a k block's
-// panels, about two per thread.
-void pack_whole(const Problem& p, bool operand_a, const PackedOperand& whole, int threads) {
-    const std::int64_t kc = p.kernels->kc;
-    const std::int64_t k_blocks = std::max<std::int64_t>((p.k + kc - 1) / kc, 1);
-    const std::int64_t pieces = std::min<std::int64_t>(whole.panels, 2 * threads);
-    const std::int64_t extent = operand_a ? p.m : p.n;
-    parallel_for(0, k_blocks * pieces, 1, [&](std::int64_t first, std::int64_t last) {
-        for (std::int64_t unit = first; unit < last; ++unit) {
-            const std::int64_t k_begin = unit / pieces * kc;
-            const KBlock block{k_begin, std::min(kc, p.k - k_begin), 0.0f, false};
-            const auto [begin, end] = part_range(unit % pieces, pieces, whole.panels, whole.width, extent);
-            if (begin == end) continue;
-            Bf16Pair* destination = whole.panel(block, begin / whole.width);
-            if (operand_a)
-                pack_a_block(p, block, begin, end, destination);
-            else
-                pack_b_block(p, block, begin, end, destination);
-        }
-    });
-}
-
 // The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows
-// or along the columns, whichever direction's largest part has the fewest tiles (as in fp32). Every
-// part needs the whole of the other operand (B for parts along the rows), so that is packed first, once,
-// by all threads: packed by each part, it was packed 4 times over on 2 threads, and packing is a
-// quarter of a bf16 training step on one.
+// or along the columns. Every part packs its own share of one operand and all of the other (B for parts
+// along the rows), so the choice weighs the packing as well as the largest part's products: packing an
+// element costs about as much as 30 flops of the micro-kernel (one thread, Zen 5: 21 us to pack the
+// 233 K elements of a 128x784x256 product whose 52 MFLOP took 160 us). Packing the whole operand once,
+// by all threads, before the parts ran, cost a second fork and join and made every part read panels
+// the other core wrote: the 11 products of a training step took 650 us on 2 threads against 510 this way.
 struct Split {
     std::int64_t parts;
     bool along_rows;
 };
 
+constexpr double pack_cost_flops = 30.0;
+
+// What one thread does for a split: its parts, each the largest one, in flops of the micro-kernel.
+double thread_cost(const Problem& p, std::int64_t parts, bool along_rows, int threads) {
+    const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
+    const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
+    const double k = static_cast<double>(p.k);
+    double part = 0.0;
+    if (along_rows) {
+        const double rows = static_cast<double>((row_tiles + parts - 1) / parts * mr);
+        part = 2.0 * rows * static_cast<double>(column_tiles * nr) * k + pack_cost_flops * (rows + p.n) * k;
+    } else {
+        const double columns = static_cast<double>((column_tiles + parts - 1) / parts * nr);
+        part = 2.0 * static_cast<double>(row_tiles * mr) * columns * k + pack_cost_flops * (columns + p.m) * k;
+    }
+    return static_cast<double>((parts + threads - 1) / threads) * part;
+}
+
+// The cheapest split for each thread, from one part per thread up to parts_for's count.
 Split choose_split(const Problem& p, int threads, double flops) {
     const std::int64_t row_tiles = (p.m + p.kernels->mr - 1) / p.kernels->mr;
     const std::int64_t column_tiles = (p.n + p.kernels->nr - 1) / p.kernels->nr;
-    const std::int64_t parts = parts_for(threads, flops);
-    const std::int64_t rows_split_work = (row_tiles + parts - 1) / parts * column_tiles;
-    const std::int64_t columns_split_work = (column_tiles + parts - 1) / parts * row_tiles;
-    const bool along_rows = rows_split_work <= columns_split_work;
-    return {std::min(parts, along_rows ? row_tiles : column_tiles), along_rows};
+    Split best{1, true};
+    double best_cost = thread_cost(p, 1, true, threads);
+    for (std::int64_t parts = threads; parts <= parts_for(threads, flops); ++parts)
+        for (const bool along_rows : {true, false}) {
+            if (parts > (along_rows ? row_tiles : column_tiles)) continue;
+            const double cost = thread_cost(p, parts, along_rows, threads);
+            if (cost < best_cost) best = {parts, along_rows}, best_cost = cost;
+        }
+    return best;
 }
-
-// Marks the thread's shared buffer in use for the life of a parallel product.
-class SharedBufferUse {
-public:
-    explicit SharedBufferUse(Workspace& workspace) : workspace_(workspace) { workspace_.shared_busy = true; }
-    ~SharedBufferUse() { workspace_.shared_busy = false; }
-    SharedBufferUse(const SharedBufferUse&) = delete;
-    SharedBufferUse& operator=(const SharedBufferUse&) = delete;
-
-private:
-    Workspace& workspace_;
-};
 
 void run(const Problem& p) {
     const double flops = flops_of(p.m, p.n, p.k);
@@ -289,27 +246,16 @@ void run(const Problem& p) {
         return;
     }
     const Split split = choose_split(p, threads, flops);
-    const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr, kc = p.kernels->kc;
+    const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
     const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
-
-    Workspace& workspace = thread_workspace();
-    PackedOperand whole;
-    std::optional<SharedBufferUse> use;
-    if (!workspace.shared_busy) {
-        use.emplace(workspace);
-        whole = split.along_rows ? PackedOperand{nullptr, column_tiles, nr, kc} : PackedOperand{nullptr, row_tiles, mr, kc};
-        const std::int64_t k_blocks = std::max<std::int64_t>((p.k + kc - 1) / kc, 1);
-        whole.data = workspace.shared.reserve(k_blocks * whole.block_size());
-        pack_whole(p, !split.along_rows, whole, threads);
-    }
     parallel_for(0, split.parts, 1, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t part = first; part < last; ++part) {
             if (split.along_rows) {
                 const auto [begin, end] = part_range(part, split.parts, row_tiles, mr, p.m);
-                compute_rectangle(p, begin, end, 0, p.n, {}, whole);
+                compute_rectangle(p, begin, end, 0, p.n);
             } else {
                 const auto [begin, end] = part_range(part, split.parts, column_tiles, nr, p.n);
-                compute_rectangle(p, 0, p.m, begin, end, whole, {});
+                compute_rectangle(p, 0, p.m, begin, end);
             }
         }
     });

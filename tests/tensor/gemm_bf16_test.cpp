@@ -10,6 +10,7 @@
 // far inside it; rounding the operands wrongly (truncating, or not at all) moves a sum by about
 // 2^-9 sqrt(k) / 3, far outside it ("the rounding is not skipped" checks that this is so).
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -199,25 +200,29 @@ TEST_SUITE("tensor.gemm_bf16") {
 
     TEST_CASE("the result is bitwise the same on 1, 2 and 3 threads") {
         if (!bf16_runs()) return;
-        const Tensor bias = testing::random_tensor({260}, 3);
         std::uint64_t seed = 500;
-        for (bool transpose_a : {false, true})
-            for (bool transpose_b : {false, true}) {
-                CAPTURE(transpose_a);
-                CAPTURE(transpose_b);
-                const Tensor a = transpose_a ? testing::random_tensor({784, 300}, ++seed)
-                                             : testing::random_tensor({300, 784}, ++seed);
-                const Tensor b = transpose_b ? testing::random_tensor({260, 784}, ++seed)
-                                             : testing::random_tensor({784, 260}, ++seed);
-                const MatmulOptions options{.transpose_a = transpose_a, .transpose_b = transpose_b, .bias = &bias,
-                                            .activation = Activation::tanh, .precision = Precision::bf16};
-                Tensor one, two, three;
-                testing::with_threads(1, [&] { one = matmul(a, b, options); });
-                testing::with_threads(2, [&] { two = matmul(a, b, options); });
-                testing::with_threads(3, [&] { three = matmul(a, b, options); });
-                CHECK(testing::bitwise_equal(one, two));
-                CHECK(testing::bitwise_equal(one, three));
-            }
+        // Tall C is split between threads along its rows, wide C along its columns.
+        for (const auto [m, n, k] : {std::array<std::int64_t, 3>{300, 260, 784}, {40, 700, 300}})
+            for (bool transpose_a : {false, true})
+                for (bool transpose_b : {false, true}) {
+                    CAPTURE(m);
+                    CAPTURE(transpose_a);
+                    CAPTURE(transpose_b);
+                    const Tensor a = transpose_a ? testing::random_tensor({k, m}, ++seed)
+                                                 : testing::random_tensor({m, k}, ++seed);
+                    const Tensor b = transpose_b ? testing::random_tensor({n, k}, ++seed)
+                                                 : testing::random_tensor({k, n}, ++seed);
+                    const Tensor bias = testing::random_tensor({n}, ++seed);
+                    const MatmulOptions options{.transpose_a = transpose_a, .transpose_b = transpose_b,
+                                                .bias = &bias, .activation = Activation::tanh,
+                                                .precision = Precision::bf16};
+                    Tensor one, two, three;
+                    testing::with_threads(1, [&] { one = matmul(a, b, options); });
+                    testing::with_threads(2, [&] { two = matmul(a, b, options); });
+                    testing::with_threads(3, [&] { three = matmul(a, b, options); });
+                    CHECK(testing::bitwise_equal(one, two));
+                    CHECK(testing::bitwise_equal(one, three));
+                }
     }
 
     TEST_CASE("bf16_instruction_set agrees with the CPU flags Linux reports") {
