@@ -17,6 +17,7 @@
 #include "nn/sampling.hpp"
 #include "nn/simple_layers.hpp"
 #include "nn/weights_file.hpp"
+#include "tensor/precision.hpp"
 
 namespace smallnet {
 
@@ -286,6 +287,7 @@ void Sequential::save(const std::filesystem::path& path) const {
             {"loss", m.custom_loss ? std::string("custom") : m.loss ? std::string(loss_name(*m.loss)) : std::string("none")},
             {"reduction", m.compile_options.reduction == Reduction::mean ? "mean" : "sum_over_features"},
             {"metrics", m.compile_options.metrics},
+            {"precision", std::string(precision_name(m.compile_options.precision))},
             {"optimizer", to_json(m.optimizer->config())},
             {"optimizer_iterations", m.optimizer->iterations()},
         };
@@ -441,8 +443,16 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
                 throw FileError(path, "compile: field 'reduction' must be mean or sum_over_features, got '" + reduction + "'");
             compile_options.reduction = reduction == "mean" ? Reduction::mean : Reduction::sum_over_features;
             compile_options.metrics = compile.at("metrics").get<std::vector<std::string>>();
+            // Files written before the field are fp32's.
+            const std::string precision = compile.value("precision", std::string("fp32"));
+            try {
+                compile_options.precision = parse_precision(precision);
+            } catch (const std::invalid_argument& error) {
+                throw FileError(path, std::string("compile: field 'precision': ") + error.what());
+            }
             if (compile.at("loss").get<std::string>() == "none") {
                 model.compile(*optimizer);
+                m.compile_options.precision = compile_options.precision;
             } else if (compile.at("loss").get<std::string>() == "custom") {
                 if (!options.custom_loss)
                     throw FileError(path, "the model was compiled with a loss function of the user's, which a file cannot "

@@ -2,8 +2,8 @@
 // Whole-model files (Keras' model.save / keras.models.load_model, PyTorch's checkpoints): one
 // safetensors file holding the weights by name (as save_weights), and in its metadata, under
 // "smallnet_model", a versioned JSON document with the architecture (every layer's config, nested
-// models and their names), the compiled loss and optimizer, and the epochs trained so far; the
-// optimizer's state (Adam's moments, SGD's velocity) is stored as tensors "optimizer.<name>".
+// models and their names), the compiled loss, optimizer and precision of the products, and the epochs
+// trained so far; the optimizer's state (Adam's moments, SGD's velocity) is stored as tensors "optimizer.<name>".
 //
 //   autoencoder.save("autoencoder.safetensors");
 //   Sequential model = load_model("autoencoder.safetensors");  // predicts bitwise as the saved one

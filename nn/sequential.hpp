@@ -70,7 +70,7 @@ struct CompileOptions {
     // The Dense layers' products in training and inference (fit, evaluate, predict, calling the model):
     // bf16 rounds their operands to bf16 and sums in fp32 (tensor/precision.hpp), on AVX512_BF16, and
     // throws where the CPU lacks it; the master weights, the optimizer's state and the loss stay fp32.
-    // The convolutions stay fp32.
+    // The convolutions stay fp32. Saved in model files (load_model restores it; a file without it is fp32).
     Precision precision = Precision::fp32;
 };
 

@@ -41,6 +41,7 @@ struct Settings {
     std::int64_t bottleneck = 32;
     std::string loss = "mse";
     std::string precision = "fp32";  // of the Dense layers' products: fp32 or bf16 (tensor/precision.hpp)
+    bool precision_given = false;    // --resume goes on in the file's precision unless told otherwise
     std::string model = "dense";    // denoise: dense or conv
     std::string checkpoint;  // the whole model, saved after every epoch when given
     std::string resume;      // a model file (model.safetensors, a checkpoint) whose training goes on

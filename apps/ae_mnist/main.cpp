@@ -53,7 +53,8 @@ void add_training_options(CLI::App& app, Settings& s, ModelKind kind = ModelKind
                    "--resume continues from it");
     app.add_option("--resume", s.resume,
                    "continue the training saved in this model file (a --checkpoint, or model.safetensors of a run) up "
-                   "to --epochs epochs in all, with its optimizer state, seed and batch size")
+                   "to --epochs epochs in all, with its optimizer state, seed, batch size and (unless --precision is "
+                   "given) precision")
         ->check(CLI::ExistingFile);
 }
 
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
     for (const CLI::App* command : app.get_subcommands()) s.command = command->get_name();
     s.batch_size_given = given("--batch-size");
     s.seed_given = given("--seed");
+    s.precision_given = given("--precision");
     if (!s.batch_size_given && (conv_model || *vae)) s.batch_size = 128;
     if (!given("--loss") && (conv_model || *vae)) s.loss = "bce";
     // `ae_mnist --out DIR denoise` means DIR too.

@@ -87,11 +87,6 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
     if (!baseline) std::printf("%s", ae.model.summary().c_str());
     CompileOptions compile = options.compile;
     compile.precision = parse_precision(s.precision);
-    if (!baseline)
-        std::printf("products: %s on %s\n", s.precision.c_str(),
-                    std::string(compile.precision == Precision::bf16 ? instruction_set_name(bf16_instruction_set())
-                                                                     : instruction_set_name(active_instruction_set()))
-                        .c_str());
     std::uint64_t seed = s.seed;
     std::int64_t batch_size = s.batch_size;
     int initial_epoch = 0;
@@ -115,16 +110,27 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
                              "; a resumed run goes on with those (leave the flags out)");
         seed = done.seed;
         batch_size = done.batch_size;
-        std::printf("resuming %s after epoch %d (seed %llu, batch size %lld)\n", s.resume.c_str(), initial_epoch,
-                    static_cast<unsigned long long>(seed), static_cast<long long>(batch_size));
-        // The file keeps the optimizer's state, not the precision: that is this run's --precision.
-        saved.sequential_module().compile_options.precision = compile.precision;
+        // A run goes on in the precision it was trained in, unless --precision says otherwise.
+        Precision& precision = saved.sequential_module().compile_options.precision;
+        if (s.precision_given) precision = compile.precision;
+        else compile.precision = precision;
+        if (precision == Precision::bf16 && bf16_instruction_set() == Bf16InstructionSet::none)
+            throw UsageError("--resume " + s.resume + ": it was trained in bf16, whose products need the AVX512_BF16 "
+                             "instruction set, which this CPU lacks; go on in fp32 with --precision fp32");
+        std::printf("resuming %s after epoch %d (seed %llu, batch size %lld, %s)\n", s.resume.c_str(), initial_epoch,
+                    static_cast<unsigned long long>(seed), static_cast<long long>(batch_size),
+                    std::string(precision_name(precision)).c_str());
         ae.model = saved;
         ae.encoder = saved.get_model("encoder");
         ae.decoder = saved.get_model("decoder");
     } else {
         ae.model.compile(Adam(), s.loss, compile);
     }
+    if (!baseline)
+        std::printf("products: %s on %s\n", std::string(precision_name(compile.precision)).c_str(),
+                    std::string(compile.precision == Precision::bf16 ? instruction_set_name(bf16_instruction_set())
+                                                                     : instruction_set_name(active_instruction_set()))
+                        .c_str());
     History history = ae.model.fit(x, x, {.epochs = s.epochs, .batch_size = batch_size, .initial_epoch = initial_epoch,
                                           .validation_data = {validation, validation}, .callbacks = callbacks,
                                           .verbose = baseline ? 2 : 1, .seed = seed});

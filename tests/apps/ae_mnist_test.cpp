@@ -125,7 +125,7 @@ TEST_CASE("ae_mnist --resume: 2 epochs with --checkpoint, resumed to 3, write bi
                                    scratch);
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
-    CHECK(resumed.out.find("after epoch 2 (seed 5, batch size 32)") != std::string::npos);
+    CHECK(resumed.out.find("after epoch 2 (seed 5, batch size 32, fp32)") != std::string::npos);
     const AppRun straight = run_app(app, common + "--epochs 3 --out " + quoted((scratch / "straight").string()), scratch);
     REQUIRE(straight.exit_code == 0);
     CHECK(read_text(scratch / "resumed" / "weights.safetensors") == read_text(scratch / "straight" / "weights.safetensors"));
@@ -141,6 +141,37 @@ TEST_CASE("ae_mnist --resume: 2 epochs with --checkpoint, resumed to 3, write bi
                                  scratch);
     CHECK(other.exit_code == 2);
     CHECK(other.err.find("not the 'autoencoder' (4385 weights) that `conv` trains") != std::string::npos);
+    std::filesystem::remove_all(scratch);
+}
+
+TEST_CASE("ae_mnist --resume of a bf16 run goes on in bf16 unless --precision says otherwise") {
+    if (bf16_instruction_set() == Bf16InstructionSet::none) return;  // bf16 runs are refused there (flag_checks)
+    const auto scratch = scratch_folder("ae_mnist_resume_bf16");
+    const auto data = scratch / "data";
+    write_tiny_mnist(data, 300, 100);
+    const auto app = app_path("AE_MNIST", "ae_mnist");
+    const std::string common = "--data " + quoted(data.string()) + " --batch-size 32 --bottleneck 4 --seed 5 ";
+    const auto checkpoint = scratch / "checkpoint.safetensors";
+    const AppRun first = run_app(app, common + "--precision bf16 --epochs 2 --checkpoint " + quoted(checkpoint.string()) +
+                                          " --out " + quoted((scratch / "first").string()), scratch);
+    INFO(first.err);
+    REQUIRE(first.exit_code == 0);
+    const AppRun resumed = run_app(app, common + "--epochs 3 --resume " + quoted(checkpoint.string()) + " --out " +
+                                            quoted((scratch / "resumed").string()), scratch);
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.out.find("after epoch 2 (seed 5, batch size 32, bf16)") != std::string::npos);
+    CHECK(resumed.out.find("products: bf16 on avx512_bf16") != std::string::npos);
+    const AppRun straight = run_app(app, common + "--precision bf16 --epochs 3 --out " + quoted((scratch / "straight").string()),
+                                    scratch);
+    REQUIRE(straight.exit_code == 0);
+    CHECK(read_text(scratch / "resumed" / "weights.safetensors") == read_text(scratch / "straight" / "weights.safetensors"));
+
+    const AppRun in_fp32 = run_app(app, common + "--precision fp32 --epochs 3 --resume " + quoted(checkpoint.string()) +
+                                            " --out " + quoted((scratch / "in_fp32").string()), scratch);
+    REQUIRE(in_fp32.exit_code == 0);
+    CHECK(in_fp32.out.find("after epoch 2 (seed 5, batch size 32, fp32)") != std::string::npos);
+    CHECK(read_text(scratch / "in_fp32" / "weights.safetensors") != read_text(scratch / "straight" / "weights.safetensors"));
     std::filesystem::remove_all(scratch);
 }
 

@@ -128,7 +128,7 @@ safetensors_files = {
                     "units": 4, "activation": "sigmoid", "negative_slope": 0.3, "use_bias": True,
                     "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros", "kernel_regularizer": [0, 0],
                     "bias_regularizer": [0, 0], "activity_regularizer": [0, 0], "trainable": True}}]},
-            "compile": {"loss": "mse", "reduction": "mean", "metrics": [], "optimizer": {
+            "compile": {"loss": "mse", "reduction": "mean", "metrics": [], "precision": "fp32", "optimizer": {
                 "class_name": "Adam", "config": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-07}},
                 "optimizer_iterations": 1},
             "history": [{"epoch": 1, "loss": 0.08, "seconds": 0.01, "values": []}],

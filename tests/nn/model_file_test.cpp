@@ -123,6 +123,56 @@ TEST_CASE("2 epochs, then load_model and fit with initial_epoch 2 for 3: bitwise
     }
 }
 
+TEST_CASE("the precision of the products is kept: bf16 loads as bf16; a file without the field is fp32") {
+    TemporaryFolder folder;
+    const Tensor x = uniform_data(48, Shape{12}, 11);
+    Sequential model = dense_autoencoder();
+    model.compile(Adam(), "mse", {.precision = Precision::bf16});
+    model.save(folder / "bf16.safetensors");  // saved before any product runs: any CPU can write it
+    Sequential loaded = load_model(folder / "bf16.safetensors");
+    CHECK(loaded.sequential_module().compile_options.precision == Precision::bf16);
+
+    // The optimizer alone (a hand-written loop) keeps it too.
+    model.compile(Adam());
+    model.sequential_module().compile_options.precision = Precision::bf16;
+    model.save(folder / "optimizer_only.safetensors");
+    CHECK(load_model(folder / "optimizer_only.safetensors").sequential_module().compile_options.precision ==
+          Precision::bf16);
+
+    // Files written before the field existed.
+    model.compile(Adam(), "mse");
+    model.save(folder / "fp32.safetensors");
+    SafetensorsContents contents = read_safetensors(folder / "fp32.safetensors");
+    std::string& document = contents.metadata.at("smallnet_model");
+    const std::string field = "\"precision\":\"fp32\",";
+    REQUIRE(document.find(field) != std::string::npos);
+    document.erase(document.find(field), field.size());
+    save_safetensors(folder / "old.safetensors", contents.tensors, contents.metadata);
+    CHECK(load_model(folder / "old.safetensors").sequential_module().compile_options.precision == Precision::fp32);
+
+    if (bf16_instruction_set() == Bf16InstructionSet::none) return;
+    // A bf16 model resumed from its file trains on in bf16, bitwise as one that never stopped.
+    const FitOptions options{.epochs = 3, .batch_size = 16, .verbose = 0, .seed = 4};
+    Sequential straight = dense_autoencoder();
+    straight.compile(Adam(), "mse", {.precision = Precision::bf16});
+    straight.fit(x, x, options);
+    Sequential first = dense_autoencoder();
+    first.compile(Adam(), "mse", {.precision = Precision::bf16});
+    FitOptions two = options;
+    two.epochs = 2;
+    first.fit(x, x, two);
+    first.save(folder / "two.safetensors");
+    Sequential resumed = load_model(folder / "two.safetensors");
+    FitOptions rest = options;
+    rest.initial_epoch = 2;
+    resumed.fit(x, x, rest);
+    CHECK(bitwise_equal(resumed.weights(), straight.weights()));
+    Sequential in_fp32 = load_model(folder / "two.safetensors");
+    in_fp32.sequential_module().compile_options.precision = Precision::fp32;
+    in_fp32.fit(x, x, rest);
+    CHECK_FALSE(bitwise_equal(in_fp32.weights(), straight.weights()));
+}
+
 TEST_CASE("a variational autoencoder loads with its Sampling layer, its reduction and a frozen part") {
     TemporaryFolder folder;
     const Tensor x = uniform_data(32, Shape{10}, 6);
@@ -217,6 +267,8 @@ TEST_CASE("files that do not describe the model they hold are refused, naming th
     CHECK(refused("\"class_name\":\"Adam\"", "\"class_name\":\"Adagrad\"").find("unknown optimizer 'Adagrad'") !=
           std::string::npos);
     CHECK(refused("\"loss\":\"mse\"", "\"loss\":\"mse2\"").find("compile: field 'loss': ") != std::string::npos);
+    CHECK(refused("\"precision\":\"fp32\"", "\"precision\":\"fp16\"")
+              .find("compile: field 'precision': ") != std::string::npos);
 
     // A weights file is not a model file; a model file's optimizer state must fit the model.
     model.save_weights(folder / "weights.safetensors");
