@@ -116,7 +116,7 @@ History train(Autoencoder& ae, const Settings& s, const Data& x, const Data& val
         else compile.precision = precision;
         if (precision == Precision::bf16 && bf16_instruction_set() == Bf16InstructionSet::none)
             throw UsageError("--resume " + s.resume + ": it was trained in bf16, whose products need the AVX512_BF16 "
-                             "instruction set, which this CPU lacks; go on in fp32 with --precision fp32");
+                             "instruction set, which this CPU lacks or SMALLNET_SIMD turned off; go on in fp32 with --precision fp32");
         std::printf("resuming %s after epoch %d (seed %llu, batch size %lld, %s)\n", s.resume.c_str(), initial_epoch,
                     static_cast<unsigned long long>(seed), static_cast<long long>(batch_size),
                     std::string(precision_name(precision)).c_str());

@@ -172,6 +172,15 @@ TEST_CASE("ae_mnist --resume of a bf16 run goes on in bf16 unless --precision sa
     REQUIRE(in_fp32.exit_code == 0);
     CHECK(in_fp32.out.find("after epoch 2 (seed 5, batch size 32, fp32)") != std::string::npos);
     CHECK(read_text(scratch / "in_fp32" / "weights.safetensors") != read_text(scratch / "straight" / "weights.safetensors"));
+
+    // Where no bf16 kernel runs, the file's bf16 is refused before training, with the way out.
+    const AppRun without = run_app(app, common + "--epochs 3 --resume " + quoted(checkpoint.string()) + " --out " +
+                                            quoted((scratch / "without").string()), scratch, {{"SMALLNET_SIMD", "avx2"}});
+    CHECK(without.exit_code == 2);
+    CHECK(without.err.find("it was trained in bf16, whose products need the AVX512_BF16 instruction set") !=
+          std::string::npos);
+    CHECK(without.err.find("--precision fp32") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(scratch / "without" / "weights.safetensors"));
     std::filesystem::remove_all(scratch);
 }
 
