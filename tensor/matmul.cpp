@@ -28,9 +28,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "tensor/aligned_buffer.hpp"
 #include "tensor/arch/gemm_kernels.hpp"
 #include "tensor/gemm_parallel.hpp"
+#include "tensor/gemm_workspace.hpp"
 #include "tensor/matmul_bf16.hpp"
 #include "tensor/matmul_small.hpp"
 #include "tensor/parallel.hpp"
@@ -69,24 +69,7 @@ using arch::GemmKernels;
 using detail::flops_of;
 using detail::parallel_threshold_flops;
 using detail::part_range;
-
-// The largest register tile of any instruction set, for the edge-tile scratch space.
-constexpr std::int64_t max_tile_elements = 16 * 64;
-constexpr std::int64_t max_tile_columns = 64;
-
-// Each thread's scratch space. A task never waits for another task while using it, so a worker
-// thread cannot start a second task that would share it.
-struct Workspace {
-    detail::AlignedBuffer<float> packed_a;
-    detail::AlignedBuffer<float> packed_b;
-    alignas(64) float edge_tile[max_tile_elements];
-    alignas(64) float edge_bias[max_tile_columns];
-};
-
-Workspace& thread_workspace() {
-    thread_local Workspace workspace;
-    return workspace;
-}
+using Workspace = detail::GemmWorkspace<float>;
 
 struct Problem : detail::GemmOperands {
     const GemmKernels* kernels;
@@ -222,7 +205,7 @@ void compute_block(const Problem& p, const KBlock& block, std::int64_t row_begin
 void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t row_end, std::int64_t column_begin,
                        std::int64_t column_end) {
     const GemmKernels& kernels = *p.kernels;
-    Workspace& workspace = thread_workspace();
+    Workspace& workspace = Workspace::of_this_thread();
     const std::int64_t nc = std::max(kernels.nr, kernels.nc / kernels.nr * kernels.nr);
     for (std::int64_t jc = column_begin; jc < column_end; jc += nc) {
         const std::int64_t jc_end = std::min(jc + nc, column_end);

@@ -17,8 +17,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "tensor/aligned_buffer.hpp"
 #include "tensor/gemm_parallel.hpp"
+#include "tensor/gemm_workspace.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/simd.hpp"
 #include "tensor/threads.hpp"
@@ -48,24 +48,7 @@ namespace {
 using arch::Bf16Pair;
 using arch::GemmBf16Kernels;
 using arch::GemmKernels;
-
-// The largest register tile, for the edge-tile scratch space.
-constexpr std::int64_t max_tile_elements = 16 * 64;
-constexpr std::int64_t max_tile_columns = 64;
-
-// Each thread's scratch space. A task never waits for another task while using it, so a worker
-// thread cannot start a second task that would share it.
-struct Workspace {
-    AlignedBuffer<Bf16Pair> packed_a;
-    AlignedBuffer<Bf16Pair> packed_b;
-    alignas(64) float edge_tile[max_tile_elements];
-    alignas(64) float edge_bias[max_tile_columns];
-};
-
-Workspace& thread_workspace() {
-    thread_local Workspace workspace;
-    return workspace;
-}
+using Workspace = detail::GemmWorkspace<Bf16Pair>;
 
 struct Problem : GemmOperands {
     const GemmBf16Kernels* kernels;
@@ -166,7 +149,7 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
     const std::int64_t mr = kernels.mr, nr = kernels.nr;
     const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
     const std::int64_t nc = std::max(nr, kernels.nc / nr * nr);
-    Workspace& workspace = thread_workspace();
+    Workspace& workspace = Workspace::of_this_thread();
     for (std::int64_t jc = column_begin; jc < column_end; jc += nc) {
         const std::int64_t jc_end = std::min(jc + nc, column_end);
         const std::int64_t b_panels = (jc_end - jc + nr - 1) / nr;

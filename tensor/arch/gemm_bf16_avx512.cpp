@@ -150,25 +150,7 @@ void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t dept
     }
 }
 
-// Row u of `rows` receives column u of the 8 x 8 block of 32-bit values in `rows`.
-inline void transpose_8x8(__m256i rows[8]) {
-    __m256 r[8], t[8];
-    for (int u = 0; u < 8; ++u) r[u] = _mm256_castsi256_ps(rows[u]);
-    for (int u = 0; u < 8; u += 2) {
-        t[u] = _mm256_unpacklo_ps(r[u], r[u + 1]);
-        t[u + 1] = _mm256_unpackhi_ps(r[u], r[u + 1]);
-    }
-    for (int u = 0; u < 8; u += 4) {
-        r[u] = _mm256_shuffle_ps(t[u], t[u + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[u + 1] = _mm256_shuffle_ps(t[u], t[u + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[u + 2] = _mm256_shuffle_ps(t[u + 1], t[u + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[u + 3] = _mm256_shuffle_ps(t[u + 1], t[u + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int u = 0; u < 4; ++u) {
-        rows[u] = _mm256_castps_si256(_mm256_permute2f128_ps(r[u], r[u + 4], 0x20));
-        rows[u + 4] = _mm256_castps_si256(_mm256_permute2f128_ps(r[u], r[u + 4], 0x31));
-    }
-}
+#include "tensor/arch/transpose_8x8_impl.hpp"
 
 // Blocks of 8 columns by 8 pairs (16 values of k): each column's 16 values are contiguous in the source
 // and round to 8 pairs in order, so an 8 x 8 transpose of 32-bit pairs gives the panel's layout.
@@ -181,15 +163,16 @@ void pack_pairs_columns(const float* source, std::int64_t stride, std::int64_t d
     for (std::int64_t j = 0; j < padded; j += block, to.advance())
         for (std::int64_t q = 0; q < pairs; q += block) {
             const __mmask16 load = first_lanes(depth - 2 * q);
-            __m256i rows[block];
+            // Each row's 8 pairs as one 256-bit value of 8 lanes of 32 bits, for the transpose.
+            __m256 rows[block];
             for (std::int64_t u = 0; u < block; ++u)
-                rows[u] = j + u < count ? (__m256i)_mm512_cvtneps_pbh(
-                                              _mm512_maskz_loadu_ps(load, source + (j + u) * stride + 2 * q))
-                                        : _mm256_setzero_si256();
+                rows[u] = j + u < count ? _mm256_castsi256_ps((__m256i)_mm512_cvtneps_pbh(
+                                              _mm512_maskz_loadu_ps(load, source + (j + u) * stride + 2 * q)))
+                                        : _mm256_setzero_ps();
             transpose_8x8(rows);
             const std::int64_t rows_left = pairs - q < block ? pairs - q : block;
             for (std::int64_t u = 0; u < rows_left; ++u)
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q + u)), rows[u]);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q + u)), _mm256_castps_si256(rows[u]));
         }
 }
 

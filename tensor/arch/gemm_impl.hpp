@@ -134,23 +134,12 @@ void pack_rows(const float* source, std::int64_t stride, std::int64_t depth, std
 // column q of `from` (stride from_stride).
 #if defined(__AVX__)
 constexpr std::int64_t transpose_block = 8;
+#include "tensor/arch/transpose_8x8_impl.hpp"
 inline void transpose_block_to(const float* from, std::int64_t from_stride, float* to, std::int64_t to_stride) {
-    __m256 r[8], t[8];
+    __m256 r[8];
     for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(from + q * from_stride);
-    for (int q = 0; q < 8; q += 2) {
-        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
-        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
-    }
-    for (int q = 0; q < 8; q += 4) {
-        r[q] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int q = 0; q < 4; ++q) {
-        _mm256_storeu_ps(to + q * to_stride, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
-        _mm256_storeu_ps(to + (q + 4) * to_stride, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
-    }
+    transpose_8x8(r);
+    for (int q = 0; q < 8; ++q) _mm256_storeu_ps(to + q * to_stride, r[q]);
 }
 #else
 constexpr std::int64_t transpose_block = 4;
