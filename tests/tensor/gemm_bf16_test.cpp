@@ -216,12 +216,7 @@ TEST_SUITE("tensor.gemm_bf16") {
                     const MatmulOptions options{.transpose_a = transpose_a, .transpose_b = transpose_b,
                                                 .bias = &bias, .activation = Activation::tanh,
                                                 .precision = Precision::bf16};
-                    Tensor one, two, three;
-                    testing::with_threads(1, [&] { one = matmul(a, b, options); });
-                    testing::with_threads(2, [&] { two = matmul(a, b, options); });
-                    testing::with_threads(3, [&] { three = matmul(a, b, options); });
-                    CHECK(testing::bitwise_equal(one, two));
-                    CHECK(testing::bitwise_equal(one, three));
+                    testing::check_same_on_1_2_3_threads(a, b, options);
                 }
     }
 

@@ -154,22 +154,12 @@ TEST_SUITE("tensor.gemm") {
         options.bias = &bias;
         options.activation = Activation::tanh;
         testing::for_each_instruction_set([&](InstructionSet) {
-            Tensor one, two, three;
-            testing::with_threads(1, [&] { one = matmul(a, b, options); });
-            testing::with_threads(2, [&] { two = matmul(a, b, options); });
-            testing::with_threads(3, [&] { three = matmul(a, b, options); });
-            CHECK(testing::bitwise_equal(one, two));
-            CHECK(testing::bitwise_equal(one, three));
+            testing::check_same_on_1_2_3_threads(a, b, options);
             // Transposed operands take other paths (packed B, A read down its columns).
-            const Tensor a_t = testing::random_tensor({784, 300}, 4);
-            const Tensor b_t = testing::random_tensor({260, 784}, 5);
             MatmulOptions transposed = options;
             transposed.transpose_a = transposed.transpose_b = true;
-            testing::with_threads(1, [&] { one = matmul(a_t, b_t, transposed); });
-            testing::with_threads(2, [&] { two = matmul(a_t, b_t, transposed); });
-            testing::with_threads(3, [&] { three = matmul(a_t, b_t, transposed); });
-            CHECK(testing::bitwise_equal(one, two));
-            CHECK(testing::bitwise_equal(one, three));
+            testing::check_same_on_1_2_3_threads(testing::random_tensor({784, 300}, 4),
+                                                 testing::random_tensor({260, 784}, 5), transposed);
         });
     }
 

@@ -61,4 +61,14 @@ inline void check_against_reference(const Case& c, std::uint64_t seed) {
     CHECK_CLOSE(closeness_to_reference(c, seed, c.precision));
 }
 
+// matmul(a, b, options) gives bitwise the same product on 1, 2 and 3 threads.
+inline void check_same_on_1_2_3_threads(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
+    Tensor one, two, three;
+    with_threads(1, [&] { one = matmul(a, b, options); });
+    with_threads(2, [&] { two = matmul(a, b, options); });
+    with_threads(3, [&] { three = matmul(a, b, options); });
+    CHECK(bitwise_equal(one, two));
+    CHECK(bitwise_equal(one, three));
+}
+
 }  // namespace smallnet::testing
