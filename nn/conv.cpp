@@ -84,7 +84,16 @@ Var ConvolutionModule::convolve(const Var& x, Activation activation) const {
     return transposed_ ? conv2d_transpose(x, kernel_, bias_, o) : conv2d(x, kernel_, bias_, o);
 }
 
+void ConvolutionModule::check_precision(Precision precision, const std::string& path) const {
+    if (precision == Precision::fp32) return;
+    const std::string name(precision_name(precision));
+    const std::string layer = path.empty() ? type_name() : "layer '" + path + "' (" + type_name() + ")";
+    throw std::invalid_argument("precision " + name + ": " + layer + " has no " + name +
+                                " convolutions; they run in fp32 only (compile with Precision::fp32)");
+}
+
 Var ConvolutionModule::forward(const Var& x, const ForwardContext& context) {
+    check_precision(context.precision, "");
     add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);
     Var y = convolve(x, activation_);
     add_activity_penalty(context, y, options_.activity_regularizer);
@@ -92,6 +101,7 @@ Var ConvolutionModule::forward(const Var& x, const ForwardContext& context) {
 }
 
 Var ConvolutionModule::forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) {
+    check_precision(context.precision, "");
     if (loss != Loss::binary_crossentropy || activation_ != Activation::sigmoid || options_.activity_regularizer.active())
         return Module::forward_with_loss(x, loss, target, context);
     add_weight_penalties(context, kernel_, options_.kernel_regularizer, bias_, options_.bias_regularizer);

@@ -44,6 +44,8 @@ public:
     Var forward_with_loss(const Var& x, Loss loss, const Tensor& target, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     Shape output_shape() const override { return output_shape_; }
+    // The convolutions run in fp32 only: bf16 is refused rather than run in fp32 unasked.
+    void check_precision(Precision precision, const std::string& path) const override;
 
     const Var& kernel() const { return kernel_; }
     const Var& bias() const { return bias_; }

@@ -81,6 +81,11 @@ public:
     // cannot be saved whole (save_weights still works): the default throws std::logic_error saying so.
     virtual Config config() const;
 
+    // Throws std::invalid_argument, naming the layer by `path` ("autoencoder.encoder.0"), when its
+    // products cannot run in `precision`; compile calls it on the model. Layers without products
+    // accept any precision (the default).
+    virtual void check_precision(Precision precision, const std::string& path) const { (void)precision, (void)path; }
+
     // Whether fit updates this layer's weights (all of them, a nested model's too); Keras' `trainable`.
     bool trainable = true;
 };

@@ -459,7 +459,11 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
                                           "hold: pass it, load_model(path, {.custom_loss = f})");
                 model.compile(*optimizer, options.custom_loss, compile_options);
             } else {
-                model.compile(*optimizer, loss_from(compile, path), compile_options);
+                try {
+                    model.compile(*optimizer, loss_from(compile, path), compile_options);
+                } catch (const std::invalid_argument& error) {  // a precision a layer cannot run in
+                    throw FileError(path, std::string("compile: ") + error.what());
+                }
             }
             // fit steps the store's trainable buffer: make it now, so that the state has its buffer.
             keep_adopted(m.store, model.parameters(), *m.optimizer);

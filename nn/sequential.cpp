@@ -100,6 +100,11 @@ void SequentialModule::collect_summary(const std::string& prefix, std::vector<Su
     }
 }
 
+void SequentialModule::check_precision(Precision precision, const std::string& path) const {
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        if (!is_input(layers[i])) layers[i].module().check_precision(precision, join(path, child_name(i)));
+}
+
 namespace {
 // The sample shape a model knows before seeing data: its Input's, or that of a built first model.
 Shape known_input_shape(const SequentialModule& m) {
@@ -251,6 +256,7 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
 
 void Sequential::compile(const Optimizer& optimizer, Loss loss, CompileOptions options) {
     auto& m = sequential_module();
+    m.check_precision(options.precision, name());
     m.optimizer = optimizer.clone();
     m.loss = loss;
     m.custom_loss = nullptr;
@@ -270,6 +276,7 @@ void Sequential::compile(const Optimizer& optimizer, CustomLoss loss, CompileOpt
         metrics.push_back(parse_metric(name, Loss::mean_squared_error));
     }
     auto& m = sequential_module();
+    m.check_precision(options.precision, name());
     m.optimizer = optimizer.clone();
     m.loss.reset();
     m.custom_loss = std::move(loss);

@@ -70,7 +70,9 @@ struct CompileOptions {
     // The Dense layers' products in training and inference (fit, evaluate, predict, calling the model):
     // bf16 rounds their operands to bf16 and sums in fp32 (tensor/precision.hpp), on AVX512_BF16, and
     // throws where the CPU lacks it; the master weights, the optimizer's state and the loss stay fp32.
-    // The convolutions stay fp32. Saved in model files (load_model restores it; a file without it is fp32).
+    // The convolutions run in fp32 only: compile refuses bf16 for a model that has any, naming the layer,
+    // rather than run them in fp32 unasked. Saved in model files (load_model restores it; a file without
+    // it is fp32).
     Precision precision = Precision::fp32;
 };
 
@@ -241,6 +243,7 @@ public:
     void predict_into(const Tensor& x, Tensor& out, const ForwardContext& context) override;
     void collect_parameters(const std::string& prefix, std::vector<NamedParameter>& out) override;
     void collect_summary(const std::string& prefix, std::vector<SummaryRow>& out) const override;
+    void check_precision(Precision precision, const std::string& path) const override;
     Shape output_shape() const override { return output_shape_; }
     // Builds the last layer, just added to this built model, on the output of the one before it.
     void build_last_layer();

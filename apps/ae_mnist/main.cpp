@@ -46,7 +46,7 @@ void add_training_options(CLI::App& app, Settings& s, ModelKind kind = ModelKind
             ->check(CLI::IsMember({"mse", "bce"}));
     app.add_option("--precision", s.precision,
                    "the dense layers' products: fp32, or bf16 (operands rounded to bf16, sums, weights and optimizer in "
-                   "fp32; needs AVX512_BF16)")
+                   "fp32; needs AVX512_BF16; not for the conv models, whose convolutions run in fp32)")
         ->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
     app.add_option("--checkpoint", s.checkpoint,
                    "save the whole model to this file after every epoch (atomically, as Keras' ModelCheckpoint); "
@@ -165,6 +165,12 @@ int main(int argc, char** argv) {
     if (*classify && !s.weights.empty() && given("--bottleneck")) {
         std::fprintf(stderr, "ae_mnist: classify --weights takes the code size from the weights; --bottleneck does not "
                              "apply\nRun with --help for more information.\n");
+        return exit_usage_error;
+    }
+    if (conv_model && given("--precision") && s.precision != "fp32") {
+        std::fprintf(stderr, "ae_mnist: --precision %s does not apply to the conv models: their products are "
+                             "convolutions, which run in fp32 only (bf16 is for the dense layers)\nRun with --help for "
+                             "more information.\n", s.precision.c_str());
         return exit_usage_error;
     }
     if (conv_model && given("--bottleneck")) {

@@ -150,6 +150,19 @@ TEST_CASE("the precision of the products is kept: bf16 loads as bf16; a file wit
     save_safetensors(folder / "old.safetensors", contents.tensors, contents.metadata);
     CHECK(load_model(folder / "old.safetensors").sequential_module().compile_options.precision == Precision::fp32);
 
+    // A conv model's file that says bf16 (edited: compile refuses it) is refused, naming the layer.
+    Sequential conv = conv_autoencoder();
+    conv.save(folder / "conv.safetensors");
+    SafetensorsContents conv_contents = read_safetensors(folder / "conv.safetensors");
+    std::string& conv_document = conv_contents.metadata.at("smallnet_model");
+    const auto at = conv_document.find("\"precision\":\"fp32\"");
+    REQUIRE(at != std::string::npos);
+    conv_document.replace(at, 18, "\"precision\":\"bf16\"");
+    save_safetensors(folder / "conv_bf16.safetensors", conv_contents.tensors, conv_contents.metadata);
+    CHECK(file_error_of([&] { load_model(folder / "conv_bf16.safetensors"); })
+              .find("compile: precision bf16: layer 'conv_autoencoder.encoder.0' (Conv2D) has no bf16 convolutions") !=
+          std::string::npos);
+
     if (bf16_instruction_set() == Bf16InstructionSet::none) return;
     // A bf16 model resumed from its file trains on in bf16, bitwise as one that never stopped.
     const FitOptions options{.epochs = 3, .batch_size = 16, .verbose = 0, .seed = 4};

@@ -144,6 +144,28 @@ TEST_CASE("a sigmoid Conv2D's bce in fit (from the logits) equals the bce of the
     }
 }
 
+TEST_CASE("bf16 is refused for convolutions, which run in fp32 only: at compile, naming the layer, and when set by hand") {
+    Sequential encoder({Input({6, 6, 1}), Conv2D(2, 3, "relu", {.padding = Padding::same}), Flatten(), Dense(4, "relu")},
+                       "encoder");
+    Sequential model({encoder, Sequential({Dense(36, "sigmoid"), Reshape({6, 6, 1})}, "decoder")}, "autoencoder");
+    CHECK_THROWS_WITH_AS(model.compile(Adam(), "mse", {.precision = Precision::bf16}),
+                         "precision bf16: layer 'autoencoder.encoder.0' (Conv2D) has no bf16 convolutions; they run "
+                         "in fp32 only (compile with Precision::fp32)",
+                         std::invalid_argument);
+    CHECK_FALSE(model.sequential_module().optimizer);  // not compiled
+    CHECK_THROWS_WITH_AS(model.compile(Adam(), CustomLoss([](const Var& p, const Tensor& t) { return mean_squared_error(p, t); }), {.precision = Precision::bf16}),
+                         doctest::Contains("layer 'autoencoder.encoder.0' (Conv2D)"), std::invalid_argument);
+    model.compile(Adam(), "mse");
+    model.sequential_module().compile_options.precision = Precision::bf16;
+    const Tensor x = testing::random_tensor({4, 6, 6, 1}, 3, 0.0f, 1.0f);
+    CHECK_THROWS_WITH_AS(model.fit(x, x, {.verbose = 0}), doctest::Contains("Conv2D has no bf16 convolutions"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(model.predict(x), doctest::Contains("Conv2D has no bf16 convolutions"), std::invalid_argument);
+    // The dense layers alone take it (whether the CPU runs it is checked at the first product).
+    Sequential dense({Input(6), Dense(3, "relu"), Dense(6, "sigmoid")});
+    CHECK_NOTHROW(dense.compile(Adam(), "mse", {.precision = Precision::bf16}));
+}
+
 TEST_CASE("the same seed gives bitwise-identical losses and weights on 1 and 2 threads") {
     auto train = [](int threads) {
         Tensor weights;

@@ -194,6 +194,16 @@ TEST_CASE("--precision: a name it does not know is refused; bf16 without bf16 ke
     CHECK(run.err.find("ae_mnist: error: --precision bf16 needs the AVX512_BF16 instruction set") != std::string::npos);
     CHECK(run.out.find("data: ") == std::string::npos);
 
+    // The conv models' convolutions run in fp32 only: bf16 is refused for them, not run in fp32 unasked.
+    for (const std::string command : {"conv", "denoise --model conv"}) {
+        run = run_app(app, command + " --precision bf16" + data, scratch);
+        CAPTURE(run.err);
+        CHECK(run.exit_code == 2);
+        CHECK(run.err.find("ae_mnist: --precision bf16 does not apply to the conv models: their products are "
+                           "convolutions, which run in fp32 only") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(scratch / "out"));
+    }
+
     // The output says which path runs: bf16's where it can, else fp32's.
     const bool bf16 = smallnet::bf16_instruction_set() != smallnet::Bf16InstructionSet::none;
     run = run_app(app, std::string("--precision ") + (bf16 ? "bf16" : "fp32") + data, scratch);
