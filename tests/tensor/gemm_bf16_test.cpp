@@ -113,6 +113,19 @@ TEST_SUITE("tensor.gemm_bf16") {
                  result.data(), count, {}, Precision::bf16);
             check_result(transpose ? "B transposed (pack_pairs_columns)" : "B (pack_pairs_rows)");
         }
+        // Each value as the low, then the high, half of a pair of A whose other half is 0, times a pair
+        // (1, 0), then (0, 1): both halves of a packed pair round alike.
+        std::vector<float> pairs(2 * values.size(), 0.0f);
+        for (int half : {0, 1}) {
+            for (std::int64_t i = 0; i < count; ++i) {
+                pairs[static_cast<std::size_t>(2 * i + half)] = values[static_cast<std::size_t>(i)];
+                pairs[static_cast<std::size_t>(2 * i + 1 - half)] = 0.0f;
+            }
+            const float picker[2] = {half == 0 ? 1.0f : 0.0f, half == 1 ? 1.0f : 0.0f};
+            gemm(false, false, count, 1, 2, 1.0f, pairs.data(), 2, picker, 1, 0.0f, result.data(), 1, {},
+                 Precision::bf16);
+            check_result(half == 0 ? "A, low half of a pair" : "A, high half of a pair");
+        }
     }
 
     TEST_CASE("awkward sizes in each of m, n and k, with every transpose") {
@@ -129,7 +142,13 @@ TEST_SUITE("tensor.gemm_bf16") {
                 }
                 check_against_reference(bf16_case({64, 64, 64, transpose_a, transpose_b}), ++seed);
             }
-        check_against_reference(bf16_case({257, 255, 257}), ++seed);
+        // k even (whole pairs) with a partial last tile of rows, beside the odd k above.
+        for (std::int64_t size : {1, 3, 17, 255, 257})
+            for (bool transpose_b : {false, true}) {
+                check_against_reference(bf16_case({size, 19, 34, false, transpose_b}), ++seed);
+                check_against_reference(bf16_case({21, 19, size + 1, false, transpose_b}), ++seed);
+            }
+        check_against_reference(bf16_case({257, 255, 258}), ++seed);
         check_against_reference(bf16_case({255, 257, 255, true, true}), ++seed);
         // Past each cache block (mc = 256 rows, kc = 512, nc = 1024 columns), so blocks are chained; k = 1030
         // ends with a short block of 6.
@@ -202,9 +221,10 @@ TEST_SUITE("tensor.gemm_bf16") {
         if (!bf16_runs()) return;
         std::uint64_t seed = 500;
         // Tall C is split between threads along its rows, wide C along its columns.
-        for (const auto [m, n, k] : {std::array<std::int64_t, 3>{300, 260, 784}, {40, 700, 300}})
+        for (const std::array<std::int64_t, 3>& size : {std::array<std::int64_t, 3>{300, 260, 784}, {40, 700, 300}})
             for (bool transpose_a : {false, true})
                 for (bool transpose_b : {false, true}) {
+                    const std::int64_t m = size[0], n = size[1], k = size[2];
                     CAPTURE(m);
                     CAPTURE(transpose_a);
                     CAPTURE(transpose_b);
