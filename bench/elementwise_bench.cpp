@@ -107,6 +107,22 @@ void BM_adam_update(benchmark::State& state) {
     set_bytes(state, 4 * (4 + 3) * n);  // reads p, g, m, v; writes p, m, v
 }
 
+// fit's update with two row blocks (FitOptions::row_blocks): Adam on the sum of the two blocks'
+// gradients, at the seed's model's 209,968 weights (784-128-32-128-784).
+void BM_adam_update_two_gradients(benchmark::State& state) {
+    const std::int64_t n = state.range(0);
+    BenchmarkScope scope(state);
+    Tensor p = random_tensor({n}, 7), m = zeros({n}), v = zeros({n});
+    Tensor g = random_tensor({n}, 8);
+    const Tensor more = random_tensor({n}, 9);
+    std::int64_t step = 0;
+    for (auto _ : state) {
+        adam_update(p, g, more, m, v, AdamStep{.step = ++step});
+        benchmark::ClobberMemory();
+    }
+    set_bytes(state, 4 * (5 + 4) * n);  // reads p, both gradients, m, v; writes p, the sum, m, v
+}
+
 // STREAM's triad as a simple loop. Cloned per instruction set (GCC picks the clone at load time):
 // built for baseline SSE2 only, one core moves 16 bytes per load and reached just 26 GB/s here where
 // the 64-byte kernels reached 32, which would flatter every ratio to it.
@@ -170,6 +186,7 @@ BENCHMARK(BM_add)->Apply(sizes_and_threads);
 BENCHMARK(BM_add_row_broadcast)->Apply(sizes_and_threads);
 BENCHMARK(BM_sum)->Apply(sizes_and_threads);
 BENCHMARK(BM_adam_update)->Apply(sizes_and_threads);
+BENCHMARK(BM_adam_update_two_gradients)->ArgsProduct({{209968}, {1, 2}})->ArgNames({"n", "threads"})->UseRealTime();
 BENCHMARK(BM_triad)->ArgsProduct({{beyond_cache}, {1, 2}})->ArgNames({"n", "threads"})->UseRealTime();
 BENCHMARK(BM_threshold<UnaryOp::relu>)->Name("BM_threshold_relu")->Apply(threshold_sizes);
 BENCHMARK(BM_threshold<UnaryOp::sigmoid>)->Name("BM_threshold_sigmoid")->Apply(threshold_sizes);
