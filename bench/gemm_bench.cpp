@@ -3,7 +3,8 @@
 // 1 and 2 threads; and, where OpenBLAS is installed, the same shapes through cblas_sgemm
 // (BM_openblas_*). FLOPS counts 2 m n k per product.
 // The same products with the operands rounded to bf16 (Precision::bf16, BM_bf16_*), where the CPU has
-// AVX512_BF16, on 1 and 2 threads.
+// AVX512_BF16, on 1 and 2 threads, and at batch 1 (BM_bf16_batch1_*: x · W streams W through
+// row_times_rows; the other two go through the tiles).
 // The same 11 products at batch 1 (BM_batch1_*, one thread: they run on one) have one row or k = 1 and
 // are limited by how fast the weights stream through the caches, so they count bytes as well: the
 // weight-shaped operand read (x · W, dY · Wᵀ) or written (dW = xᵀ · dY).
@@ -173,9 +174,8 @@ void register_family(const std::string& prefix, Runner run, ThreadSetter set_thr
 
 int main(int argc, char** argv) {
     register_family("BM_", run_smallnet, set_smallnet_threads);
-    // At batch 1 a bf16 product is padded to the 8-row tile: not a use it is made for.
     if (smallnet::bf16_instruction_set() != smallnet::Bf16InstructionSet::none)
-        register_family("BM_bf16_", run_smallnet_bf16, set_smallnet_threads, false);
+        register_family("BM_bf16_", run_smallnet_bf16, set_smallnet_threads);
 #ifdef SMALLNET_HAVE_OPENBLAS
     register_family("BM_openblas_", run_openblas, set_openblas_threads);
 #endif

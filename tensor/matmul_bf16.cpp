@@ -176,6 +176,39 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
     }
 }
 
+// A product of one row (batch 1) whose B lies in rows: row_times_rows streams B once, k block by k
+// block as compute_rectangle goes, with no packed panels and no tile rows of padding (a 784 x 128
+// layer's x · W took 3.7 times fp32's time through the tiles); then the epilogue through the edge
+// scratch tile. The row is bitwise what the tiles give.
+void compute_row(const Problem& p) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    Workspace& workspace = Workspace::of_this_thread();
+    std::int64_t k_begin = 0;
+    do {  // k == 0 still runs one (empty) block: C = beta * C
+        const std::int64_t size = std::min(kernels.kc, p.k - k_begin);
+        const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
+        Bf16Pair* x = workspace.packed_a.reserve(panel_stride(pairs_of(size), kernels.mr));
+        pack_a_block(p, block, 0, 1, x);
+        kernels.row_times_rows(size, x, kernels.mr, p.b + k_begin * p.ldb, p.ldb, p.n, p.c, p.alpha, block.beta);
+        k_begin += size;
+    } while (k_begin < p.k);
+    if (!p.epilogue) return;
+    // The epilogue as finish_tile applies it: the bias added (one rounding), then the activation, here
+    // on the scratch tile filled with mr runs of nr columns of the row at a time.
+    if (p.epilogue->bias)
+        for (std::int64_t j = 0; j < p.n; ++j) p.c[j] += p.epilogue->bias[j];
+    if (p.epilogue->activation == Activation::linear) return;
+    float* tile = workspace.edge_tile;
+    const std::int64_t per_tile = kernels.mr * kernels.nr;
+    for (std::int64_t start = 0; start < p.n; start += per_tile) {
+        const std::int64_t count = std::min(per_tile, p.n - start);
+        std::fill(tile, tile + per_tile, 0.0f);
+        std::copy(p.c + start, p.c + start + count, tile);
+        finish_tile(p, tile, kernels.nr, nullptr);
+        std::copy(tile, tile + count, p.c + start);
+    }
+}
+
 // The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows
 // or along the columns. Every part packs its own share of one operand and all of the other (B for parts
 // along the rows), so the choice weighs the packing as well as the largest part's products: packing an
@@ -222,6 +255,10 @@ Split choose_split(const Problem& p, int threads, double flops) {
 }
 
 void run(const Problem& p) {
+    if (p.m == 1 && !p.transpose_b) {
+        compute_row(p);
+        return;
+    }
     const double flops = flops_of(p.m, p.n, p.k);
     const int threads = num_threads();
     if (threads == 1 || flops < parallel_threshold_flops) {

@@ -176,6 +176,52 @@ void pack_pairs_columns(const float* source, std::int64_t stride, std::int64_t d
         }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// One row of C (batch 1: x · W), B read where it lies.
+
+// row[j] for j < columns, over one k block of `depth` values: alpha times the sum over pairs q of
+// x[q * x_stride] times B's pair (2q, 2q + 1) of column j, plus beta times row[j] (only written when
+// beta == 0). The two rows of B of a pair are rounded and interleaved in registers by the instructions
+// pack_pairs_rows uses, and summed by vdpbf16ps in the same order, so the row is bitwise the row the
+// micro-kernel computes from packed panels; but B is streamed once, with no panel written, and no
+// tile rows are padding.
+void row_times_rows(std::int64_t depth, const Bf16Pair* x, std::int64_t x_stride, const float* b, std::int64_t ldb,
+                    std::int64_t columns, float* row, float alpha, float beta) {
+    constexpr std::int64_t vectors = 4;
+    const __m512i interleave = _mm512_load_si512(interleave_rows);
+    const std::int64_t pairs = (depth + 1) / 2;
+    const __m512 alpha_vector = _mm512_set1_ps(alpha), beta_vector = _mm512_set1_ps(beta);
+    for (std::int64_t j0 = 0; j0 < columns; j0 += vectors * lanes) {
+        __mmask16 mask[vectors];
+        for (std::int64_t v = 0; v < vectors; ++v) mask[v] = first_lanes(columns - j0 - v * lanes);
+        __m512 sum[vectors];
+        for (std::int64_t v = 0; v < vectors; ++v) sum[v] = _mm512_setzero_ps();
+        for (std::int64_t q = 0; q < pairs; ++q) {
+            const __m512bh x_pair = (__m512bh)_mm512_set1_epi32(static_cast<int>(x[q * x_stride]));
+            const float* even = b + 2 * q * ldb + j0;
+            const float* odd = 2 * q + 1 < depth ? even + ldb : nullptr;
+            for (std::int64_t v = 0; v < vectors; ++v) {
+                if (!mask[v]) break;
+                const __m512 low = _mm512_maskz_loadu_ps(mask[v], even + v * lanes);
+                const __m512 high = odd ? _mm512_maskz_loadu_ps(mask[v], odd + v * lanes) : _mm512_setzero_ps();
+                // Rounded and interleaved as pack_pairs_rows does it: lane i holds column i's pair.
+                const __m512bh b_pairs =
+                    (__m512bh)_mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
+                sum[v] = _mm512_dpbf16_ps(sum[v], x_pair, b_pairs);
+            }
+        }
+        for (std::int64_t v = 0; v < vectors; ++v) {
+            if (!mask[v]) break;
+            float* out = row + j0 + v * lanes;
+            const __m512 result = beta == 0.0f
+                                      ? _mm512_mul_ps(sum[v], alpha_vector)
+                                      : _mm512_fmadd_ps(sum[v], alpha_vector,
+                                                        _mm512_mul_ps(_mm512_maskz_loadu_ps(mask[v], out), beta_vector));
+            _mm512_mask_storeu_ps(out, mask[v], result);
+        }
+    }
+}
+
 }  // namespace
 
 // Blocking, for Zen 5 (48 KB L1d, 1 MB L2 per core): a kc x nr sliver of packed B (32 KB at kc = 512)
@@ -188,6 +234,7 @@ const GemmBf16Kernels gemm_bf16_table = {
     .mc = 256,
     .nc = 1024,
     .multiply = multiply,
+    .row_times_rows = row_times_rows,
     .pack_pairs_rows = pack_pairs_rows,
     .pack_pairs_columns = pack_pairs_columns,
 };

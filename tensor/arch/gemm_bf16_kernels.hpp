@@ -31,6 +31,14 @@ using PackPairs = void (*)(const float* source, std::int64_t stride, std::int64_
 using Bf16MicroKernel = void (*)(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile,
                                  std::int64_t ldc, float alpha, float beta);
 
+// One row of C over one k block of `depth` values, B (row-major, ldb) read where it lies: row[j] =
+// alpha * sum over p < depth of x(p) * b(p, j) + beta * row[j] for j < columns, x's pairs at x[q *
+// x_stride] (a packed A panel's first row), summed exactly as `multiply` sums them from packed panels,
+// so the row is bitwise that tile row. For products of one row (batch 1), where packing B and the
+// padding rows of a tile cost more than the products.
+using Bf16RowKernel = void (*)(std::int64_t depth, const Bf16Pair* x, std::int64_t x_stride, const float* b,
+                               std::int64_t ldb, std::int64_t columns, float* row, float alpha, float beta);
+
 struct GemmBf16Kernels {
     std::int64_t mr;  // rows of the register tile: a multiple of the fp32 tile's, whose epilogue it uses
     std::int64_t nr;  // columns of the register tile: likewise
@@ -38,6 +46,7 @@ struct GemmBf16Kernels {
     std::int64_t mc;  // row block: the mc x kc block of packed A stays in L2
     std::int64_t nc;  // column block: the kc x nc block of packed B stays in L2
     Bf16MicroKernel multiply;
+    Bf16RowKernel row_times_rows;
     PackPairs pack_pairs_rows;
     PackPairs pack_pairs_columns;
 };

@@ -170,6 +170,46 @@ TEST_SUITE("tensor.gemm_bf16") {
         check_against_reference(bf16_case({256, 32, 128, true, true}), ++seed);
     }
 
+    TEST_CASE("one row (batch 1) streams B instead of packing it, and gives bitwise that row of a larger product") {
+        if (!bf16_runs()) return;
+        // Rows of an 9-row product, each computed alone (m = 1), against the 9-row product's rows; 9 rows
+        // put the last in a partial tile. k = 1030 chains three k blocks (kc = 512) with an odd end.
+        std::uint64_t seed = 700;
+        const std::int64_t rows = 9;
+        for (std::int64_t k : {0, 1, 2, 3, 17, 256, 1030})
+            for (std::int64_t n : {1, 3, 17, 64, 255, 257})
+                for (bool transpose_a : {false, true})
+                    for (int variant = 0; variant < 3; ++variant) {
+                        CAPTURE(k);
+                        CAPTURE(n);
+                        CAPTURE(transpose_a);
+                        CAPTURE(variant);
+                        const Tensor a = transpose_a ? testing::random_tensor({k, rows}, ++seed)
+                                                     : testing::random_tensor({rows, k}, ++seed);
+                        const Tensor b = testing::random_tensor({k, n}, ++seed);
+                        const Tensor bias = testing::random_tensor({n}, ++seed);
+                        const Tensor old_c = testing::random_tensor({rows, n}, ++seed);
+                        // Plain; alpha and beta; the epilogue (a different activation for each n).
+                        const float alpha = variant == 1 ? 0.75f : 1.0f, beta = variant == 1 ? 0.5f : 0.0f;
+                        const Activation activations[] = {Activation::relu, Activation::sigmoid, Activation::tanh,
+                                                          Activation::leaky_relu, Activation::softplus, Activation::linear};
+                        const GemmEpilogue epilogue =
+                            variant == 2 ? GemmEpilogue{bias.data(), activations[n % 6], 0.2f} : GemmEpilogue{};
+                        Tensor whole = old_c.clone();
+                        gemm(transpose_a, false, rows, n, k, alpha, a.data(), transpose_a ? rows : k, b.data(), n,
+                             beta, whole.data(), n, epilogue, Precision::bf16);
+                        Tensor each = old_c.clone();
+                        for (std::int64_t r = 0; r < rows; ++r)
+                            gemm(transpose_a, false, 1, n, k, alpha, a.data() + (transpose_a ? r : r * k),
+                                 transpose_a ? rows : k, b.data(), n, beta, each.data() + r * n, n, epilogue,
+                                 Precision::bf16);
+                        CHECK(testing::bitwise_equal(each, whole));
+                    }
+        // And against the reference, with leading dimensions wider than the rows.
+        check_against_reference(bf16_case({1, 300, 1030, false, false, 1.5f, 0.5f, 3}), ++seed);
+        check_against_reference(bf16_case({1, 70, 33, true, false, 1.0f, 0.0f, 5}), ++seed);
+    }
+
     TEST_CASE("the rounding is not skipped: the fp32 reference is out of tolerance") {
         if (!bf16_runs()) return;
         const Case c = bf16_case({37, 45, 255});
