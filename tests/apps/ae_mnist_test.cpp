@@ -109,79 +109,87 @@ TEST_CASE("ae_mnist trains on a tiny MNIST folder and writes every file; encode 
     std::filesystem::remove_all(scratch);
 }
 
+// What the --resume tests share: a tiny data set, the app, the flags of their runs, the checkpoint.
+struct ResumeRuns {
+    explicit ResumeRuns(const char* name)
+        : scratch(scratch_folder(name)), data(scratch / "data"), app(app_path("AE_MNIST", "ae_mnist")),
+          checkpoint(scratch / "checkpoint.safetensors"),
+          common("--data " + quoted(data.string()) + " --batch-size 32 --bottleneck 4 --seed 5 ") {
+        write_tiny_mnist(data, 300, 100);
+    }
+    // The app with the common flags and `flags`, writing to scratch/`out`.
+    AppRun run(const std::string& flags, const std::string& out,
+               const std::vector<std::pair<std::string, std::string>>& environment = {}) const {
+        return run_app(app, common + flags + " --out " + quoted((scratch / out).string()), scratch, environment);
+    }
+    std::string weights(const std::string& out) const { return read_text(scratch / out / "weights.safetensors"); }
+
+    std::filesystem::path scratch, data, app, checkpoint;
+    std::string common;
+};
+
 TEST_CASE("ae_mnist --resume: 2 epochs with --checkpoint, resumed to 3, write bitwise what 3 epochs straight write") {
-    const auto scratch = scratch_folder("ae_mnist_resume");
-    const auto data = scratch / "data";
-    write_tiny_mnist(data, 300, 100);
-    const auto app = app_path("AE_MNIST", "ae_mnist");
-    const std::string common = "--data " + quoted(data.string()) + " --batch-size 32 --bottleneck 4 --seed 5 ";
-    const auto checkpoint = scratch / "checkpoint.safetensors";
-    const AppRun first = run_app(app, common + "--epochs 2 --checkpoint " + quoted(checkpoint.string()) + " --out " +
-                                          quoted((scratch / "first").string()), scratch);
+    const ResumeRuns runs("ae_mnist_resume");
+    const AppRun first = runs.run("--epochs 2 --checkpoint " + quoted(runs.checkpoint.string()), "first");
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
-    const AppRun resumed = run_app(app, "--data " + quoted(data.string()) + " --bottleneck 4 --epochs 3 --resume " +
-                                            quoted(checkpoint.string()) + " --out " + quoted((scratch / "resumed").string()),
-                                   scratch);
+    // Without --seed and --batch-size: the file's.
+    const AppRun resumed = run_app(runs.app, "--data " + quoted(runs.data.string()) + " --bottleneck 4 --epochs 3 --resume " +
+                                                 quoted(runs.checkpoint.string()) + " --out " +
+                                                 quoted((runs.scratch / "resumed").string()),
+                                   runs.scratch);
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
     CHECK(resumed.out.find("after epoch 2 (seed 5, batch size 32, fp32)") != std::string::npos);
-    const AppRun straight = run_app(app, common + "--epochs 3 --out " + quoted((scratch / "straight").string()), scratch);
+    const AppRun straight = runs.run("--epochs 3", "straight");
     REQUIRE(straight.exit_code == 0);
-    CHECK(read_text(scratch / "resumed" / "weights.safetensors") == read_text(scratch / "straight" / "weights.safetensors"));
-    CHECK(without_last_column(read_text(scratch / "resumed" / "history.csv")) ==
-          without_last_column(read_text(scratch / "straight" / "history.csv")));
-    CHECK(load_model(scratch / "resumed" / "model.safetensors").epochs_trained() == 3);
+    CHECK(runs.weights("resumed") == runs.weights("straight"));
+    CHECK(without_last_column(read_text(runs.scratch / "resumed" / "history.csv")) ==
+          without_last_column(read_text(runs.scratch / "straight" / "history.csv")));
+    CHECK(load_model(runs.scratch / "resumed" / "model.safetensors").epochs_trained() == 3);
 
     // Nothing left to train, or other settings than the file's: refused before training.
-    const AppRun done = run_app(app, common + "--epochs 2 --resume " + quoted(checkpoint.string()), scratch);
+    const AppRun done = run_app(runs.app, runs.common + "--epochs 2 --resume " + quoted(runs.checkpoint.string()),
+                                runs.scratch);
     CHECK(done.exit_code == 2);
     CHECK(done.err.find("it has trained 2 epochs already; ask for more with --epochs") != std::string::npos);
-    const AppRun other = run_app(app, "conv --data " + quoted(data.string()) + " --epochs 3 --resume " + quoted(checkpoint.string()),
-                                 scratch);
+    const AppRun other = run_app(runs.app, "conv --data " + quoted(runs.data.string()) + " --epochs 3 --resume " +
+                                               quoted(runs.checkpoint.string()),
+                                 runs.scratch);
     CHECK(other.exit_code == 2);
     CHECK(other.err.find("not the 'autoencoder' (4385 weights) that `conv` trains") != std::string::npos);
-    std::filesystem::remove_all(scratch);
+    std::filesystem::remove_all(runs.scratch);
 }
 
 TEST_CASE("ae_mnist --resume of a bf16 run goes on in bf16 unless --precision says otherwise") {
     if (bf16_instruction_set() == Bf16InstructionSet::none) return;  // bf16 runs are refused there (flag_checks)
-    const auto scratch = scratch_folder("ae_mnist_resume_bf16");
-    const auto data = scratch / "data";
-    write_tiny_mnist(data, 300, 100);
-    const auto app = app_path("AE_MNIST", "ae_mnist");
-    const std::string common = "--data " + quoted(data.string()) + " --batch-size 32 --bottleneck 4 --seed 5 ";
-    const auto checkpoint = scratch / "checkpoint.safetensors";
-    const AppRun first = run_app(app, common + "--precision bf16 --epochs 2 --checkpoint " + quoted(checkpoint.string()) +
-                                          " --out " + quoted((scratch / "first").string()), scratch);
+    const ResumeRuns runs("ae_mnist_resume_bf16");
+    const AppRun first = runs.run("--precision bf16 --epochs 2 --checkpoint " + quoted(runs.checkpoint.string()), "first");
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
-    const AppRun resumed = run_app(app, common + "--epochs 3 --resume " + quoted(checkpoint.string()) + " --out " +
-                                            quoted((scratch / "resumed").string()), scratch);
+    const std::string resume = " --resume " + quoted(runs.checkpoint.string());
+    const AppRun resumed = runs.run("--epochs 3" + resume, "resumed");
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
     CHECK(resumed.out.find("after epoch 2 (seed 5, batch size 32, bf16)") != std::string::npos);
     CHECK(resumed.out.find("products: bf16 on avx512_bf16") != std::string::npos);
-    const AppRun straight = run_app(app, common + "--precision bf16 --epochs 3 --out " + quoted((scratch / "straight").string()),
-                                    scratch);
+    const AppRun straight = runs.run("--precision bf16 --epochs 3", "straight");
     REQUIRE(straight.exit_code == 0);
-    CHECK(read_text(scratch / "resumed" / "weights.safetensors") == read_text(scratch / "straight" / "weights.safetensors"));
+    CHECK(runs.weights("resumed") == runs.weights("straight"));
 
-    const AppRun in_fp32 = run_app(app, common + "--precision fp32 --epochs 3 --resume " + quoted(checkpoint.string()) +
-                                            " --out " + quoted((scratch / "in_fp32").string()), scratch);
+    const AppRun in_fp32 = runs.run("--precision fp32 --epochs 3" + resume, "in_fp32");
     REQUIRE(in_fp32.exit_code == 0);
     CHECK(in_fp32.out.find("after epoch 2 (seed 5, batch size 32, fp32)") != std::string::npos);
-    CHECK(read_text(scratch / "in_fp32" / "weights.safetensors") != read_text(scratch / "straight" / "weights.safetensors"));
+    CHECK(runs.weights("in_fp32") != runs.weights("straight"));
 
     // Where no bf16 kernel runs, the file's bf16 is refused before training, with the way out.
-    const AppRun without = run_app(app, common + "--epochs 3 --resume " + quoted(checkpoint.string()) + " --out " +
-                                            quoted((scratch / "without").string()), scratch, {{"SMALLNET_SIMD", "avx2"}});
+    const AppRun without = runs.run("--epochs 3" + resume, "without", {{"SMALLNET_SIMD", "avx2"}});
     CHECK(without.exit_code == 2);
     CHECK(without.err.find("it was trained in bf16, whose products need the AVX512_BF16 instruction set") !=
           std::string::npos);
     CHECK(without.err.find("--precision fp32") != std::string::npos);
-    CHECK_FALSE(std::filesystem::exists(scratch / "without" / "weights.safetensors"));
-    std::filesystem::remove_all(scratch);
+    CHECK_FALSE(std::filesystem::exists(runs.scratch / "without" / "weights.safetensors"));
+    std::filesystem::remove_all(runs.scratch);
 }
 
 TEST_CASE("ae_mnist denoise and anomaly write their pictures and report PSNR and ROC-AUC") {
