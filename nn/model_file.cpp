@@ -447,6 +447,7 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
             const std::string precision = compile.value("precision", std::string("fp32"));
             try {
                 compile_options.precision = parse_precision(precision);
+                m.check_precision(compile_options.precision, model.name());  // a layer that cannot run in it
             } catch (const std::invalid_argument& error) {
                 throw FileError(path, std::string("compile: field 'precision': ") + error.what());
             }
@@ -459,11 +460,7 @@ Sequential model_from_contents(const SafetensorsContents& contents, const std::f
                                           "hold: pass it, load_model(path, {.custom_loss = f})");
                 model.compile(*optimizer, options.custom_loss, compile_options);
             } else {
-                try {
-                    model.compile(*optimizer, loss_from(compile, path), compile_options);
-                } catch (const std::invalid_argument& error) {  // a precision a layer cannot run in
-                    throw FileError(path, std::string("compile: ") + error.what());
-                }
+                model.compile(*optimizer, loss_from(compile, path), compile_options);
             }
             // fit steps the store's trainable buffer: make it now, so that the state has its buffer.
             keep_adopted(m.store, model.parameters(), *m.optimizer);

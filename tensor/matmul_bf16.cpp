@@ -177,8 +177,8 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
 }
 
 // A product of one row (batch 1) whose B lies in rows: row_times_rows streams B once, k block by k
-// block as compute_rectangle goes, with no packed panels and no tile rows of padding (a 784 x 128
-// layer's x · W took 3.7 times fp32's time through the tiles); then the epilogue through the edge
+// block as compute_rectangle goes, with no packed panels and no tile rows of padding (through the
+// tiles, x · W of a 784 x 128 layer took 3 to 4 times fp32's time); then the epilogue, on the edge
 // scratch tile. The row is bitwise what the tiles give.
 void compute_row(const Problem& p) {
     const GemmBf16Kernels& kernels = *p.kernels;

@@ -160,7 +160,8 @@ TEST_CASE("the precision of the products is kept: bf16 loads as bf16; a file wit
     conv_document.replace(at, 18, "\"precision\":\"bf16\"");
     save_safetensors(folder / "conv_bf16.safetensors", conv_contents.tensors, conv_contents.metadata);
     CHECK(file_error_of([&] { load_model(folder / "conv_bf16.safetensors"); })
-              .find("compile: precision bf16: layer 'conv_autoencoder.encoder.0' (Conv2D) has no bf16 convolutions") !=
+              .find("compile: field 'precision': precision bf16: layer 'conv_autoencoder.encoder.0' (Conv2D) has no bf16 "
+                    "convolutions") !=
           std::string::npos);
 
     if (bf16_instruction_set() == Bf16InstructionSet::none) return;
