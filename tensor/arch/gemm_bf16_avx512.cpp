@@ -42,6 +42,14 @@ inline __mmask16 first_lanes(std::int64_t count) {
 // ---------------------------------------------------------------------------------------------------
 // Micro-kernel.
 
+// What a vector of C becomes: alpha * sum, plus beta * old unless beta == 0 (then C is only written),
+// as the fp32 kernels apply them (tensor/arch/gemm_impl.hpp); `old` is read only when beta != 0.
+template <class LoadOld>
+inline __m512 scaled_sum(__m512 sum, float alpha, float beta, LoadOld load_old) {
+    if (beta == 0.0f) return _mm512_mul_ps(sum, _mm512_set1_ps(alpha));
+    return _mm512_fmadd_ps(sum, _mm512_set1_ps(alpha), _mm512_mul_ps(load_old(), _mm512_set1_ps(beta)));
+}
+
 void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile, std::int64_t ldc, float alpha,
               float beta) {
     __m512 sum[tile_rows][tile_vectors];
@@ -66,21 +74,11 @@ void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* t
         b += tile_columns;
     }
 
-    // alpha and beta as the fp32 kernels apply them (tensor/arch/gemm_impl.hpp).
-    const __m512 alpha_vector = _mm512_set1_ps(alpha);
-    if (beta == 0.0f) {
-        for (std::int64_t r = 0; r < tile_rows; ++r)
-            for (std::int64_t v = 0; v < tile_vectors; ++v)
-                _mm512_storeu_ps(tile + r * ldc + v * lanes, _mm512_mul_ps(sum[r][v], alpha_vector));
-    } else {
-        const __m512 beta_vector = _mm512_set1_ps(beta);
-        for (std::int64_t r = 0; r < tile_rows; ++r)
-            for (std::int64_t v = 0; v < tile_vectors; ++v) {
-                float* out = tile + r * ldc + v * lanes;
-                const __m512 old = _mm512_mul_ps(_mm512_loadu_ps(out), beta_vector);
-                _mm512_storeu_ps(out, _mm512_fmadd_ps(sum[r][v], alpha_vector, old));
-            }
-    }
+    for (std::int64_t r = 0; r < tile_rows; ++r)
+        for (std::int64_t v = 0; v < tile_vectors; ++v) {
+            float* out = tile + r * ldc + v * lanes;
+            _mm512_storeu_ps(out, scaled_sum(sum[r][v], alpha, beta, [out] { return _mm512_loadu_ps(out); }));
+        }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -90,6 +88,12 @@ void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* t
 // Word 2i of the result takes word i (row 2q), word 2i + 1 takes word 16 + i (row 2q + 1).
 alignas(64) constexpr std::uint16_t interleave_rows[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
                                                            8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+
+// Rows 2q (`low`) and 2q + 1 (`high`) of 16 columns rounded to bf16 and interleaved: lane i then holds
+// column i's pair. The one place a pair of rows becomes pairs, for the packing and for row_times_rows.
+inline __m512i rounded_pairs(__m512 low, __m512 high, __m512i interleave) {
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
+}
 
 // Where the panels' columns go, 8 at a time: column j of the block is column j % width of panel
 // j / width, counted without a division per step.
@@ -139,7 +143,7 @@ void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t dept
                     _mm_prefetch(reinterpret_cast<const char*>(odd + prefetch_rows * stride + j), _MM_HINT_T0);
                 }
             }
-            const __m512i rounded = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
+            const __m512i rounded = rounded_pairs(low, high, interleave);
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(to.at(q)), _mm512_castsi512_si256(rounded));
             to.advance();
             if (j + 8 < padded) {
@@ -190,7 +194,6 @@ void row_times_rows(std::int64_t depth, const Bf16Pair* x, std::int64_t x_stride
     constexpr std::int64_t vectors = 4;
     const __m512i interleave = _mm512_load_si512(interleave_rows);
     const std::int64_t pairs = (depth + 1) / 2;
-    const __m512 alpha_vector = _mm512_set1_ps(alpha), beta_vector = _mm512_set1_ps(beta);
     for (std::int64_t j0 = 0; j0 < columns; j0 += vectors * lanes) {
         __mmask16 mask[vectors];
         for (std::int64_t v = 0; v < vectors; ++v) mask[v] = first_lanes(columns - j0 - v * lanes);
@@ -204,20 +207,16 @@ void row_times_rows(std::int64_t depth, const Bf16Pair* x, std::int64_t x_stride
                 if (!mask[v]) break;
                 const __m512 low = _mm512_maskz_loadu_ps(mask[v], even + v * lanes);
                 const __m512 high = odd ? _mm512_maskz_loadu_ps(mask[v], odd + v * lanes) : _mm512_setzero_ps();
-                // Rounded and interleaved as pack_pairs_rows does it: lane i holds column i's pair.
-                const __m512bh b_pairs =
-                    (__m512bh)_mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
-                sum[v] = _mm512_dpbf16_ps(sum[v], x_pair, b_pairs);
+                sum[v] = _mm512_dpbf16_ps(sum[v], x_pair, (__m512bh)rounded_pairs(low, high, interleave));
             }
         }
         for (std::int64_t v = 0; v < vectors; ++v) {
             if (!mask[v]) break;
             float* out = row + j0 + v * lanes;
-            const __m512 result = beta == 0.0f
-                                      ? _mm512_mul_ps(sum[v], alpha_vector)
-                                      : _mm512_fmadd_ps(sum[v], alpha_vector,
-                                                        _mm512_mul_ps(_mm512_maskz_loadu_ps(mask[v], out), beta_vector));
-            _mm512_mask_storeu_ps(out, mask[v], result);
+            const __mmask16 lanes_in = mask[v];
+            _mm512_mask_storeu_ps(out, lanes_in, scaled_sum(sum[v], alpha, beta, [out, lanes_in] {
+                                      return _mm512_maskz_loadu_ps(lanes_in, out);
+                                  }));
         }
     }
 }
