@@ -3,8 +3,8 @@
 // 1 and 2 threads; and, where OpenBLAS is installed, the same shapes through cblas_sgemm
 // (BM_openblas_*). FLOPS counts 2 m n k per product.
 // The same products with the operands rounded to bf16 (Precision::bf16, BM_bf16_*), where the CPU has
-// AVX512_BF16, on 1 and 2 threads, and at batch 1 (BM_bf16_batch1_*: x · W streams W through
-// row_times_rows; the other two go through the tiles).
+// AVX512_BF16, on 1 and 2 threads, and at batch 1 (BM_bf16_batch1_*: x · W through row_times_rows,
+// dY · Wᵀ through row_times_transposed, dW = xᵀ · dY through outer_product).
 // The same 11 products at batch 1 (BM_batch1_*, one thread: they run on one) have one row or k = 1 and
 // are limited by how fast the weights stream through the caches, so they count bytes as well: the
 // weight-shaped operand read (x · W, dY · Wᵀ) or written (dW = xᵀ · dY).

@@ -39,6 +39,19 @@ using Bf16MicroKernel = void (*)(std::int64_t pairs, const Bf16Pair* a, const Bf
 using Bf16RowKernel = void (*)(std::int64_t depth, const Bf16Pair* x, std::int64_t x_stride, const float* b,
                                std::int64_t ldb, std::int64_t columns, float* row, float alpha, float beta);
 
+// row[j] = alpha * sum over p < depth of x(p) * b[j * ldb + p] + beta * row[j] for j < columns: one row of
+// C times a transposed B (batch 1: dY · Wᵀ), x at x[p * x_stride], rounded once into x_pairs (room for
+// depth / 2 + 16 pairs). Each row of B is read where it lies and summed across the vector lanes, so the
+// sums are rounded unlike the micro-kernel's (as fp32's row_times_transposed).
+using Bf16RowTransposedKernel = void (*)(std::int64_t depth, const float* x, std::int64_t x_stride,
+                                         Bf16Pair* x_pairs, const float* b, std::int64_t ldb, std::int64_t columns,
+                                         float* row, float alpha, float beta);
+
+// C (m x n, ldc) = alpha * a ⊗ b + beta * C, the product with k == 1: a[i * a_stride], b as pairs (b_j,
+// 0), zero from n up to a multiple of 16 (a packed panel of depth 1). Bitwise what `multiply` gives.
+using Bf16OuterProduct = void (*)(std::int64_t m, std::int64_t n, const float* a, std::int64_t a_stride,
+                                  const Bf16Pair* b_pairs, float* c, std::int64_t ldc, float alpha, float beta);
+
 struct GemmBf16Kernels {
     std::int64_t mr;  // rows of the register tile: a multiple of the fp32 tile's, whose epilogue it uses
     std::int64_t nr;  // columns of the register tile: likewise
@@ -47,6 +60,8 @@ struct GemmBf16Kernels {
     std::int64_t nc;  // column block: the kc x nc block of packed B stays in L2
     Bf16MicroKernel multiply;
     Bf16RowKernel row_times_rows;
+    Bf16RowTransposedKernel row_times_transposed;
+    Bf16OuterProduct outer_product;
     PackPairs pack_pairs_rows;
     PackPairs pack_pairs_columns;
 };

@@ -89,11 +89,12 @@ TEST_SUITE("tensor.gemm_bf16") {
         const std::int64_t count = static_cast<std::int64_t>(values.size());
         const float one = 1.0f;
         std::vector<float> result(values.size());
-        const auto check_result = [&](const char* route) {
+        const auto check_result = [&](const std::string& route, const std::vector<float>& inputs = {}) {
             CAPTURE(route);
+            const std::vector<float>& from = inputs.empty() ? values : inputs;
             std::int64_t wrong = 0, first_wrong = -1;
             for (std::int64_t i = 0; i < count; ++i) {
-                const float expected = reference::round_to_bf16(values[static_cast<std::size_t>(i)]);
+                const float expected = reference::round_to_bf16(from[static_cast<std::size_t>(i)]);
                 const float actual = result[static_cast<std::size_t>(i)];
                 if (!(actual == expected || (std::isnan(actual) && std::isnan(expected)))) {
                     if (first_wrong < 0) first_wrong = i;
@@ -103,29 +104,123 @@ TEST_SUITE("tensor.gemm_bf16") {
             INFO("first wrong input bits: " << (first_wrong < 0 ? 0u : bits_of(values[static_cast<std::size_t>(first_wrong)])));
             CHECK(wrong == 0);
         };
-        // The values as A (a column of m rows; transposed, a row) and as B (a row of n columns; transposed,
-        // a column): the four packing routes.
-        for (bool transpose : {false, true}) {
-            gemm(transpose, false, count, 1, 1, 1.0f, values.data(), transpose ? count : 1, &one, 1, 0.0f,
-                 result.data(), 1, {}, Precision::bf16);
-            check_result(transpose ? "A transposed (pack_pairs_rows)" : "A (pack_pairs_columns)");
-            gemm(false, transpose, 1, count, 1, 1.0f, &one, 1, values.data(), transpose ? 1 : count, 0.0f,
-                 result.data(), count, {}, Precision::bf16);
-            check_result(transpose ? "B transposed (pack_pairs_columns)" : "B (pack_pairs_rows)");
-        }
-        // Each value as the low, then the high, half of a pair of A whose other half is 0, times a pair
-        // (1, 0), then (0, 1): both halves of a packed pair round alike.
-        std::vector<float> pairs(2 * values.size(), 0.0f);
+        // Each value as the low, then the high, half of a pair whose other half is 0, times a pair (1, 0),
+        // then (0, 1): both halves of a pair round alike. A has k = 2 here so the products go through the
+        // tiles (k = 1 and one row of C have routes of their own, below); B is then two rows of C's width.
+        std::vector<float> pairs(2 * values.size(), 0.0f), both_rows(2 * values.size());
         for (int half : {0, 1}) {
             for (std::int64_t i = 0; i < count; ++i) {
                 pairs[static_cast<std::size_t>(2 * i + half)] = values[static_cast<std::size_t>(i)];
                 pairs[static_cast<std::size_t>(2 * i + 1 - half)] = 0.0f;
             }
-            const float picker[2] = {half == 0 ? 1.0f : 0.0f, half == 1 ? 1.0f : 0.0f};
+            const float picker[4] = {half == 0 ? 1.0f : 0.0f, half == 1 ? 1.0f : 0.0f, half == 0 ? 1.0f : 0.0f,
+                                     half == 1 ? 1.0f : 0.0f};
             gemm(false, false, count, 1, 2, 1.0f, pairs.data(), 2, picker, 1, 0.0f, result.data(), 1, {},
                  Precision::bf16);
-            check_result(half == 0 ? "A, low half of a pair" : "A, high half of a pair");
+            check_result(half == 0 ? "A, tiles (pack_pairs_columns), low half" : "A, tiles, high half");
+            // B transposed (count x 2): its rows are the pairs; C has 2 rows, the first checked.
+            gemm(false, true, 2, count, 2, 1.0f, picker, 2, pairs.data(), 2, 0.0f, both_rows.data(), count, {},
+                 Precision::bf16);
+            std::copy(both_rows.begin(), both_rows.begin() + count, result.begin());
+            check_result(half == 0 ? "B transposed, tiles (pack_pairs_columns), low half" : "B transposed, tiles, high half");
         }
+        // The values as row 0 of a 2 x count operand whose row 1 is zeros: A transposed and B, through the
+        // tiles (pack_pairs_rows).
+        std::vector<float> two_rows(2 * values.size(), 0.0f);
+        std::copy(values.begin(), values.end(), two_rows.begin());
+        const float one_zero[4] = {1.0f, 0.0f, 1.0f, 0.0f};
+        gemm(true, false, count, 1, 2, 1.0f, two_rows.data(), count, one_zero, 1, 0.0f, result.data(), 1, {},
+             Precision::bf16);
+        check_result("A transposed, tiles (pack_pairs_rows)");
+        gemm(false, false, 2, count, 2, 1.0f, one_zero, 2, two_rows.data(), count, 0.0f, both_rows.data(), count, {},
+             Precision::bf16);
+        std::copy(both_rows.begin(), both_rows.begin() + count, result.begin());
+        check_result("B, tiles (pack_pairs_rows)");
+        // k = 1: outer_product rounds a column of A itself and B as a packed row.
+        for (bool transpose : {false, true}) {
+            gemm(transpose, false, count, 1, 1, 1.0f, values.data(), transpose ? count : 1, &one, 1, 0.0f,
+                 result.data(), 1, {}, Precision::bf16);
+            check_result(transpose ? "A transposed, k = 1 (outer_product)" : "A, k = 1 (outer_product)");
+            gemm(false, transpose, 2, count, 1, 1.0f, one_zero, 2, values.data(), transpose ? 1 : count, 0.0f,
+                 both_rows.data(), count, {}, Precision::bf16);
+            std::copy(both_rows.begin(), both_rows.begin() + count, result.begin());
+            check_result(transpose ? "B transposed, k = 1 (outer_product)" : "B, k = 1 (outer_product)");
+        }
+        // One row of C: B through row_times_rows, and transposed through row_times_transposed.
+        for (bool transpose : {false, true}) {
+            gemm(false, transpose, 1, count, 1, 1.0f, &one, 1, values.data(), transpose ? 1 : count, 0.0f,
+                 result.data(), count, {}, Precision::bf16);
+            check_result(transpose ? "B transposed, one row (row_times_transposed)" : "B, one row (row_times_rows)");
+        }
+        // row_times_transposed's x, 32 values at a time (one vector of pairs) against an identity B, so each
+        // value comes out alone at its own place: contiguous, and strided (a transposed A 2 columns wide).
+        // Values that round to an infinity or a NaN are zeros here, since 0 times them is a NaN in every
+        // other place of their run.
+        std::vector<float> identity(32 * 32, 0.0f), strided(2 * 32, 0.0f), finite(values);
+        for (std::size_t i = 0; i < 32; ++i) identity[i * 32 + i] = 1.0f;
+        for (float& value : finite)
+            if (!std::isfinite(reference::round_to_bf16(value))) value = 0.0f;
+        for (bool transpose : {false, true}) {
+            for (std::int64_t start = 0; start < count; start += 32) {
+                const float* x = finite.data() + start;
+                if (transpose)
+                    for (std::int64_t p = 0; p < 32; ++p) strided[static_cast<std::size_t>(2 * p)] = x[p];
+                gemm(transpose, true, 1, 32, 32, 1.0f, transpose ? strided.data() : x, transpose ? 2 : 32,
+                     identity.data(), 32, 0.0f, result.data() + start, 32, {}, Precision::bf16);
+            }
+            check_result(transpose ? "x strided, one row (row_times_transposed)" : "x, one row (row_times_transposed)",
+                         finite);
+        }
+    }
+
+    TEST_CASE("batch 1 gradients: one row of C times a transposed B, and k = 1") {
+        if (!bf16_runs()) return;
+        // dY · Wᵀ at batch 1 (m = 1, B transposed: row_times_transposed) against the reference: k around the
+        // 32 values of a vector of pairs and its 4 sums, with alpha, beta, padded rows (a strided x when A is
+        // transposed) and an epilogue.
+        std::uint64_t seed = 800;
+        for (std::int64_t k : {0, 1, 3, 17, 31, 32, 33, 127, 128, 255, 257, 784, 1030})
+            for (std::int64_t n : {1, 3, 17, 255, 257})
+                for (bool transpose_a : {false, true}) {
+                    check_against_reference(bf16_case({1, n, k, transpose_a, true}), ++seed);
+                    check_against_reference(bf16_case({1, n, k, transpose_a, true, -0.5f, 1.5f, 3}), ++seed);
+                }
+        Case with_epilogue = bf16_case({1, 70, 129, false, true, 1.0f, 0.5f});
+        const Tensor bias = testing::random_tensor({70}, 7);
+        with_epilogue.epilogue = {bias.data(), Activation::tanh, 0.0f};
+        check_against_reference(with_epilogue, ++seed);
+        // k = 1 (outer_product) against the reference, every transpose, alpha and beta, padded rows.
+        for (std::int64_t m : {2, 3, 17, 255, 257, 784})
+            for (std::int64_t n : {1, 3, 17, 128, 257})
+                for (bool transpose_a : {false, true})
+                    for (bool transpose_b : {false, true}) {
+                        check_against_reference(bf16_case({m, n, 1, transpose_a, transpose_b}), ++seed);
+                        check_against_reference(bf16_case({m, n, 1, transpose_a, transpose_b, 2.0f, -1.0f, 5}), ++seed);
+                    }
+        // k = 1 is bitwise the tiles' product of one pair whose second half is zero (k = 2, A's second
+        // column and B's second row zero), epilogue included; and a C that is worth two threads (tiles on
+        // 2 and 3 threads, outer_product on 1) is bitwise the same on each.
+        for (std::int64_t m : {2, 17, 257})
+            for (std::int64_t n : {1, 17, 130})
+                for (bool with_bias : {false, true}) {
+                    CAPTURE(m);
+                    CAPTURE(n);
+                    const Tensor column = testing::random_tensor({m, 1}, ++seed), row = testing::random_tensor({1, n}, ++seed);
+                    const Tensor old_c = testing::random_tensor({m, n}, ++seed), bias_n = testing::random_tensor({n}, ++seed);
+                    Tensor a_two = zeros({m, 2}), b_two = zeros({2, n});
+                    for (std::int64_t i = 0; i < m; ++i) a_two.data()[2 * i] = column.data()[i];
+                    std::copy(row.data(), row.data() + n, b_two.data());
+                    const GemmEpilogue epilogue =
+                        with_bias ? GemmEpilogue{bias_n.data(), Activation::sigmoid, 0.0f} : GemmEpilogue{};
+                    Tensor outer = old_c.clone(), tiles = old_c.clone();
+                    gemm(false, false, m, n, 1, 1.5f, column.data(), 1, row.data(), n, 0.5f, outer.data(), n, epilogue,
+                         Precision::bf16);
+                    gemm(false, false, m, n, 2, 1.5f, a_two.data(), 2, b_two.data(), n, 0.5f, tiles.data(), n, epilogue,
+                         Precision::bf16);
+                    CHECK(testing::bitwise_equal(outer, tiles));
+                }
+        const Tensor tall = testing::random_tensor({3000, 1}, ++seed), wide = testing::random_tensor({1, 700}, ++seed);
+        testing::check_same_on_1_2_3_threads(tall, wide, {.precision = Precision::bf16});
     }
 
     TEST_CASE("awkward sizes in each of m, n and k, with every transpose") {
