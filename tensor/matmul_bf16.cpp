@@ -244,9 +244,12 @@ void compute_outer_product(const Problem& p) {
 
 // The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows
 // or along the columns. Every part packs its own share of one operand and all of the other (B for parts
-// along the rows), so the choice weighs the packing as well as the largest part's products: packing an
-// element costs about as much as 30 flops of the micro-kernel (one thread, Zen 5: 21 us to pack the
-// 233 K elements of a 128x784x256 product whose 52 MFLOP took 160 us). Packing the whole operand once,
+// along the rows), so the choice weighs the packing as well as the largest part's products. On one
+// thread packing an element costs about as much as 30 flops of the micro-kernel (Zen 5: 21 us to pack
+// the 233 K elements of a 128x784x256 product whose 52 MFLOP took 160 us); with two threads packing at
+// once, from L3, the weight is 60: that picks, for each of the step's five large products, the split
+// measured fastest on 2 threads, where 30 split 256x784x128 along the rows (97 us against 83 along the
+// columns; the step's 11 products 505 us against 516, medians of 6 runs). Packing the whole operand once,
 // by all threads, before the parts ran, cost a second fork and join and made every part read panels
 // the other core wrote: the 11 products of a training step took 650 us on 2 threads against 510 this way.
 struct Split {
@@ -254,7 +257,7 @@ struct Split {
     bool along_rows;
 };
 
-constexpr double pack_cost_flops = 30.0;
+constexpr double pack_cost_flops = 60.0;
 
 // What one thread does for a split: its parts, each the largest one, in flops of the micro-kernel.
 double thread_cost(const Problem& p, std::int64_t parts, bool along_rows, int threads) {
