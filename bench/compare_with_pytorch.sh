@@ -40,5 +40,13 @@ for impl in ("smallnet", "smallnet-bf16"):
   if any(r["impl"] == impl for r in rows):
     print("runs:", sum(r["impl"] == impl for r in rows), f"each; {impl} val_mse per run:",
           [round(r["val_mse"][-1], 5) for r in rows if r["impl"] == impl])
+# Each run's pair (they ran one after the other), so the spread the medians hide is seen: on these
+# shared machines either side can have a slow run.
+for ours_impl, theirs_impl in (("smallnet", "pytorch"), ("smallnet-bf16", "pytorch-bf16")):
+  ours = [r["median_epoch_2_5_s"] for r in rows if r["impl"] == ours_impl]
+  theirs = [r["median_epoch_2_5_s"] for r in rows if r["impl"] == theirs_impl]
+  if ours and theirs:
+    print(f"{ours_impl} / {theirs_impl} epoch per run:",
+          ", ".join(f"{a:.4f}/{b:.4f} = {a / b:.3f}" for a, b in zip(ours, theirs)))
 PY
 rm -f "$log"
