@@ -251,7 +251,8 @@ void row_times_rows(std::int64_t depth, const Bf16Pair* x, std::int64_t x_stride
         row_columns<1, false>(depth, x, x_stride, b + j, ldb, lanes, row + j, alpha, beta, interleave);
         j += lanes;
     }
-    if (j < columns) row_columns<1, true>(depth, x, x_stride, b + j, ldb, columns - j, row + j, alpha, beta, interleave);
+    if (j < columns)
+        row_columns<1, true>(depth, x, x_stride, b + j, ldb, columns - j, row + j, alpha, beta, interleave);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -122,7 +122,8 @@ TEST_SUITE("tensor.gemm_bf16") {
             gemm(false, true, 2, count, 2, 1.0f, picker, 2, pairs.data(), 2, 0.0f, both_rows.data(), count, {},
                  Precision::bf16);
             std::copy(both_rows.begin(), both_rows.begin() + count, result.begin());
-            check_result(half == 0 ? "B transposed, tiles (pack_pairs_columns), low half" : "B transposed, tiles, high half");
+            check_result(half == 0 ? "B transposed, tiles (pack_pairs_columns), low half"
+                                   : "B transposed, tiles, high half");
         }
         // The values as row 0 of a 2 x count operand whose row 1 is zeros: A transposed and B, through the
         // tiles (pack_pairs_rows).
@@ -205,8 +206,10 @@ TEST_SUITE("tensor.gemm_bf16") {
                 for (bool with_bias : {false, true}) {
                     CAPTURE(m);
                     CAPTURE(n);
-                    const Tensor column = testing::random_tensor({m, 1}, ++seed), row = testing::random_tensor({1, n}, ++seed);
-                    const Tensor old_c = testing::random_tensor({m, n}, ++seed), bias_n = testing::random_tensor({n}, ++seed);
+                    const Tensor column = testing::random_tensor({m, 1}, ++seed);
+                    const Tensor row = testing::random_tensor({1, n}, ++seed);
+                    const Tensor old_c = testing::random_tensor({m, n}, ++seed);
+                    const Tensor bias_n = testing::random_tensor({n}, ++seed);
                     Tensor a_two = zeros({m, 2}), b_two = zeros({2, n});
                     for (std::int64_t i = 0; i < m; ++i) a_two.data()[2 * i] = column.data()[i];
                     std::copy(row.data(), row.data() + n, b_two.data());
