@@ -13,6 +13,9 @@
 //
 // Products of one row of C, or with k == 1 (a dense layer at batch 1), do not go through the tiles,
 // whose rows would be 7 of 8 padding: compute_row, compute_row_transposed and compute_outer_product.
+// compute_row and compute_outer_product give bitwise what the tiles give; compute_row_transposed
+// (dY · Wᵀ) sums across the vector lanes, so its row is not bitwise that row of a larger product
+// (it is the same on every call, and runs on one thread).
 
 #include "tensor/matmul_bf16.hpp"
 

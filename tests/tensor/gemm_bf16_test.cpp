@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/gemm_parallel.hpp"
 #include "tensor/matmul.hpp"
 #include "tensor/matmul_reference.hpp"
 #include "tensor/precision.hpp"
@@ -203,27 +204,49 @@ TEST_SUITE("tensor.gemm_bf16") {
         // 2 and 3 threads, outer_product on 1) is bitwise the same on each.
         for (std::int64_t m : {2, 17, 257})
             for (std::int64_t n : {1, 17, 130})
-                for (bool with_bias : {false, true}) {
-                    CAPTURE(m);
-                    CAPTURE(n);
-                    const Tensor column = testing::random_tensor({m, 1}, ++seed);
-                    const Tensor row = testing::random_tensor({1, n}, ++seed);
-                    const Tensor old_c = testing::random_tensor({m, n}, ++seed);
-                    const Tensor bias_n = testing::random_tensor({n}, ++seed);
-                    Tensor a_two = zeros({m, 2}), b_two = zeros({2, n});
-                    for (std::int64_t i = 0; i < m; ++i) a_two.data()[2 * i] = column.data()[i];
-                    std::copy(row.data(), row.data() + n, b_two.data());
-                    const GemmEpilogue epilogue =
-                        with_bias ? GemmEpilogue{bias_n.data(), Activation::sigmoid, 0.0f} : GemmEpilogue{};
-                    Tensor outer = old_c.clone(), tiles = old_c.clone();
-                    gemm(false, false, m, n, 1, 1.5f, column.data(), 1, row.data(), n, 0.5f, outer.data(), n, epilogue,
-                         Precision::bf16);
-                    gemm(false, false, m, n, 2, 1.5f, a_two.data(), 2, b_two.data(), n, 0.5f, tiles.data(), n, epilogue,
-                         Precision::bf16);
-                    CHECK(testing::bitwise_equal(outer, tiles));
-                }
-        const Tensor tall = testing::random_tensor({3000, 1}, ++seed), wide = testing::random_tensor({1, 700}, ++seed);
+                for (bool transpose_a : {false, true})
+                    for (bool transpose_b : {false, true})
+                        for (int variant = 0; variant < 3; ++variant) {
+                            CAPTURE(m);
+                            CAPTURE(n);
+                            CAPTURE(transpose_a);
+                            CAPTURE(transpose_b);
+                            CAPTURE(variant);
+                            // A's column and B's row, and the same with a zero second pair half, in the
+                            // layout each transpose reads.
+                            const Tensor column = testing::random_tensor({m}, ++seed);
+                            const Tensor row = testing::random_tensor({n}, ++seed);
+                            const Tensor bias_n = testing::random_tensor({n}, ++seed);
+                            Tensor a_two = zeros({2 * m}), b_two = zeros({2 * n});
+                            for (std::int64_t i = 0; i < m; ++i)
+                                a_two.data()[transpose_a ? i : 2 * i] = column.data()[i];
+                            for (std::int64_t j = 0; j < n; ++j) b_two.data()[transpose_b ? 2 * j : j] = row.data()[j];
+                            // Plain with beta; beta == 0 over a C of NaN (only written); bias and activation.
+                            const float beta = variant == 1 ? 0.0f : 0.5f;
+                            const GemmEpilogue epilogue =
+                                variant == 2 ? GemmEpilogue{bias_n.data(), Activation::sigmoid, 0.0f} : GemmEpilogue{};
+                            Tensor old_c = testing::random_tensor({m, n}, ++seed);
+                            if (variant == 1) old_c.fill(std::numeric_limits<float>::quiet_NaN());
+                            Tensor outer = old_c.clone(), tiles = old_c.clone();
+                            gemm(transpose_a, transpose_b, m, n, 1, 1.5f, column.data(), transpose_a ? m : 1,
+                                 row.data(), transpose_b ? 1 : n, beta, outer.data(), n, epilogue, Precision::bf16);
+                            gemm(transpose_a, transpose_b, m, n, 2, 1.5f, a_two.data(), transpose_a ? m : 2,
+                                 b_two.data(), transpose_b ? 2 : n, beta, tiles.data(), n, epilogue, Precision::bf16);
+                            CHECK(testing::bitwise_equal(outer, tiles));
+                        }
+        // 4000 x 1000 x 1 is worth two threads, so 2 and 3 threads take the tiles where 1 takes outer_product.
+        CHECK(detail::flops_of(4000, 1000, 1) >= detail::parallel_threshold_flops);
+        const Tensor tall = testing::random_tensor({4000, 1}, ++seed), wide = testing::random_tensor({1, 1000}, ++seed);
         testing::check_same_on_1_2_3_threads(tall, wide, {.precision = Precision::bf16});
+        // beta == 0 over a C of NaN on each batch-1 route: C is only written.
+        for (bool transpose_b : {false, true}) {
+            Case one_row = bf16_case({1, 70, 129, false, transpose_b});
+            one_row.nan_in_c = true;
+            check_against_reference(one_row, ++seed);
+            Case k_one = bf16_case({37, 70, 1, transpose_b, transpose_b});
+            k_one.nan_in_c = true;
+            check_against_reference(k_one, ++seed);
+        }
     }
 
     TEST_CASE("awkward sizes in each of m, n and k, with every transpose") {
