@@ -50,6 +50,15 @@ inline __m512 scaled_sum(__m512 sum, float alpha, float beta, LoadOld load_old) 
     return _mm512_fmadd_ps(sum, _mm512_set1_ps(alpha), _mm512_mul_ps(load_old(), _mm512_set1_ps(beta)));
 }
 
+// Stores scaled_sum at `out`: a whole vector, or only the first lanes of `mask` (the end of a row).
+inline void store_scaled(float* out, __m512 sum, float alpha, float beta) {
+    _mm512_storeu_ps(out, scaled_sum(sum, alpha, beta, [out] { return _mm512_loadu_ps(out); }));
+}
+inline void store_scaled(float* out, __mmask16 mask, __m512 sum, float alpha, float beta) {
+    const auto old = [out, mask] { return _mm512_maskz_loadu_ps(mask, out); };
+    _mm512_mask_storeu_ps(out, mask, scaled_sum(sum, alpha, beta, old));
+}
+
 void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile, std::int64_t ldc, float alpha,
               float beta) {
     __m512 sum[tile_rows][tile_vectors];
@@ -76,8 +85,7 @@ void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* t
 
     for (std::int64_t r = 0; r < tile_rows; ++r)
         for (std::int64_t v = 0; v < tile_vectors; ++v) {
-            float* out = tile + r * ldc + v * lanes;
-            _mm512_storeu_ps(out, scaled_sum(sum[r][v], alpha, beta, [out] { return _mm512_loadu_ps(out); }));
+            store_scaled(tile + r * ldc + v * lanes, sum[r][v], alpha, beta);
         }
 }
 
@@ -216,13 +224,10 @@ inline void row_columns(std::int64_t depth, const Bf16Pair* x, std::int64_t x_st
         }
     }
     for (int v = 0; v < vectors; ++v) {
-        float* out = row + v * lanes;
         if (partial)
-            _mm512_mask_storeu_ps(out, mask, scaled_sum(sum[v], alpha, beta, [out, mask] {
-                                      return _mm512_maskz_loadu_ps(mask, out);
-                                  }));
+            store_scaled(row + v * lanes, mask, sum[v], alpha, beta);
         else
-            _mm512_storeu_ps(out, scaled_sum(sum[v], alpha, beta, [out] { return _mm512_loadu_ps(out); }));
+            store_scaled(row + v * lanes, sum[v], alpha, beta);
     }
 }
 
@@ -315,11 +320,7 @@ void row_times_transposed(std::int64_t depth, const float* x, std::int64_t x_str
                                         (__m512bh)rounded_run(b_row + r * run, 1, depth - r * run));
             dots[j] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(sum0, sum1), _mm512_add_ps(sum2, sum3)));
         }
-        float* out = row + j0;
-        const __mmask16 lanes_in = first_lanes(rows);
-        _mm512_mask_storeu_ps(out, lanes_in, scaled_sum(_mm512_load_ps(dots), alpha, beta, [out, lanes_in] {
-                                  return _mm512_maskz_loadu_ps(lanes_in, out);
-                              }));
+        store_scaled(row + j0, first_lanes(rows), _mm512_load_ps(dots), alpha, beta);
     }
 }
 
@@ -347,17 +348,8 @@ void outer_product(std::int64_t m, std::int64_t n, const float* a, std::int64_t 
             };
             // Masked stores only at the end of the row: on Zen 5 they made 784 x 128 take 5.2 us against 3.7.
             std::int64_t j = 0;
-            for (; j + lanes <= n; j += lanes) {
-                float* out = out_row + j;
-                _mm512_storeu_ps(out, scaled_sum(product(j), alpha, beta, [out] { return _mm512_loadu_ps(out); }));
-            }
-            if (j < n) {
-                float* out = out_row + j;
-                const __mmask16 lanes_in = first_lanes(n - j);
-                _mm512_mask_storeu_ps(out, lanes_in, scaled_sum(product(j), alpha, beta, [out, lanes_in] {
-                                          return _mm512_maskz_loadu_ps(lanes_in, out);
-                                      }));
-            }
+            for (; j + lanes <= n; j += lanes) store_scaled(out_row + j, product(j), alpha, beta);
+            if (j < n) store_scaled(out_row + j, first_lanes(n - j), product(j), alpha, beta);
         }
     }
 }
