@@ -27,6 +27,8 @@ public:
         return data_;
     }
 
+    std::int64_t capacity() const { return capacity_; }
+
 private:
     static constexpr std::size_t alignment = 64;
     void release() {

@@ -6,7 +6,8 @@
 // -> register tiles, nr columns at a time (outer) and mr rows at a time (inner). Unlike fp32, both
 // operands are always packed, because that is where they are rounded to bf16: the one pass over the
 // operands the product makes anyway, into panels half the size of fp32's. Each task packs the kc x nc
-// block of B it works on, then each mc x kc block of A, into per-thread buffers that are reused.
+// block of B it works on, then each mc x kc block of A, into per-thread buffers that are reused; the
+// operand all parts of a split product share is kept whole, for the thread's next part (SharedOperand).
 // Edge tiles go through a scratch tile as in fp32, so every element of C is computed by the same
 // instructions wherever it lies; threads split C into rectangles of whole tiles over all of k, so the
 // result is bitwise the same for any thread count.
@@ -20,9 +21,12 @@
 #include "tensor/matmul_bf16.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "tensor/aligned_buffer.hpp"
 #include "tensor/gemm_parallel.hpp"
 #include "tensor/gemm_workspace.hpp"
 #include "tensor/parallel.hpp"
@@ -148,37 +152,108 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
     for (std::int64_t r = 0; r < rows; ++r) std::copy(tile + r * width, tile + r * width + columns, out + r * p.ldc);
 }
 
-// One task: a rectangle of C, rows and columns aligned to the register tile, over all of k.
+// The operand that every part of a split product packs in full: B when the parts split C along the
+// rows, A when they split it along the columns. A thread that runs two parts of one product packs it
+// once and keeps its blocks for the next part: in fit's row blocks the other core is busy with its own
+// block, so one thread runs both halves of its block's products, and packing B or A again for the
+// second half was a quarter of the packing of a 2-thread bf16 epoch (`perf record`: 1322 samples in
+// the packing on 2 threads against 964 on 1, Zen 5). Keeping it made the 2-thread bf16 epoch faster in
+// each of 10 paired runs (medians of 5: 0.1722 -> 0.1598 s, and 0.2146 -> 0.2063 s in a noisier hour).
+// Kept blocks are the same pairs packed again would be, so the result does not depend on which thread
+// ran which part.
+struct SharedOperand {
+    std::uint64_t product;  // unique to one call of run(): what a kept block belongs to
+    bool is_b;
+    std::int64_t row_blocks;  // blocks of mc rows (A) or of nc columns (B)
+    std::int64_t k_blocks;
+    std::int64_t block_pairs;  // room for the largest block
+
+    std::int64_t slot(std::int64_t row_or_column_block, std::int64_t k_block) const {
+        return row_or_column_block * k_blocks + k_block;
+    }
+};
+
+// A thread's kept blocks of the shared operand of the last split product it worked on.
+struct KeptBlocks {
+    AlignedBuffer<Bf16Pair> pairs;
+    Bf16Pair* base = nullptr;
+    std::vector<std::uint64_t> product_of_slot;  // which product's block each slot holds (0: none)
+
+    static KeptBlocks& of_this_thread() {
+        thread_local KeptBlocks kept;
+        return kept;
+    }
+
+    // Room for every block of `shared`; what was kept is lost only when the room grows.
+    void prepare(const SharedOperand& shared) {
+        const std::int64_t slots = shared.row_blocks * shared.k_blocks;
+        if (slots * shared.block_pairs > pairs.capacity()) std::fill(product_of_slot.begin(), product_of_slot.end(), 0);
+        base = pairs.reserve(slots * shared.block_pairs);
+        if (static_cast<std::int64_t>(product_of_slot.size()) < slots)
+            product_of_slot.resize(static_cast<std::size_t>(slots), 0);
+    }
+
+    // The block in `slot`, packed by `pack` unless this thread already packed it for this product.
+    template <class Pack>
+    Bf16Pair* block(const SharedOperand& shared, std::int64_t slot, Pack&& pack) {
+        Bf16Pair* block = base + slot * shared.block_pairs;
+        std::uint64_t& owner = product_of_slot[static_cast<std::size_t>(slot)];
+        if (owner != shared.product) {
+            pack(block);
+            owner = shared.product;
+        }
+        return block;
+    }
+};
+
+// One task: a rectangle of C, rows and columns aligned to the register tile, over all of k. With
+// `shared`, the rectangle spans all of the shared operand's rows (A) or columns (B), whose blocks come
+// from the thread's KeptBlocks.
 void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t row_end, std::int64_t column_begin,
-                       std::int64_t column_end) {
+                       std::int64_t column_end, const SharedOperand* shared = nullptr) {
     const GemmBf16Kernels& kernels = *p.kernels;
     const std::int64_t mr = kernels.mr, nr = kernels.nr;
     const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
     const std::int64_t nc = std::max(nr, kernels.nc / nr * nr);
     Workspace& workspace = Workspace::of_this_thread();
+    KeptBlocks* kept = shared ? &KeptBlocks::of_this_thread() : nullptr;
+    if (kept) kept->prepare(*shared);
     for (std::int64_t jc = column_begin; jc < column_end; jc += nc) {
         const std::int64_t jc_end = std::min(jc + nc, column_end);
         const std::int64_t b_panels = (jc_end - jc + nr - 1) / nr;
         // k == 0 still runs one (empty) block: C = beta * C, then the epilogue.
         std::int64_t k_begin = 0;
-        do {
+        for (std::int64_t k_block = 0;; ++k_block) {
             const std::int64_t size = std::min(kernels.kc, p.k - k_begin);
             const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
             const std::int64_t pairs = pairs_of(size);
             const std::int64_t a_stride = panel_stride(pairs, mr), b_stride = panel_stride(pairs, nr);
-            Bf16Pair* packed_b = workspace.packed_b.reserve(b_panels * b_stride);
-            pack_b_block(p, block, jc, jc_end, packed_b);
+            const auto pack_b = [&](Bf16Pair* destination) { pack_b_block(p, block, jc, jc_end, destination); };
+            Bf16Pair* packed_b = nullptr;
+            if (kept && shared->is_b) {
+                packed_b = kept->block(*shared, shared->slot(jc / nc, k_block), pack_b);
+            } else {
+                packed_b = workspace.packed_b.reserve(b_panels * b_stride);
+                pack_b(packed_b);
+            }
             for (std::int64_t ic = row_begin; ic < row_end; ic += mc) {
                 const std::int64_t ic_end = std::min(ic + mc, row_end);
-                Bf16Pair* packed_a = workspace.packed_a.reserve((ic_end - ic + mr - 1) / mr * a_stride);
-                pack_a_block(p, block, ic, ic_end, packed_a);
+                const auto pack_a = [&](Bf16Pair* destination) { pack_a_block(p, block, ic, ic_end, destination); };
+                Bf16Pair* packed_a = nullptr;
+                if (kept && !shared->is_b) {
+                    packed_a = kept->block(*shared, shared->slot(ic / mc, k_block), pack_a);
+                } else {
+                    packed_a = workspace.packed_a.reserve((ic_end - ic + mr - 1) / mr * a_stride);
+                    pack_a(packed_a);
+                }
                 for (std::int64_t j = jc, b_panel = 0; j < jc_end; j += nr, ++b_panel)
                     for (std::int64_t i = ic, a_panel = 0; i < ic_end; i += mr, ++a_panel)
                         compute_tile(p, block, packed_a + a_panel * a_stride, packed_b + b_panel * b_stride, i, j,
                                      workspace);
             }
             k_begin += size;
-        } while (k_begin < p.k);
+            if (k_begin >= p.k) break;
+        }
     }
 }
 
@@ -245,16 +320,17 @@ void compute_outer_product(const Problem& p) {
         for (std::int64_t i = 0; i < p.m; ++i) finish_row(p, p.c + i * p.ldc);
 }
 
-// The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows
-// or along the columns. Every part packs its own share of one operand and all of the other (B for parts
-// along the rows), so the choice weighs the packing as well as the largest part's products. On one
-// thread packing an element costs about as much as 30 flops of the micro-kernel (Zen 5: 21 us to pack
-// the 233 K elements of a 128x784x256 product whose 52 MFLOP took 160 us); with two threads packing at
-// once, from L3, the weight is 60: that picks, for each of the step's five large products, the split
-// measured fastest on 2 threads, where 30 split 256x784x128 along the rows (97 us against 83 along the
-// columns; the step's 11 products 505 us against 516, medians of 6 runs). Packing the whole operand once,
-// by all threads, before the parts ran, cost a second fork and join and made every part read panels
-// the other core wrote: the 11 products of a training step took 650 us on 2 threads against 510 this way.
+// The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows or
+// along the columns. Every part packs its own share of one operand and all of the other (B for parts along
+// the rows; a thread that runs two parts packs that one once, SharedOperand), so the choice weighs the
+// packing as well as the largest part's products. On one thread packing an element costs about as much as
+// 30 flops of the micro-kernel (Zen 5: 21 us to pack the 233 K elements of a 128x784x256 product whose 52
+// MFLOP took 160 us); with two threads packing at once, from L3, the weight is 60: that picks, for each of
+// the step's five large products, the split measured fastest on 2 threads, where 30 split 256x784x128 along
+// the rows (97 us against 83 along the columns; the step's 11 products 505 us against 516, medians of 6
+// runs). Packing the whole operand once, by all threads, before the parts ran, cost a second fork and join
+// and made every part read panels the other core wrote: the 11 products of a training step took 650 us on 2
+// threads against 510 this way.
 struct Split {
     std::int64_t parts;
     bool along_rows;
@@ -293,6 +369,29 @@ Split choose_split(const Problem& p, int threads, double flops) {
     return best;
 }
 
+// A thread keeps at most 2 M pairs (8 MB) of a shared operand; a larger one is packed again by each part,
+// whose own work then dwarfs the packing.
+constexpr std::int64_t max_kept_pairs = std::int64_t{1} << 21;
+
+std::atomic<std::uint64_t> next_product{1};
+
+// The shared operand of a split along the rows (B) or along the columns (A), and how its blocks are laid out.
+SharedOperand shared_operand(const Problem& p, bool along_rows) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    const std::int64_t mr = kernels.mr, nr = kernels.nr;
+    const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
+    const std::int64_t nc = std::max(nr, kernels.nc / nr * nr);
+    const std::int64_t k_blocks = std::max<std::int64_t>(1, (p.k + kernels.kc - 1) / kernels.kc);
+    const std::int64_t block_pairs = pairs_of(std::min(kernels.kc, p.k));
+    const std::uint64_t product = next_product.fetch_add(1, std::memory_order_relaxed);
+    if (along_rows) {
+        const std::int64_t panels = (std::min(nc, p.n) + nr - 1) / nr;
+        return {product, true, (p.n + nc - 1) / nc, k_blocks, panels * panel_stride(block_pairs, nr)};
+    }
+    const std::int64_t panels = (std::min(mc, p.m) + mr - 1) / mr;
+    return {product, false, (p.m + mc - 1) / mc, k_blocks, panels * panel_stride(block_pairs, mr)};
+}
+
 void run(const Problem& p) {
     if (p.m == 1) {
         p.transpose_b ? compute_row_transposed(p) : compute_row(p);
@@ -311,14 +410,17 @@ void run(const Problem& p) {
     const Split split = choose_split(p, threads, flops);
     const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
     const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
+    const SharedOperand shared = shared_operand(p, split.along_rows);
+    const bool keep = shared.row_blocks * shared.k_blocks * shared.block_pairs <= max_kept_pairs;
+    const SharedOperand* kept = keep ? &shared : nullptr;
     parallel_for(0, split.parts, 1, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t part = first; part < last; ++part) {
             if (split.along_rows) {
                 const auto [begin, end] = part_range(part, split.parts, row_tiles, mr, p.m);
-                compute_rectangle(p, begin, end, 0, p.n);
+                compute_rectangle(p, begin, end, 0, p.n, kept);
             } else {
                 const auto [begin, end] = part_range(part, split.parts, column_tiles, nr, p.n);
-                compute_rectangle(p, 0, p.m, begin, end);
+                compute_rectangle(p, 0, p.m, begin, end, kept);
             }
         }
     });

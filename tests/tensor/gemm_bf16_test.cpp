@@ -26,6 +26,7 @@
 #include "tensor/precision.hpp"
 #include "tensor/simd.hpp"
 #include "tensor/softmax.hpp"
+#include "tensor/threads.hpp"
 #include "tests/support.hpp"
 #include "tests/tensor/gemm_test_support.hpp"
 
@@ -399,6 +400,52 @@ TEST_SUITE("tensor.gemm_bf16") {
                                                 .precision = Precision::bf16};
                     testing::check_same_on_1_2_3_threads(a, b, options);
                 }
+    }
+
+    TEST_CASE("a thread running two parts of a product packs the shared operand once, for that product only") {
+        if (!bf16_runs()) return;
+        // Split on 2 threads, as the cost model chooses: 512 x 1100 along the rows, each part keeping all
+        // of B, in two column blocks (nc = 1024) by two k blocks (kc = 512); 300 x 1100 along the columns,
+        // each part keeping all of A, in two row blocks (mc = 256) by two k blocks. Inside run_both, as in
+        // fit's row blocks, each side's thread runs most parts of its own products, both halves included.
+        // Then each B changes in place, as weights do between steps: a block kept for the earlier product
+        // must not be used again.
+        std::uint64_t seed = 900;
+        for (const std::array<std::int64_t, 3>& size : {std::array<std::int64_t, 3>{512, 1100, 601}, {300, 1100, 601}})
+            for (bool transpose : {false, true}) {
+                const std::int64_t m = size[0], n = size[1], k = size[2];
+                CAPTURE(m);
+                CAPTURE(transpose);
+                const MatmulOptions options{.transpose_a = transpose, .transpose_b = transpose,
+                                            .precision = Precision::bf16};
+                const auto operand_a = [&] {
+                    return transpose ? testing::random_tensor({k, m}, ++seed) : testing::random_tensor({m, k}, ++seed);
+                };
+                const auto operand_b = [&] {
+                    return transpose ? testing::random_tensor({n, k}, ++seed) : testing::random_tensor({k, n}, ++seed);
+                };
+                const Tensor a_first = operand_a(), a_second = operand_a();
+                Tensor b_first = operand_b(), b_second = operand_b();
+                Tensor first = zeros({m, n}), second = zeros({m, n});
+                for (int round = 0; round < 3; ++round) {
+                    CAPTURE(round);
+                    Tensor expected_first, expected_second;
+                    testing::with_threads(1, [&] {
+                        expected_first = matmul(a_first, b_first, options);
+                        expected_second = matmul(a_second, b_second, options);
+                    });
+                    testing::with_threads(2, [&] {
+                        auto run_first = [&] { matmul(a_first, b_first, first, options); };
+                        auto run_second = [&] { matmul(a_second, b_second, second, options); };
+                        run_both(run_first, run_second);
+                    });
+                    CHECK(testing::bitwise_equal(first, expected_first));
+                    CHECK(testing::bitwise_equal(second, expected_second));
+                    // The same tensors, new values: one in four elements of each B changes sign.
+                    for (Tensor* b : {&b_first, &b_second})
+                        for (std::int64_t i = round; i < b->numel(); i += 4) b->data()[i] = -b->data()[i];
+                }
+            }
     }
 
     TEST_CASE("bf16_instruction_set agrees with the CPU flags Linux reports") {
