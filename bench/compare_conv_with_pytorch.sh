@@ -7,13 +7,14 @@
 #   denoise: `ae_mnist denoise --model conv --limit 12000` against `--model denoise --limit 12000`.
 # Epoch times are the training passes only (both leave validation out), from history.csv and from the
 # peer's RESULT line.
-# usage: bench/compare_conv_with_pytorch.sh [RUNS=1] [EPOCHS=5] [BUILD=build]   (needs python3-torch)
+# usage: bench/compare_conv_with_pytorch.sh [RUNS=1] [EPOCHS=5] [BUILD=build]   (needs python3-torch and libopenblas0-pthread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
 epochs=${2:-5}
 build=${3:-build}
 peer=../shared/peers/torch_conv_ae.py
+source bench/require_openblas.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 log="$work/log"

@@ -3,13 +3,14 @@
 # (shared/peers/torch_vae.py at 1 and at 2 threads: its faster counts) in alternation, RUNS times each,
 # and prints the medians and ratios: epoch time (median of epochs 2-EPOCHS, training only) and the
 # test loss after the last epoch (784 · BCE + KL per image, one sample of z, the same formula in both).
-# usage: bench/compare_vae_with_pytorch.sh [RUNS=3] [EPOCHS=5] [BUILD=build]   (needs python3-torch)
+# usage: bench/compare_vae_with_pytorch.sh [RUNS=3] [EPOCHS=5] [BUILD=build]   (needs python3-torch and libopenblas0-pthread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 epochs=${2:-5}
 build=${3:-build}
 peer=../shared/peers/torch_vae.py
+source bench/require_openblas.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 log="$work/log"

@@ -4,12 +4,13 @@
 # alternation, RUNS times each, and prints the medians and the ratios smallnet / PyTorch. On a CPU
 # with AVX512_BF16 it also sets the bf16 pair side by side: `mnist_training --precision bf16` (its
 # default threads: one per core) against the peer's `--bf16 --threads 2` (CPU autocast, oneDNN).
-# usage: bench/compare_with_pytorch.sh [RUNS=3] [BUILD=build]   (needs python3-torch)
+# usage: bench/compare_with_pytorch.sh [RUNS=3] [BUILD=build]   (needs python3-torch and libopenblas0-pthread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 build=${2:-build}
 peer=../shared/peers/torch_mnist_ae.py
+source bench/require_openblas.sh
 log=$(mktemp)
 for run in $(seq 1 "$runs"); do
   for seed in 0; do
