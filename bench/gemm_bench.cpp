@@ -5,6 +5,8 @@
 // The same products with the operands rounded to bf16 (Precision::bf16, BM_bf16_*), where the CPU has
 // AVX512_BF16, on 1 and 2 threads, and at batch 1 (BM_bf16_batch1_*: x · W through row_times_rows,
 // dY · Wᵀ through row_times_transposed, dW = xᵀ · dY through outer_product).
+// BM_(bf16_)training_step_gemms_row_blocks: the same 11 products as fit computes them on 2 threads, the
+// batch as two row blocks of 128 at once, one per thread (run_both).
 // The same 11 products at batch 1 (BM_batch1_*, one thread: they run on one) have one row or k = 1 and
 // are limited by how fast the weights stream through the caches, so they count bytes as well: the
 // weight-shaped operand read (x · W, dY · Wᵀ) or written (dW = xᵀ · dY).
@@ -144,13 +146,49 @@ void benchmark_training_step(benchmark::State& state, std::int64_t batch, Runner
     if (batch == 1) state.counters["weight_bytes"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The batch-256 products and their step on 1 and 2 threads, and with `batch1` the batch-1 ones.
-void register_family(const std::string& prefix, Runner run, ThreadSetter set_threads, bool batch1 = true) {
+// The step's products as fit computes them: the batch of 256 as two row blocks of 128 at once
+// (run_both, one block per thread on 2 threads, one after the other on 1), each block's products in
+// turn, both blocks reading the same weights; a block's products still split between threads, so a
+// thread that finishes first takes parts of the other's.
+void benchmark_training_step_row_blocks(benchmark::State& state, Runner run) {
+    smallnet::set_num_threads(static_cast<int>(state.range(0)));
+    const std::vector<Product> products = training_step_products(128, "");
+    std::vector<Operands> first, second;
+    double flops = 0.0;
+    for (const Product& p : products) {
+        first.emplace_back(p);
+        second.emplace_back(p);
+        if (!p.transpose_a) second.back().b = first.back().b;  // x · W and dY · Wᵀ: B is the layer's weights
+        flops += 2.0 * p.flops();
+    }
+    auto run_first = [&] {
+        for (std::size_t i = 0; i < products.size(); ++i) run(products[i], first[i]);
+    };
+    auto run_second = [&] {
+        for (std::size_t i = 0; i < products.size(); ++i) run(products[i], second[i]);
+    };
+    for (auto _ : state) {
+        smallnet::run_both(run_first, run_second);
+        benchmark::ClobberMemory();
+    }
+    state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The batch-256 products and their step on 1 and 2 threads, and with `batch1` the batch-1 ones; with
+// `row_blocks` the step as fit runs it, in two row blocks (smallnet only: it needs run_both).
+void register_family(const std::string& prefix, Runner run, ThreadSetter set_threads, bool batch1 = true,
+                     bool row_blocks = true) {
     benchmark::RegisterBenchmark((prefix + "training_step_gemms").c_str(), benchmark_training_step, 256, run,
                                  set_threads)
         ->Arg(1)
         ->Arg(2)
         ->UseRealTime();
+    if (row_blocks)
+        benchmark::RegisterBenchmark((prefix + "training_step_gemms_row_blocks").c_str(),
+                                     benchmark_training_step_row_blocks, run)
+            ->Arg(1)
+            ->Arg(2)
+            ->UseRealTime();
     std::vector<Product> products = training_step_products(256, "");
     products.push_back(square_product);
     for (const Product& p : products)
@@ -177,7 +215,7 @@ int main(int argc, char** argv) {
     if (smallnet::bf16_instruction_set() != smallnet::Bf16InstructionSet::none)
         register_family("BM_bf16_", run_smallnet_bf16, set_smallnet_threads);
 #ifdef SMALLNET_HAVE_OPENBLAS
-    register_family("BM_openblas_", run_openblas, set_openblas_threads);
+    register_family("BM_openblas_", run_openblas, set_openblas_threads, true, false);
 #endif
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
