@@ -164,7 +164,7 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
 struct SharedOperand {
     std::uint64_t product;  // unique to one call of run(): what a kept block belongs to
     bool is_b;
-    std::int64_t row_blocks;  // blocks of mc rows (A) or of nc columns (B)
+    std::int64_t span_blocks;  // blocks of mc rows (A) or of nc columns (B) that the operand spans
     std::int64_t k_blocks;
     std::int64_t block_pairs;  // room for the largest block
 
@@ -186,7 +186,7 @@ struct KeptBlocks {
 
     // Room for every block of `shared`; what was kept is lost only when the room grows.
     void prepare(const SharedOperand& shared) {
-        const std::int64_t slots = shared.row_blocks * shared.k_blocks;
+        const std::int64_t slots = shared.span_blocks * shared.k_blocks;
         if (slots * shared.block_pairs > pairs.capacity()) std::fill(product_of_slot.begin(), product_of_slot.end(), 0);
         base = pairs.reserve(slots * shared.block_pairs);
         if (static_cast<std::int64_t>(product_of_slot.size()) < slots)
@@ -411,7 +411,7 @@ void run(const Problem& p) {
     const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
     const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
     const SharedOperand shared = shared_operand(p, split.along_rows);
-    const bool keep = shared.row_blocks * shared.k_blocks * shared.block_pairs <= max_kept_pairs;
+    const bool keep = shared.span_blocks * shared.k_blocks * shared.block_pairs <= max_kept_pairs;
     const SharedOperand* kept = keep ? &shared : nullptr;
     parallel_for(0, split.parts, 1, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t part = first; part < last; ++part) {
