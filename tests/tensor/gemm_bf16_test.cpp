@@ -11,6 +11,8 @@
 // 2^-9 sqrt(k) / 3, far outside it ("the rounding is not skipped" checks that this is so).
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -441,6 +443,22 @@ TEST_SUITE("tensor.gemm_bf16") {
                     });
                     CHECK(testing::bitwise_equal(first, expected_first));
                     CHECK(testing::bitwise_equal(second, expected_second));
+                    // The other thread kept busy until the product is done (or a second has passed), so
+                    // one thread runs both of its parts, whichever side it took.
+                    testing::with_threads(2, [&] {
+                        std::atomic<bool> done{false};
+                        auto run_product = [&] {
+                            matmul(a_first, b_first, first, options);
+                            done.store(true, std::memory_order_release);
+                        };
+                        auto stay_busy = [&] {
+                            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+                            while (!done.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < give_up) {
+                            }
+                        };
+                        run_both(run_product, stay_busy);
+                    });
+                    CHECK(testing::bitwise_equal(first, expected_first));
                     // The same tensors, new values: one in four elements of each B changes sign.
                     for (Tensor* b : {&b_first, &b_second})
                         for (std::int64_t i = round; i < b->numel(); i += 4) b->data()[i] = -b->data()[i];
