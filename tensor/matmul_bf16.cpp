@@ -152,6 +152,15 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
     for (std::int64_t r = 0; r < rows; ++r) std::copy(tile + r * width, tile + r * width + columns, out + r * p.ldc);
 }
 
+// The cache blocks compute_rectangle walks, whole register tiles: mc rows of A, nc columns of B. The
+// kept blocks of a shared operand (SharedOperand) are laid out by the same sizes.
+std::int64_t row_block_size(const GemmBf16Kernels& kernels) {
+    return std::max(kernels.mr, kernels.mc / kernels.mr * kernels.mr);
+}
+std::int64_t column_block_size(const GemmBf16Kernels& kernels) {
+    return std::max(kernels.nr, kernels.nc / kernels.nr * kernels.nr);
+}
+
 // The operand that every part of a split product packs in full: B when the parts split C along the
 // rows, A when they split it along the columns. A thread that runs two parts of one product packs it
 // once and keeps its blocks for the next part: in fit's row blocks the other core is busy with its own
@@ -213,8 +222,7 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
                        std::int64_t column_end, const SharedOperand* shared = nullptr) {
     const GemmBf16Kernels& kernels = *p.kernels;
     const std::int64_t mr = kernels.mr, nr = kernels.nr;
-    const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
-    const std::int64_t nc = std::max(nr, kernels.nc / nr * nr);
+    const std::int64_t mc = row_block_size(kernels), nc = column_block_size(kernels);
     Workspace& workspace = Workspace::of_this_thread();
     KeptBlocks* kept = shared ? &KeptBlocks::of_this_thread() : nullptr;
     if (kept) kept->prepare(*shared);
@@ -379,8 +387,7 @@ std::atomic<std::uint64_t> next_product{1};
 SharedOperand shared_operand(const Problem& p, bool along_rows) {
     const GemmBf16Kernels& kernels = *p.kernels;
     const std::int64_t mr = kernels.mr, nr = kernels.nr;
-    const std::int64_t mc = std::max(mr, kernels.mc / mr * mr);
-    const std::int64_t nc = std::max(nr, kernels.nc / nr * nr);
+    const std::int64_t mc = row_block_size(kernels), nc = column_block_size(kernels);
     const std::int64_t k_blocks = std::max<std::int64_t>(1, (p.k + kernels.kc - 1) / kernels.kc);
     const std::int64_t block_pairs = pairs_of(std::min(kernels.kc, p.k));
     const std::uint64_t product = next_product.fetch_add(1, std::memory_order_relaxed);
