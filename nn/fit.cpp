@@ -337,17 +337,12 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
     // Declared after everything its task uses: when a step throws, its destructor waits for the task
     // before any of that goes.
     BackgroundTask next_batch;
-    // Rows begin..begin + count of the epoch's order, asked of the memory system ahead of their gather.
-    const auto prefetch_rows = [&](std::int64_t begin, std::int64_t count) {
-        if (!options.shuffle || count <= 0) return;
+    // The rows of `step`'s batch, asked of the memory system ahead of their gather.
+    const auto prefetch = [&](std::int64_t step) {
+        if (step >= steps || !options.shuffle) return;
+        const std::int64_t begin = step * batch_size, count = std::min(batch_size, samples - begin);
         x.prefetch(order.data() + begin, count);
         if (!target_is_input) y.prefetch(order.data() + begin, count);
-    };
-    // The rows of `step`'s batch.
-    const auto prefetch = [&](std::int64_t step) {
-        if (step >= steps) return;
-        const std::int64_t begin = step * batch_size;
-        prefetch_rows(begin, std::min(batch_size, samples - begin));
     };
 
     // Row blocks (FitOptions::row_blocks): each draws from a stream of its own and sends its gradients
@@ -385,8 +380,9 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         Tensor& values = m.store->values();
         collectives::broadcast_from_first(std::span<float>(values.data(), static_cast<std::size_t>(values.numel())));
     }
-    // With several blocks each gathers its own rows, on its own thread, just before it uses them; with
-    // one the worker threads gather the next batch while a step trains (batches, above).
+    // With several blocks each gathers its own rows, on its own thread, just before it uses them (the
+    // gather asks for the rows a few ahead of the one it converts: convert_u8_rows); with one the
+    // worker threads gather the next batch while a step trains (batches, above).
     const bool gather_in_blocks = row_blocks > 1;
     // The first row of block k in a batch of `count` rows: block k takes rows [ceil(k * count / K),
     // ceil((k + 1) * count / K)), the first ones the larger.
@@ -423,19 +419,6 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         block.loss_value = block.loss.value().item();
         // A loss that is not finite stops fit before the update; its gradients would be of no use.
         if (anything_to_train && std::isfinite(block.loss_value)) block.loss.backward();
-        if (gather_in_blocks) {
-            // This block's rows of the next step, asked for now from the core that will likely gather
-            // them, while the update runs. Asked all at once by the main thread before the blocks
-            // started, they took 16 us of one core while the other waited, and that core's own gather
-            // then queued behind them (71-104 us against 62-71); the epoch was 0.1-3.8% slower in 9 of
-            // 10 paired runs (fp32, 2 threads, Zen 5), and bf16's 0.5-4.0% in 5 of 7.
-            const std::int64_t next_begin = step_begin + batch_size;
-            const std::int64_t next_count = std::min(batch_size, samples - next_begin);
-            if (next_count > 0) {
-                const std::int64_t first = block_start(next_count, block.index);
-                prefetch_rows(next_begin + first, block_start(next_count, block.index + 1) - first);
-            }
-        }
     };
     // This process's blocks two at a time (on one thread, one after the other).
     std::size_t pair = 0;

@@ -193,6 +193,15 @@ void convert_u8(const std::uint8_t* in, std::int64_t count, float scale, float* 
     });
 }
 
+namespace {
+// Every cache line of [data, data + bytes), the last byte's too when the range is not line-aligned.
+void prefetch_bytes_of(const std::uint8_t* data, std::int64_t bytes) {
+    constexpr std::int64_t cache_line = 64;
+    for (std::int64_t offset = 0; offset < bytes; offset += cache_line) __builtin_prefetch(data + offset, 0, 3);
+    if (bytes > 0) __builtin_prefetch(data + bytes - 1, 0, 3);
+}
+}  // namespace
+
 void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std::int64_t* indices, std::int64_t count,
                      float scale, float* out) {
     if (count < 0 || row_bytes < 0)
@@ -202,9 +211,19 @@ void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std
     // Rows scattered over a data set come from memory at the latency of each line: two threads fetch
     // twice as many at once. Split by rows, as for_each_piece splits elements.
     const std::int64_t grain = std::max<std::int64_t>(detail::parallel_work_threshold / std::max<std::int64_t>(row_bytes, 1), 1);
+    // While a row is converted, the lines of the rows about 6 KB on (8 MNIST rows) are asked for, so a
+    // few rows' misses are always in flight and none waits alone. Asking for all of a block's rows in
+    // one burst a step ahead stalled the core that asked (13 to 60 us for 128 rows on a busy host: the
+    // requests queue behind each other) and the rows were not all there by the gather. Against that
+    // burst, side by side in 10 alternated pairs, the epoch was 3.5% faster in fp32 and 5% in bf16 on
+    // 2 threads, 7% on 1 (Zen 5, mnist_training).
+    constexpr std::int64_t prefetch_bytes = 6 * 1024;
+    const std::int64_t ahead = std::max<std::int64_t>(prefetch_bytes / std::max<std::int64_t>(row_bytes, 1), 1);
     detail::parallel_for(0, count, grain, [&](std::int64_t first, std::int64_t last) {
-        for (std::int64_t i = first; i < last; ++i)
+        for (std::int64_t i = first; i < last; ++i) {
+            if (i + ahead < last) prefetch_bytes_of(rows + indices[i + ahead] * row_bytes, row_bytes);
             kernels.convert_u8(rows + indices[i] * row_bytes, row_bytes, scale, out + i * row_bytes, true);
+        }
     });
 }
 

@@ -356,7 +356,9 @@ TEST_CASE("convert_u8_rows gathers rows of bytes as floats") {
             const std::int64_t rows = 7;
             std::vector<std::uint8_t> bytes(static_cast<std::size_t>(rows * width));
             for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
-            const std::vector<std::int64_t> indices = {6, 0, 3, 3, 1};
+            // More rows than the gather asks for ahead of the one it converts (7 rows of 784 bytes).
+            std::vector<std::int64_t> indices = {6, 0, 3, 3, 1};
+            for (std::int64_t i = 0; i < 40; ++i) indices.push_back((i * 5 + 2) % rows);
             const std::int64_t count = static_cast<std::int64_t>(indices.size());
             // Rows of 16 floats and their multiples start aligned (streamed); others do not.
             Tensor out(Shape{count * width + 1});
