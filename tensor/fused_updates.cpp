@@ -211,12 +211,13 @@ void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std
     // Rows scattered over a data set come from memory at the latency of each line: two threads fetch
     // twice as many at once. Split by rows, as for_each_piece splits elements.
     const std::int64_t grain = std::max<std::int64_t>(detail::parallel_work_threshold / std::max<std::int64_t>(row_bytes, 1), 1);
-    // While a row is converted, the lines of the rows about 6 KB on (8 MNIST rows) are asked for, so a
+    // While a row is converted, the lines of the row about 6 KB on (7 MNIST rows) are asked for, so a
     // few rows' misses are always in flight and none waits alone. Asking for all of a block's rows in
-    // one burst a step ahead stalled the core that asked (13 to 60 us for 128 rows on a busy host: the
-    // requests queue behind each other) and the rows were not all there by the gather. Against that
-    // burst, side by side in 10 alternated pairs, the epoch was 3.5% faster in fp32 and 5% in bf16 on
-    // 2 threads, 7% on 1 (Zen 5, mnist_training).
+    // one burst a step ahead stalled the core that asked (13 us for 128 rows in a quiet hour, up to 60
+    // in a busy one: the requests queue behind each other) and the rows were not all there by the
+    // gather. Against that burst, in alternated pairs of mnist_training runs (Zen 5), the epoch was
+    // faster in a busy hour (3.5% in fp32 and 5% in bf16 on 2 threads, 7% on 1; every pair) and level
+    // in a quiet one.
     constexpr std::int64_t prefetch_bytes = 6 * 1024;
     const std::int64_t ahead = std::max<std::int64_t>(prefetch_bytes / std::max<std::int64_t>(row_bytes, 1), 1);
     detail::parallel_for(0, count, grain, [&](std::int64_t first, std::int64_t last) {
