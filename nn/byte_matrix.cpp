@@ -62,14 +62,8 @@ void ByteMatrix::gather_rows(const std::int64_t* indices, std::int64_t count, Te
 }
 
 void ByteMatrix::prefetch_rows(const std::int64_t* indices, std::int64_t count) const {
-    constexpr std::int64_t cache_line = 64;
-    for (std::int64_t i = 0; i < count; ++i) {
-        if (indices[i] < 0 || indices[i] >= rows_) continue;  // gather_rows reports bad indices
-        const std::uint8_t* start = row(indices[i]);
-        // Every line the row touches, its last byte included when it is not line-aligned.
-        for (std::int64_t offset = 0; offset < columns_; offset += cache_line) __builtin_prefetch(start + offset, 0, 2);
-        if (columns_ > 0) __builtin_prefetch(start + columns_ - 1, 0, 2);
-    }
+    for (std::int64_t i = 0; i < count; ++i)
+        if (indices[i] >= 0 && indices[i] < rows_) prefetch_bytes(row(indices[i]), columns_, false);  // gather_rows reports bad indices
 }
 
 }  // namespace smallnet
