@@ -1,6 +1,8 @@
 // Trains the seed's MNIST autoencoder (784-128-32-128-784, relu/sigmoid, Adam, MSE, batch 256) on an
 // MNIST-format folder and prints the figures the PyTorch reference (shared/peers/torch_mnist_ae.py)
-// prints, in the same RESULT {json} form, so bench/compare_with_pytorch.sh can set them side by side.
+// prints, in the same RESULT {json} form, so bench/compare_with_pytorch.sh can set them side by side;
+// and, its own, where a step's time goes (History's EpochTimings: step_us, batch_us, forward_us,
+// backward_us, update_us, per step, medians over epochs 2 on).
 //
 // usage: mnist_training [--data DIR] [--epochs 5] [--batch 256] [--threads N] [--seed 0] [--precision fp32|bf16]
 #include <sys/resource.h>
@@ -57,12 +59,23 @@ int main(int argc, char** argv) {
     const History history = autoencoder.fit(train, train, {.epochs = epochs, .batch_size = batch,
                                                            .validation_data = {test, test}, .verbose = 2, .seed = seed});
 
+    // The median over epochs 2.. (the first warms the caches and the allocator) of `of(epoch)`.
+    const auto median_after_first = [&](auto of) {
+        std::vector<double> later;
+        for (std::size_t i = history.epochs.size() > 1 ? 1 : 0; i < history.epochs.size(); ++i)
+            later.push_back(of(history.epochs[i]));
+        std::sort(later.begin(), later.end());
+        return later.size() % 2 ? later[later.size() / 2] : (later[later.size() / 2 - 1] + later[later.size() / 2]) / 2;
+    };
     std::vector<double> times;
     for (const auto& e : history.epochs) times.push_back(e.seconds);
-    std::vector<double> later(times.begin() + (times.size() > 1 ? 1 : 0), times.end());
-    std::sort(later.begin(), later.end());
-    const double median = later.size() % 2 ? later[later.size() / 2]
-                                           : (later[later.size() / 2 - 1] + later[later.size() / 2]) / 2;
+    const double median = median_after_first([](const EpochLogs& e) { return e.seconds; });
+    // Where a step's time goes (EpochTimings), in microseconds per step; the passes are summed over the
+    // row blocks, so on 2 threads they are thread-microseconds.
+    const double steps = static_cast<double>((train.rows() + batch - 1) / batch);
+    const auto per_step = [&](double EpochTimings::*part) {
+        return median_after_first([&](const EpochLogs& e) { return e.timings.*part / steps * 1e6; });
+    };
 
     // Inference of the whole test set (encode + decode), batched as the PyTorch script does; median of 5.
     autoencoder.predict(test, batch);
@@ -83,6 +96,9 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < times.size(); ++i) std::printf("%s%.4f", i ? ", " : "", times[i]);
     std::printf("], \"median_epoch_2_5_s\": %.4f, \"val_mse\": [", median);
     for (std::size_t i = 0; i < history.epochs.size(); ++i) std::printf("%s%.6f", i ? ", " : "", *history.epochs[i].val_loss);
-    std::printf("], \"infer_10k_batched_s\": %.4f, \"peak_rss_mb\": %.1f}\n", inference[2], usage.ru_maxrss / 1024.0);
+    std::printf("], \"infer_10k_batched_s\": %.4f, \"peak_rss_mb\": %.1f, \"step_us\": %.1f, \"batch_us\": %.1f, "
+                "\"forward_us\": %.1f, \"backward_us\": %.1f, \"update_us\": %.1f}\n",
+                inference[2], usage.ru_maxrss / 1024.0, median / steps * 1e6, per_step(&EpochTimings::batch),
+                per_step(&EpochTimings::forward), per_step(&EpochTimings::backward), per_step(&EpochTimings::update));
     return 0;
 }

@@ -30,6 +30,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double seconds_between(Clock::time_point start, Clock::time_point end) {
+    return std::chrono::duration<double>(end - start).count();
+}
+
 void check_fit_arguments(const Data& x, const Data& y, const FitOptions& options) {
     if (options.epochs < 1) throw std::invalid_argument("fit: epochs must be at least 1, got " + std::to_string(options.epochs));
     if (options.initial_epoch < 0 || options.initial_epoch >= options.epochs)
@@ -100,6 +104,7 @@ struct RowBlock {
     Var compiled;  // the compiled loss, reduced, over the block's rows
     Var loss;      // compiled + terms, times the block's share: what its backward starts from
     float loss_value = 0.0f;
+    EpochTimings timings;  // its gather, forward and backward this epoch (update stays 0)
 };
 
 // What a step's blocks report, one record per block, the same in every process: its loss, compiled
@@ -399,6 +404,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         std::optional<RedirectGradients> into_own_buffer;
         if (j > 0 && anything_to_train) into_own_buffer.emplace(m.store->block_redirect(static_cast<int>(j)));
         const ForwardContext context{true, &block.generator, &block.terms, m.compile_options.precision};
+        const auto gather_start = Clock::now();
         Tensor input;
         if (gather_in_blocks) {
             take_rows(step_begin + block.begin, step_begin + block.end, block.input_buffer, block.target_buffer, input, block.target);
@@ -407,6 +413,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             block.target = block_rows(step_target, block);
         }
         const Tensor& target = block.target;
+        const auto forward_start = Clock::now();
         if (loss_from_output) {
             block.output = m.forward(Var(input), context);
             block.compiled = custom ? custom_loss_value(m.custom_loss, block.output, target) : compute_loss(*m.loss, block.output, target);
@@ -417,8 +424,12 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         block.loss = block.terms.empty() ? block.compiled : block.terms.total(block.compiled);
         if (block.share != 1.0) block.loss = block.loss * static_cast<float>(block.share);
         block.loss_value = block.loss.value().item();
+        const auto backward_start = Clock::now();
         // A loss that is not finite stops fit before the update; its gradients would be of no use.
         if (anything_to_train && std::isfinite(block.loss_value)) block.loss.backward();
+        block.timings.batch += seconds_between(gather_start, forward_start);
+        block.timings.forward += seconds_between(forward_start, backward_start);
+        block.timings.backward += seconds_between(backward_start, Clock::now());
     };
     // This process's blocks two at a time (on one thread, one after the other).
     std::size_t pair = 0;
@@ -460,31 +471,39 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         }
         for (auto& callback : options.callbacks) callback->on_epoch_begin(epoch - 1, *this);
         progress.start_epoch(epoch);
-        for (RowBlock& block : blocks) block.generator = fit_layer_generator(options.seed, epoch, block.index);
+        for (RowBlock& block : blocks) {
+            block.generator = fit_layer_generator(options.seed, epoch, block.index);
+            block.timings = {};
+        }
+        double waited_for_batches = 0.0, update_seconds = 0.0;
         const auto start = Clock::now();
         if (options.shuffle) shuffle_order();
         double loss_total = 0.0;
         PartSums parts;
         MetricSums metric_sums(m.metrics);
         if (!gather_in_blocks) {
+            const auto load_start = Clock::now();
             load(0, batches[0]);
             prefetch(1);
+            waited_for_batches += seconds_between(load_start, Clock::now());
         }
         for (std::int64_t step = 0; step < steps; ++step) {
             const std::int64_t end = std::min(samples, (step + 1) * batch_size);
             const std::int64_t count = end - step * batch_size;
             step_begin = step * batch_size;
             if (!gather_in_blocks) {
+                const auto wait_start = Clock::now();
                 next_batch.wait();  // this step's batch, gathered during the last one
                 step_input = batches[step % 2].input;
                 step_target = batches[step % 2].target;
                 if (step + 1 < steps) {
                     next_step = step + 1;
-                    next_batch.start(std::ref(load_next));
+                    next_batch.start(std::ref(load_next));  // on one thread the gather runs here
                 }
                 // Rows still scattered in memory arrive before they are gathered (the gather took a
                 // third less time: 40 -> 28 ms per MNIST epoch, side by side).
                 prefetch(step + 2);
+                waited_for_batches += seconds_between(wait_start, Clock::now());
             }
 
             // The batch in one pass, or as row blocks computed at once (FitOptions::row_blocks).
@@ -531,6 +550,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
             }
             for (int k = 0; k < row_blocks; ++k)
                 for (std::size_t i = 0; i < m.metrics.size(); ++i) metric_sums.add(i, records.metric(k, i));
+            const auto update_start = Clock::now();
             if (anything_to_train) {
                 m.store->zero_missing_gradients();
                 for (std::size_t j = 1; j < blocks.size(); ++j) m.store->block_redirect(static_cast<int>(j)).zero_missing();
@@ -543,6 +563,7 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
                     m.optimizer->step(m.store->trainable_values(), m.store->gradients());
                 }
             }
+            update_seconds += seconds_between(update_start, Clock::now());
 
             loss_total += static_cast<double>(loss_value) * static_cast<double>(count);
             parts.add_step(records, shares, term_names, count);
@@ -567,7 +588,14 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         }
         EpochLogs logs;
         logs.epoch = epoch;
-        logs.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        logs.seconds = seconds_between(start, Clock::now());
+        logs.timings.batch = waited_for_batches;
+        logs.timings.update = update_seconds;
+        for (const RowBlock& block : blocks) {
+            logs.timings.batch += block.timings.batch;
+            logs.timings.forward += block.timings.forward;
+            logs.timings.backward += block.timings.backward;
+        }
         logs.loss = loss_total / static_cast<double>(samples);
         logs.values = parts.means(samples);
         metric_sums.append_to(logs.values);

@@ -50,6 +50,36 @@ TEST_CASE("a tiny autoencoder's loss falls and History records every epoch") {
     CHECK(model.evaluate(x, x) == doctest::Approx(history.epochs.back().loss).epsilon(0.5));
 }
 
+TEST_CASE("History's timings say where each epoch went: every part took time, and they fit in the epoch") {
+    // With one row block the parts follow each other on one thread, so they add up to at most the
+    // epoch's seconds; with two blocks on two threads the passes run at once and are thread-seconds.
+    // (How much of the epoch they leave over is not checked: a host that takes the core away between
+    // two steps puts any share of it there.)
+    const Tensor x = line_data(256);
+    for (const int threads : {1, 2})
+        for (const int row_blocks : {1, 2}) {
+            CAPTURE(threads);
+            CAPTURE(row_blocks);
+            Sequential model = small_autoencoder();
+            model.compile(Adam(), "mse");
+            History history;
+            testing::with_threads(threads, [&] {
+                history = model.fit(x, x, {.epochs = 2, .batch_size = 32, .verbose = 0, .seed = 1,
+                                           .row_blocks = row_blocks});
+            });
+            for (const EpochLogs& e : history.epochs) {
+                const EpochTimings& t = e.timings;
+                CHECK(t.batch > 0.0);
+                CHECK(t.forward > 0.0);
+                CHECK(t.backward > 0.0);
+                CHECK(t.update > 0.0);
+                const double passes = t.batch + t.forward + t.backward;
+                const double at_once = row_blocks > 1 ? threads : 1;
+                CHECK(t.update + passes / at_once <= e.seconds);
+            }
+        }
+}
+
 TEST_CASE("the encoder alone shares the trained weights") {
     Sequential encoder({Input(4), Dense(8, "tanh"), Dense(1)}, "encoder");
     Sequential decoder({Dense(8, "tanh"), Dense(4)}, "decoder");
