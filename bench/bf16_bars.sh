@@ -87,9 +87,14 @@ for precision in ("fp32", "bf16"):
     bar(f"main job peak RSS, {precision}", f"{kb / 1024:.1f} MB", "<= 120 MB", kb / 1024 <= 120, "ae_mnist")
 
 epochs = {1: [], 2: []}
+parts = ("step_us", "batch_us", "forward_us", "backward_us", "update_us")
+part_runs = {1: {p: [] for p in parts}, 2: {p: [] for p in parts}}
 for line in open(f"{work}/scaling.txt"):
     threads, result = line.split(" ", 1)
-    epochs[int(threads)].append(json.loads(result)["median_epoch_2_5_s"])
+    figures = json.loads(result)
+    epochs[int(threads)].append(figures["median_epoch_2_5_s"])
+    for p in parts:
+        part_runs[int(threads)][p].append(figures[p])
 pairs = [a / b for a, b in zip(epochs[1], epochs[2])]
 r = statistics.median(pairs)
 bar("fp32 epoch, 1 thread / 2 threads", f"{r:.3f}", ">= 1.6", r >= 1.6, "mnist_training")
@@ -103,4 +108,10 @@ for key in gemm:
     print(f"bf16 GEMM ratio {key} per run:", ", ".join(f"{r:.3f}" for r in gemm[key]))
 print("fp32 epoch 1 thread / 2 threads per pair:",
       ", ".join(f"{a:.4f}/{b:.4f} = {a / b:.3f}" for a, b in zip(epochs[1], epochs[2])))
+# Where the second thread goes (History's EpochTimings): per step, medians of the runs; the passes are
+# summed over the two row blocks, so on 2 threads they are thread-microseconds, and a pass that takes
+# more of them than on 1 thread is where the second core is lost.
+print("fp32 step, us (medians):", "; ".join(
+    f"{p[:-3]} {statistics.median(part_runs[1][p]):.0f} on 1 thread, {statistics.median(part_runs[2][p]):.0f} on 2"
+    for p in parts))
 PY
