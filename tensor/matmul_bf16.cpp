@@ -2,6 +2,9 @@
 // tensor/arch/gemm_bf16_avx512.cpp; the names m, n, k, mr, nr, kc, mc, nc are explained in
 // tensor/arch/gemm_kernels.hpp.
 //
+// The kernels are avx512_bf16's (vdpbf16ps, 8 x 32 tiles) or AMX's (tdpbf16ps, 32 x 32 tiles whose
+// panels are padded to 16 pairs), whichever bf16_instruction_set() names.
+//
 // Loop order as in fp32 (tensor/matmul.cpp): column blocks of nc -> k blocks of kc -> row blocks of mc
 // -> register tiles, nr columns at a time (outer) and mr rows at a time (inner). Unlike fp32, both
 // operands are always packed, because that is where they are rounded to bf16: the one pass over the
@@ -13,8 +16,10 @@
 // result is bitwise the same for any thread count.
 //
 // Products of one row of C, or with k == 1 (a dense layer at batch 1), do not go through the tiles,
-// whose rows would be 7 of 8 padding: compute_row, compute_row_transposed and compute_outer_product.
-// compute_row and compute_outer_product give bitwise what the tiles give; compute_row_transposed
+// whose rows would be 7 of 8 padding (31 of 32 on AMX): compute_row, compute_row_transposed and
+// compute_outer_product, always on avx512_bf16's kernels (GemmBf16Kernels::rows).
+// compute_outer_product gives bitwise what the tiles give, and compute_row what avx512_bf16's tiles
+// give; compute_row_transposed
 // (dY · Wᵀ) sums across the vector lanes, so its row is not bitwise that row of a larger product
 // (it is the same on every call, and runs on one thread).
 
@@ -40,8 +45,14 @@ namespace avx512_bf16 {
 extern const GemmBf16Kernels gemm_bf16_table;
 }
 
+namespace amx_bf16 {
+extern const GemmBf16Kernels gemm_bf16_table;
+}
+
 const GemmBf16Kernels& gemm_bf16_kernels() {
-    if (bf16_instruction_set() == Bf16InstructionSet::avx512_bf16) return avx512_bf16::gemm_bf16_table;
+    const Bf16InstructionSet set = bf16_instruction_set();
+    if (set == Bf16InstructionSet::amx_bf16) return amx_bf16::gemm_bf16_table;
+    if (set == Bf16InstructionSet::avx512_bf16) return avx512_bf16::gemm_bf16_table;
     // No fp32 fallback: a product asked for in bf16 and silently run in fp32 would measure the wrong thing.
     if (active_instruction_set() != InstructionSet::avx512)
         throw std::runtime_error("bf16 products need the AVX512_BF16 instruction set, with avx512 active; the active "
@@ -73,7 +84,11 @@ struct KBlock {
     bool last;   // the epilogue is applied after this block
 };
 
-std::int64_t pairs_of(std::int64_t depth) { return (depth + 1) / 2; }
+// The pair rows of a panel over `depth` values of k: its pairs, padded with zero pairs to the kernels'
+// pair_block.
+std::int64_t panel_pairs(const GemmBf16Kernels& kernels, std::int64_t depth) {
+    return ((depth + 1) / 2 + kernels.pair_block - 1) / kernels.pair_block * kernels.pair_block;
+}
 
 // The distance between panels in a packed block: a panel's pairs and one cache line more. Panels 4 KB
 // apart (k = 256 in panels of 8 rows) put the same pair row of each in the same L1 set, and packing a
@@ -85,12 +100,12 @@ std::int64_t panel_stride(std::int64_t pairs, std::int64_t width) { return pairs
 void pack_a_block(const Problem& p, const KBlock& block, std::int64_t row_begin, std::int64_t row_end,
                   Bf16Pair* destination) {
     const GemmBf16Kernels& kernels = *p.kernels;
-    const std::int64_t stride = panel_stride(pairs_of(block.size), kernels.mr);
+    const std::int64_t stride = panel_stride(panel_pairs(kernels, block.size), kernels.mr);
     if (p.transpose_a)
-        kernels.pack_pairs_rows(p.a + block.begin * p.lda + row_begin, p.lda, block.size, row_end - row_begin,
+        kernels.pack_a_rows(p.a + block.begin * p.lda + row_begin, p.lda, block.size, row_end - row_begin,
                                 kernels.mr, stride, destination);
     else
-        kernels.pack_pairs_columns(p.a + row_begin * p.lda + block.begin, p.lda, block.size, row_end - row_begin,
+        kernels.pack_a_columns(p.a + row_begin * p.lda + block.begin, p.lda, block.size, row_end - row_begin,
                                    kernels.mr, stride, destination);
 }
 
@@ -98,7 +113,7 @@ void pack_a_block(const Problem& p, const KBlock& block, std::int64_t row_begin,
 void pack_b_block(const Problem& p, const KBlock& block, std::int64_t column_begin, std::int64_t column_end,
                   Bf16Pair* destination) {
     const GemmBf16Kernels& kernels = *p.kernels;
-    const std::int64_t stride = panel_stride(pairs_of(block.size), kernels.nr);
+    const std::int64_t stride = panel_stride(panel_pairs(kernels, block.size), kernels.nr);
     if (p.transpose_b)
         kernels.pack_pairs_columns(p.b + column_begin * p.ldb + block.begin, p.ldb, block.size,
                                    column_end - column_begin, kernels.nr, stride, destination);
@@ -122,7 +137,7 @@ void finish_tile(const Problem& p, float* tile, std::int64_t ldc, const float* b
 void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, const Bf16Pair* b, std::int64_t row,
                   std::int64_t column, Workspace& workspace) {
     const GemmBf16Kernels& kernels = *p.kernels;
-    const std::int64_t pairs = pairs_of(block.size);
+    const std::int64_t pairs = panel_pairs(kernels, block.size);
     const std::int64_t rows = std::min(kernels.mr, p.m - row);
     const std::int64_t columns = std::min(kernels.nr, p.n - column);
     const bool finish = block.last && p.epilogue;
@@ -234,7 +249,7 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
         for (std::int64_t k_block = 0;; ++k_block) {
             const std::int64_t size = std::min(kernels.kc, p.k - k_begin);
             const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
-            const std::int64_t pairs = pairs_of(size);
+            const std::int64_t pairs = panel_pairs(kernels, size);
             const std::int64_t a_stride = panel_stride(pairs, mr), b_stride = panel_stride(pairs, nr);
             const auto pack_b = [&](Bf16Pair* destination) { pack_b_block(p, block, jc, jc_end, destination); };
             Bf16Pair* packed_b = nullptr;
@@ -286,7 +301,8 @@ void finish_row(const Problem& p, float* row) {
 
 // A product of one row (batch 1) whose B lies in rows: row_times_rows streams B once, k block by k
 // block as compute_rectangle goes, with no packed panels and no tile rows of padding (through the
-// tiles, x · W of a 784 x 128 layer took 3 to 4 times fp32's time). The row is bitwise what the tiles give.
+// tiles, x · W of a 784 x 128 layer took 3 to 4 times fp32's time). The row is bitwise what avx512_bf16's
+// tiles give (not AMX's, which sum each pair in the other order).
 void compute_row(const Problem& p) {
     const GemmBf16Kernels& kernels = *p.kernels;
     Workspace& workspace = Workspace::of_this_thread();
@@ -294,7 +310,7 @@ void compute_row(const Problem& p) {
     do {  // k == 0 still runs one (empty) block: C = beta * C
         const std::int64_t size = std::min(kernels.kc, p.k - k_begin);
         const KBlock block{k_begin, size, k_begin == 0 ? p.beta : 1.0f, k_begin + size >= p.k};
-        Bf16Pair* x = workspace.packed_a.reserve(panel_stride(pairs_of(size), kernels.mr));
+        Bf16Pair* x = workspace.packed_a.reserve(panel_stride(panel_pairs(kernels, size), kernels.mr));
         pack_a_block(p, block, 0, 1, x);
         kernels.row_times_rows(size, x, kernels.mr, p.b + k_begin * p.ldb, p.ldb, p.n, p.c, p.alpha, block.beta);
         k_begin += size;
@@ -389,7 +405,7 @@ SharedOperand shared_operand(const Problem& p, bool along_rows) {
     const std::int64_t mr = kernels.mr, nr = kernels.nr;
     const std::int64_t mc = row_block_size(kernels), nc = column_block_size(kernels);
     const std::int64_t k_blocks = std::max<std::int64_t>(1, (p.k + kernels.kc - 1) / kernels.kc);
-    const std::int64_t block_pairs = pairs_of(std::min(kernels.kc, p.k));
+    const std::int64_t block_pairs = panel_pairs(kernels, std::min(kernels.kc, p.k));
     const std::uint64_t product = next_product.fetch_add(1, std::memory_order_relaxed);
     if (along_rows) {
         const std::int64_t panels = (std::min(nc, p.n) + nr - 1) / nr;
@@ -400,14 +416,17 @@ SharedOperand shared_operand(const Problem& p, bool along_rows) {
 }
 
 void run(const Problem& p) {
+    // Products of one row and with k == 1 run on the `rows` table's kernels: AMX's are avx512_bf16's.
+    Problem on_rows = p;
+    on_rows.kernels = p.kernels->rows;
     if (p.m == 1) {
-        p.transpose_b ? compute_row_transposed(p) : compute_row(p);
+        p.transpose_b ? compute_row_transposed(on_rows) : compute_row(on_rows);
         return;
     }
     const double flops = flops_of(p.m, p.n, p.k);
     const int threads = num_threads();
     if (p.k == 1 && (threads == 1 || flops < parallel_threshold_flops)) {
-        compute_outer_product(p);
+        compute_outer_product(on_rows);
         return;
     }
     if (threads == 1 || flops < parallel_threshold_flops) {

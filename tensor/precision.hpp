@@ -13,7 +13,7 @@ namespace smallnet {
 
 enum class Precision {
     fp32,  // fp32 operands, fp32 sums: the default
-    bf16,  // operands rounded to bf16, fp32 sums; needs AVX512_BF16 (bf16_instruction_set() in simd.hpp)
+    bf16,  // operands rounded to bf16, fp32 sums; needs AVX512_BF16, uses AMX where granted (bf16_instruction_set())
 };
 
 // "fp32", "bf16": the spelling parse_precision accepts.

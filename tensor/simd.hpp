@@ -28,15 +28,26 @@ std::string_view instruction_set_name(InstructionSet set);
 InstructionSet parse_instruction_set(std::string_view name);
 
 // Bf16InstructionSet: what runs the bf16 products (Precision::bf16). There is no fp32 fallback: without
-// it they throw std::runtime_error naming the missing instruction set. AMX tiles are not used yet.
+// one they throw std::runtime_error naming the missing instruction set.
 enum class Bf16InstructionSet {
     none,         // the CPU lacks AVX512_BF16, or a set below avx512 is active (forced, as for tests)
     avx512_bf16,  // vdpbf16ps: pairs of bf16 products summed into fp32 lanes, 32 per instruction
+    amx_bf16,     // AMX tiles (tdpbf16ps): 16 x 16 fp32 sums of 32 bf16 products each, per instruction;
+                  // products of one row and with k == 1 still run on avx512_bf16
 };
 
-// avx512_bf16 when this CPU has AVX512_BF16 (cpuid) and avx512 is the active set; else none.
+// The best set this CPU runs and Linux grants (AMX needs arch_prctl(ARCH_REQ_XCOMP_PERM), asked for once
+// per process here), unless a lower one is forced by the environment variable SMALLNET_BF16 (amx_bf16,
+// avx512_bf16) or set_bf16_instruction_set(); none whenever the active set is below avx512. Sums are
+// rounded differently by each set, so results differ between them, not between thread counts.
 Bf16InstructionSet bf16_instruction_set();
-// "avx512_bf16", "none".
+// The sets this CPU runs with avx512 active, best first; empty without AVX512_BF16.
+std::vector<Bf16InstructionSet> available_bf16_instruction_sets();
+// Makes bf16 products use `set`; throws std::invalid_argument when this CPU cannot run it (none is
+// not a choice: force a set below avx512 with set_instruction_set for that).
+void set_bf16_instruction_set(Bf16InstructionSet set);
+// "amx_bf16", "avx512_bf16", "none": the spelling SMALLNET_BF16 accepts (but none).
 std::string_view instruction_set_name(Bf16InstructionSet set);
+Bf16InstructionSet parse_bf16_instruction_set(std::string_view name);
 
 }  // namespace smallnet

@@ -365,12 +365,16 @@ const GemmBf16Kernels gemm_bf16_table = {
     .kc = 512,
     .mc = 256,
     .nc = 1024,
+    .pair_block = 1,
     .multiply = multiply,
     .row_times_rows = row_times_rows,
     .row_times_transposed = row_times_transposed,
     .outer_product = outer_product,
     .pack_pairs_rows = pack_pairs_rows,
     .pack_pairs_columns = pack_pairs_columns,
+    .pack_a_rows = pack_pairs_rows,
+    .pack_a_columns = pack_pairs_columns,
+    .rows = &gemm_bf16_table,
 };
 
 }  // namespace smallnet::arch::avx512_bf16

@@ -2,11 +2,14 @@
 // GemmBf16Kernels: the pieces of the bf16 GEMM (tensor/matmul_bf16.cpp drives them), as plain function
 // pointers, like GemmKernels (gemm_kernels.hpp, which explains mr, nr, kc, mc and nc).
 //
-// Panels hold bf16 values in pairs along k, the layout vdpbf16ps multiplies: Bf16Pair [q * width + j]
-// of a panel of `width` columns holds its elements (2q, j) in the low 16 bits and (2q + 1, j) in the
-// high 16 bits, and an odd depth ends with pairs whose high half is zero. A panel of A is the
-// transposed sliver (its "columns" are the mr rows of the tile), so one Bf16Pair of A is what a tile
-// row multiplies with every 32-bit lane of a row of pairs of B.
+// Panels hold bf16 values in pairs along k, the layout vdpbf16ps and tdpbf16ps multiply: Bf16Pair
+// [q * width + j] of a panel of B `width` columns wide holds its elements (2q, j) in the low 16 bits and
+// (2q + 1, j) in the high 16 bits, and an odd depth ends with pairs whose high half is zero; the pair rows
+// run on with zero pairs up to a multiple of pair_block. A panel of A is laid out by the kernels'
+// pack_a_rows and pack_a_columns: for avx512_bf16 the transposed sliver (pack_pairs_*: its "columns" are
+// the mr rows of the tile, so one Bf16Pair of A is what a tile row multiplies with every 32-bit lane of a
+// row of pairs of B); for AMX mr rows one after another, each all of its pairs in order (a tile of A
+// holds a row's consecutive pairs).
 
 #include <cstdint>
 
@@ -16,7 +19,8 @@ namespace smallnet::arch {
 using Bf16Pair = std::uint32_t;
 
 // Rounds and packs `count` columns into ceil(count / width) panels of `width` columns, one after
-// another `panel_stride` pairs apart (>= pairs * width, pairs = ceil(depth / 2)): element (p, j), for
+// another `panel_stride` pairs apart (>= pairs * width, pairs = ceil(depth / 2) rounded up to a multiple
+// of pair_block): element (p, j), for
 // p < depth, from
 //   pack_pairs_rows:    source[p * stride + j] (the panels' rows are contiguous in the source)
 //   pack_pairs_columns: source[j * stride + p] (the source holds the panels transposed)
@@ -26,8 +30,9 @@ using PackPairs = void (*)(const float* source, std::int64_t stride, std::int64_
                            std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination);
 
 // tile (mr x nr, row stride ldc) = alpha * sum over p < 2 pairs of a(r, p) * b(p, j) + beta * tile,
-// from a packed A panel (width mr) and B panel (width nr) of `pairs` pair rows, summed in fp32 lanes
-// (in pairs, as vdpbf16ps does). beta == 0 means the tile is only written, as in BLAS.
+// from a packed A panel (width mr) and B panel (width nr) of `pairs` pair rows (a multiple of
+// pair_block), summed in fp32 (in pairs, as vdpbf16ps and tdpbf16ps do). beta == 0 means the tile is
+// only written, as in BLAS.
 using Bf16MicroKernel = void (*)(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile,
                                  std::int64_t ldc, float alpha, float beta);
 
@@ -58,12 +63,19 @@ struct GemmBf16Kernels {
     std::int64_t kc;  // k block, even: a kc x nr sliver of packed B stays in L1
     std::int64_t mc;  // row block: the mc x kc block of packed A stays in L2
     std::int64_t nc;  // column block: the kc x nc block of packed B stays in L2
+    std::int64_t pair_block;  // panels' pair rows are padded with zero pairs to a multiple of this
     Bf16MicroKernel multiply;
-    Bf16RowKernel row_times_rows;
-    Bf16RowTransposedKernel row_times_transposed;
-    Bf16OuterProduct outer_product;
-    PackPairs pack_pairs_rows;
-    PackPairs pack_pairs_columns;
+    Bf16RowKernel row_times_rows;                  // null where `rows` is another table
+    Bf16RowTransposedKernel row_times_transposed;  // likewise
+    Bf16OuterProduct outer_product;                // likewise
+    PackPairs pack_pairs_rows;     // B's panels
+    PackPairs pack_pairs_columns;  // B's panels, from B transposed
+    PackPairs pack_a_rows;         // A's panels, from A transposed (its rows are k)
+    PackPairs pack_a_columns;      // A's panels, from A as it is
+    // The table whose row_times_rows, row_times_transposed and outer_product (with its packing) run the
+    // products of one row of C and those with k == 1: this one, or avx512_bf16's for AMX, whose tiles of
+    // one row would be 15 rows of padding.
+    const GemmBf16Kernels* rows;
 };
 
 // The table of bf16_instruction_set(); throws std::runtime_error naming the missing instruction set

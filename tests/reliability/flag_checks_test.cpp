@@ -209,7 +209,8 @@ TEST_CASE("--precision: a name it does not know is refused; bf16 without bf16 ke
     run = run_app(app, std::string("--precision ") + (bf16 ? "bf16" : "fp32") + data, scratch);
     CAPTURE(run.err);
     CHECK(run.exit_code == 0);
-    CHECK(run.out.find(bf16 ? std::string("products: bf16 on avx512_bf16")
+    CHECK(run.out.find(bf16 ? "products: bf16 on " + std::string(smallnet::instruction_set_name(
+                                                          smallnet::bf16_instruction_set()))
                             : "products: fp32 on " +
                                   std::string(smallnet::instruction_set_name(smallnet::active_instruction_set()))) !=
           std::string::npos);

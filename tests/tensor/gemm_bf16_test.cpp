@@ -10,12 +10,14 @@
 // far inside it; rounding the operands wrongly (truncating, or not at all) moves a sum by about
 // 2^-9 sqrt(k) / 3, far outside it ("the rounding is not skipped" checks that this is so).
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
@@ -39,10 +41,22 @@ using testing::Case;
 using testing::check_against_reference;
 
 // Whether the bf16 kernels run here; says why not when they do not, so a skip is never a silent pass.
+// Where they run, it opens one doctest subcase per bf16 set this CPU runs (AMX, AVX512_BF16), so the
+// test case runs once with each; the set chosen at the first call runs last, so it is the one left chosen.
 bool bf16_runs() {
-    if (bf16_instruction_set() != Bf16InstructionSet::none) return true;
-    MESSAGE("skipped: no bf16 kernel runs here (the CPU lacks AVX512_BF16, or SMALLNET_SIMD chose a set below avx512)");
-    return false;
+    if (bf16_instruction_set() == Bf16InstructionSet::none) {
+        MESSAGE("skipped: no bf16 kernel runs here (the CPU lacks AVX512_BF16, or SMALLNET_SIMD chose a set below "
+                "avx512)");
+        return false;
+    }
+    static const Bf16InstructionSet chosen_first = bf16_instruction_set();
+    std::vector<Bf16InstructionSet> sets;
+    for (Bf16InstructionSet set : available_bf16_instruction_sets())
+        if (set != chosen_first) sets.push_back(set);
+    sets.push_back(chosen_first);
+    for (Bf16InstructionSet set : sets)
+        SUBCASE(instruction_set_name(set).data()) { set_bf16_instruction_set(set); }
+    return true;
 }
 
 Case bf16_case(Case c) {
@@ -327,7 +341,15 @@ TEST_SUITE("tensor.gemm_bf16") {
                             gemm(transpose_a, false, 1, n, k, alpha, a.data() + (transpose_a ? r : r * k),
                                  transpose_a ? rows : k, b.data(), n, beta, each.data() + r * n, n, epilogue,
                                  Precision::bf16);
-                        CHECK(testing::bitwise_equal(each, whole));
+                        // AMX sums each pair in the other order from vdpbf16ps, which runs one row there
+                        // too: the rows are then only close (at most a few fp32 roundings of the sums apart).
+                        if (bf16_instruction_set() == Bf16InstructionSet::amx_bf16) {
+                            float largest = 0.0f;
+                            for (std::int64_t i = 0; i < each.numel(); ++i)
+                                largest = std::max(largest, std::abs(each.data()[i] - whole.data()[i]));
+                            CHECK(largest <= 1e-5f * (1.0f + std::sqrt(static_cast<float>(k))));
+                        } else
+                            CHECK(testing::bitwise_equal(each, whole));
                     }
         // And against the reference, with leading dimensions wider than the rows.
         check_against_reference(bf16_case({1, 300, 1030, false, false, 1.5f, 0.5f, 3}), ++seed);
@@ -475,10 +497,41 @@ TEST_SUITE("tensor.gemm_bf16") {
                 has_flag = line.find(" avx512_bf16") != std::string::npos;
                 break;
             }
+        // AMX also needs Linux to grant the tile state, which it does on the machines we run on (5.19 and up).
+        const bool has_amx = line.find(" amx_bf16") != std::string::npos && line.find(" amx_tile") != std::string::npos;
         const bool avx512_active = active_instruction_set() == InstructionSet::avx512;
         CAPTURE(instruction_set_name(active_instruction_set()));
-        CHECK((bf16_instruction_set() == Bf16InstructionSet::avx512_bf16) == (has_flag && avx512_active));
-        CHECK(instruction_set_name(bf16_instruction_set()) == (has_flag && avx512_active ? "avx512_bf16" : "none"));
+        CAPTURE(line);
+        std::vector<Bf16InstructionSet> expected;
+        if (has_flag && has_amx) expected.push_back(Bf16InstructionSet::amx_bf16);
+        if (has_flag) expected.push_back(Bf16InstructionSet::avx512_bf16);
+        CHECK(available_bf16_instruction_sets() == expected);
+        const char* forced = std::getenv("SMALLNET_BF16");
+        if (!avx512_active)
+            CHECK(bf16_instruction_set() == Bf16InstructionSet::none);
+        else if (!forced || !*forced)
+            CHECK(bf16_instruction_set() == (expected.empty() ? Bf16InstructionSet::none : expected.front()));
+        CHECK(instruction_set_name(Bf16InstructionSet::amx_bf16) == "amx_bf16");
+        CHECK(instruction_set_name(Bf16InstructionSet::avx512_bf16) == "avx512_bf16");
+        CHECK(instruction_set_name(Bf16InstructionSet::none) == "none");
+    }
+
+    TEST_CASE("set_bf16_instruction_set takes each available set, and refuses others") {
+        const Bf16InstructionSet saved = bf16_instruction_set();
+        for (Bf16InstructionSet set : available_bf16_instruction_sets()) {
+            set_bf16_instruction_set(set);
+            if (active_instruction_set() == InstructionSet::avx512) CHECK(bf16_instruction_set() == set);
+        }
+        CHECK_THROWS_AS(set_bf16_instruction_set(Bf16InstructionSet::none), std::invalid_argument);
+        if (available_bf16_instruction_sets().size() < 2)
+            CHECK_THROWS_WITH_AS(set_bf16_instruction_set(Bf16InstructionSet::amx_bf16),
+                                 "set_bf16_instruction_set: this CPU cannot run amx_bf16", std::invalid_argument);
+        if (saved != Bf16InstructionSet::none) set_bf16_instruction_set(saved);
+        CHECK(parse_bf16_instruction_set("amx_bf16") == Bf16InstructionSet::amx_bf16);
+        CHECK(parse_bf16_instruction_set("avx512_bf16") == Bf16InstructionSet::avx512_bf16);
+        CHECK_THROWS_WITH_AS(parse_bf16_instruction_set("amx"),
+                             "unknown bf16 instruction set 'amx' (expected amx_bf16 or avx512_bf16)",
+                             std::invalid_argument);
     }
 
     TEST_CASE("without AVX512_BF16 a bf16 product throws, naming it, even an empty one") {

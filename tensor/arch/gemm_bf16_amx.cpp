@@ -1,0 +1,341 @@
+// The bf16 GEMM kernels for AMX (tensor/arch/gemm_bf16_kernels.hpp): tdpbf16ps multiplies a tile of
+// 16 rows x 32 bf16 of A by 16 pair rows x 16 columns of B and sums into 16 x 16 fp32. Written with
+// intrinsics and compiled with the avx512 flags plus -mavx512bf16 -mamx-tile -mamx-bf16
+// (tensor/meson.build). As in the per-set files of tensor/arch/README.md, everything here lives in this
+// file's own namespace and calls no out-of-line standard-library code.
+//
+// The register tile is 32 x 32: the eight tile registers hold four 16 x 16 sums (C), two tiles of A
+// and two of B, so each 16-pair step of k loads 4 KB of operands for 4 tdpbf16ps (64 K multiply-adds).
+// Panels of B are the pair layout of avx512_bf16 (rows of 32 columns' pairs: each 16-column half is a
+// tile of B, 128 bytes a row); panels of A are the other way round, 32 rows each of all the block's
+// pairs, because a tile of A holds a row's 16 consecutive pairs. Both are padded with zero pairs to a
+// multiple of 16 (pair_block), so every step of k is a whole tile and the tile shapes never change.
+//
+// The tile state is granted to the process by bf16_instruction_set() (tensor/simd.cpp, arch_prctl) and
+// configured once per thread on its first product here; it is never released, since a thread of ours
+// that multiplied once will multiply again, and the kernel saves the tiles with the thread's other
+// registers.
+//
+// Products of one row and with k == 1 run on avx512_bf16's kernels (`rows`): a tile of one row would be
+// 15 rows of padding.
+
+#include <cstdint>
+#include <immintrin.h>
+
+#include "tensor/arch/gemm_bf16_kernels.hpp"
+
+// GCC 12 warns that AVX-512 intrinsics read an uninitialised `__Y` (see gemm_bf16_avx512.cpp).
+#pragma GCC diagnostic push
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+namespace smallnet::arch {
+
+namespace avx512_bf16 {
+extern const GemmBf16Kernels gemm_bf16_table;
+}
+
+namespace amx_bf16 {
+
+namespace {
+
+constexpr std::int64_t lanes = 16;
+constexpr std::int64_t tile_rows = 32;
+constexpr std::int64_t tile_columns = 32;
+constexpr std::int64_t pair_block = 16;  // pairs in a row of a tile of A: 64 bytes
+
+inline __mmask16 first_lanes(std::int64_t count) {
+    if (count <= 0) return 0;
+    if (count >= lanes) return 0xFFFF;
+    return static_cast<__mmask16>((1u << count) - 1u);
+}
+
+std::int64_t padded_pairs(std::int64_t depth) { return ((depth + 1) / 2 + pair_block - 1) / pair_block * pair_block; }
+
+// ---------------------------------------------------------------------------------------------------
+// Tiles.
+
+// The 64-byte operand of ldtilecfg, palette 1: tiles 0-3 the sums, 4-5 A, 6-7 B, each 16 rows of 64 bytes.
+struct alignas(64) TileConfig {
+    std::uint8_t palette;
+    std::uint8_t start_row;
+    std::uint8_t reserved[14];
+    std::uint16_t bytes_per_row[16];
+    std::uint8_t rows[16];
+};
+
+void configure_tiles() {
+    // Initial-exec: the flag is read on every call of the micro-kernel, and the general TLS model went
+    // through __tls_get_addr each time (2% of a training step's products).
+    static thread_local bool configured __attribute__((tls_model("initial-exec"))) = false;
+    if (configured) return;
+    TileConfig config{};
+    config.palette = 1;
+    for (int t = 0; t < 8; ++t) {
+        config.bytes_per_row[t] = 64;
+        config.rows[t] = 16;
+    }
+    _tile_loadconfig(&config);
+    configured = true;
+}
+
+// What a vector of C becomes: alpha * sum, plus beta * old unless beta == 0, exactly as avx512_bf16's
+// kernels apply it, so a product with k == 1 (outer_product there) is bitwise what the tiles give.
+inline __m512 scaled_sum(__m512 sum, float alpha, float beta, const float* old) {
+    if (beta == 0.0f) return _mm512_mul_ps(sum, _mm512_set1_ps(alpha));
+    return _mm512_fmadd_ps(sum, _mm512_set1_ps(alpha), _mm512_mul_ps(_mm512_loadu_ps(old), _mm512_set1_ps(beta)));
+}
+
+// The 32 x 32 tile of C from `pairs` (a multiple of 16) pair rows: A's panel holds 32 rows of `pairs`
+// pairs, B's panel `pairs` rows of 32 columns' pairs. Sums start from zero; alpha and beta are applied
+// after, through a scratch copy of the sums unless alpha == 1 and beta == 0, when the tiles are stored
+// straight into C (the same values: alpha * sum is then sum).
+void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile, std::int64_t ldc, float alpha,
+              float beta) {
+    configure_tiles();
+    const std::int64_t a_row_bytes = pairs * static_cast<std::int64_t>(sizeof(Bf16Pair));
+    constexpr std::int64_t b_row_bytes = tile_columns * sizeof(Bf16Pair);
+    const Bf16Pair* a_low = a;
+    const Bf16Pair* a_high = a + lanes * pairs;
+    // Start fetching the C tile now so the stores at the end do not wait for memory: in a training step C
+    // is rarely in cache. The 11 products of a step took 1.39 ms with this against 2.02 without (one thread,
+    // medians of 8 alternated runs, Intel Xeon with AMX); spread over the k loop instead, 1.56.
+    for (std::int64_t r = 0; r < tile_rows; ++r) {
+        __builtin_prefetch(tile + r * ldc, 1, 3);
+        __builtin_prefetch(tile + r * ldc + tile_columns - 1, 1, 3);
+    }
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (std::int64_t q = 0; q < pairs; q += pair_block) {
+        _tile_loadd(4, a_low + q, a_row_bytes);
+        _tile_loadd(6, b + q * tile_columns, b_row_bytes);
+        _tile_loadd(7, b + q * tile_columns + lanes, b_row_bytes);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_loadd(5, a_high + q, a_row_bytes);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_dpbf16ps(3, 5, 7);
+    }
+    if (alpha == 1.0f && beta == 0.0f) {
+        const std::int64_t c_row_bytes = ldc * static_cast<std::int64_t>(sizeof(float));
+        _tile_stored(0, tile, c_row_bytes);
+        _tile_stored(1, tile + lanes, c_row_bytes);
+        _tile_stored(2, tile + lanes * ldc, c_row_bytes);
+        _tile_stored(3, tile + lanes * ldc + lanes, c_row_bytes);
+        return;
+    }
+    alignas(64) float sums[tile_rows * tile_columns];
+    constexpr std::int64_t sum_row_bytes = tile_columns * sizeof(float);
+    _tile_stored(0, sums, sum_row_bytes);
+    _tile_stored(1, sums + lanes, sum_row_bytes);
+    _tile_stored(2, sums + lanes * tile_columns, sum_row_bytes);
+    _tile_stored(3, sums + lanes * tile_columns + lanes, sum_row_bytes);
+    for (std::int64_t r = 0; r < tile_rows; ++r)
+        for (std::int64_t v = 0; v < tile_columns; v += lanes) {
+            float* out = tile + r * ldc + v;
+            _mm512_storeu_ps(out, scaled_sum(_mm512_load_ps(sums + r * tile_columns + v), alpha, beta, out));
+        }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Packing. The rounding is avx512_bf16's (vcvtne2ps2bf16 on every element, padding from masked loads).
+
+// Word 2i of the result takes word i (row 2q), word 2i + 1 takes word 16 + i (row 2q + 1).
+alignas(64) constexpr std::uint16_t interleave_rows[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
+                                                           8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+
+// Rows 2q (`low`) and 2q + 1 (`high`) of 16 columns rounded and interleaved: lane i holds column i's pair.
+inline __m512i rounded_pairs(__m512 low, __m512 high, __m512i interleave) {
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
+}
+
+// 32 consecutive values (`count` of them, zeros after) rounded to 16 pairs in order.
+inline __m512i rounded_run(const float* x, std::int64_t count) {
+    const __m512 low = _mm512_maskz_loadu_ps(first_lanes(count), x);
+    const __m512 high = _mm512_maskz_loadu_ps(first_lanes(count - lanes), x + lanes);
+    return (__m512i)_mm512_cvtne2ps_pbh(high, low);
+}
+
+// The permutations of a 16 x 16 transpose of 32-bit values in four steps (blocks of 8, 4, 2, 1): rows i
+// and i + b (i / b even) become, in each 2b-lane segment, the first b lanes of both and the last b
+// lanes of both. Indices 16 and up pick from the second row.
+struct TransposeIndices {
+    alignas(64) std::uint32_t first[4][16];
+    alignas(64) std::uint32_t second[4][16];
+};
+
+constexpr TransposeIndices make_transpose_indices() {
+    TransposeIndices indices{};
+    for (int step = 0; step < 4; ++step) {
+        const std::uint32_t b = 8u >> step;
+        for (std::uint32_t lane = 0; lane < 16; ++lane) {
+            const std::uint32_t segment = lane / (2 * b) * 2 * b, offset = lane % (2 * b);
+            indices.first[step][lane] = offset < b ? segment + offset : segment + offset - b + 16;
+            indices.second[step][lane] = offset < b ? segment + b + offset : segment + offset + 16;
+        }
+    }
+    return indices;
+}
+
+alignas(64) constexpr TransposeIndices transpose_indices = make_transpose_indices();
+
+// Row i of `rows` receives column i.
+inline void transpose_16x16(__m512i rows[16]) {
+    for (int step = 0; step < 4; ++step) {
+        const int b = 8 >> step;
+        const __m512i first = _mm512_load_si512(transpose_indices.first[step]);
+        const __m512i second = _mm512_load_si512(transpose_indices.second[step]);
+        __m512i next[16];
+        for (int i = 0; i < 16; ++i) {
+            if ((i / b) % 2 != 0) continue;
+            next[i] = _mm512_permutex2var_epi32(rows[i], first, rows[i + b]);
+            next[i + b] = _mm512_permutex2var_epi32(rows[i], second, rows[i + b]);
+        }
+        for (int i = 0; i < 16; ++i) rows[i] = next[i];
+    }
+}
+
+// Pair row q of 16 columns from source rows 2q and 2q + 1 (zeros past `depth` and past `count` columns).
+inline __m512i source_pairs(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t q,
+                            __mmask16 columns, __m512i interleave) {
+    if (2 * q >= depth) return _mm512_setzero_si512();
+    const float* even = source + 2 * q * stride;
+    const __m512 low = _mm512_maskz_loadu_ps(columns, even);
+    const __m512 high = 2 * q + 1 < depth ? _mm512_maskz_loadu_ps(columns, even + stride) : _mm512_setzero_ps();
+    return rounded_pairs(low, high, interleave);
+}
+
+// Where row j of the packed rows goes: panel j / width, row j % width, `pairs` pairs a row.
+inline Bf16Pair* panel_row(Bf16Pair* destination, std::int64_t j, std::int64_t width, std::int64_t panel_stride,
+                           std::int64_t pairs) {
+    return destination + j / width * panel_stride + j % width * pairs;
+}
+
+// A's panels from a source that holds A's rows (source[j * stride + p], A not transposed): each row
+// rounded along k in order, 32 values a store. Rows past `count` up to the panel are zeros.
+void pack_a_columns(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
+                    std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination) {
+    const std::int64_t pairs = padded_pairs(depth);
+    const std::int64_t padded = (count + width - 1) / width * width;
+    for (std::int64_t j = 0; j < padded; ++j) {
+        Bf16Pair* row = panel_row(destination, j, width, panel_stride, pairs);
+        for (std::int64_t q = 0; q < pairs; q += lanes) {
+            const __m512i run = j < count ? rounded_run(source + j * stride + 2 * q, depth - 2 * q) : _mm512_setzero_si512();
+            _mm512_storeu_si512(row + q, run);
+        }
+    }
+}
+
+// A's panels from a source that holds A transposed (source[p * stride + j]): blocks of 16 pair rows by 16
+// columns are rounded into pairs as avx512_bf16 packs B, then transposed, so each becomes 16 rows of A's
+// panel, 16 pairs each. The 32 source rows of a block of pairs are walked along together, so each is read
+// in order; the next block's rows are fetched meanwhile, since a transposed A comes from L3 in a step.
+void pack_a_rows(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count, std::int64_t width,
+                 std::int64_t panel_stride, Bf16Pair* destination) {
+    const __m512i interleave = _mm512_load_si512(interleave_rows);
+    const std::int64_t pairs = padded_pairs(depth);
+    const std::int64_t padded = (count + width - 1) / width * width;
+    for (std::int64_t q = 0; q < pairs; q += lanes) {
+        for (std::int64_t j = 0; j < padded; j += lanes) {
+            const __mmask16 columns = first_lanes(count - j);
+            __m512i block[16];
+            for (std::int64_t u = 0; u < lanes; ++u) {
+                block[u] = source_pairs(source + j, stride, depth, q + u, columns, interleave);
+                const std::int64_t ahead = 2 * (q + lanes + u);
+                if (columns && ahead + 1 < depth) {
+                    _mm_prefetch(reinterpret_cast<const char*>(source + ahead * stride + j), _MM_HINT_T0);
+                    _mm_prefetch(reinterpret_cast<const char*>(source + (ahead + 1) * stride + j), _MM_HINT_T0);
+                }
+            }
+            transpose_16x16(block);
+            for (std::int64_t u = 0; u < lanes; ++u)
+                _mm512_storeu_si512(panel_row(destination, j + u, width, panel_stride, pairs) + q, block[u]);
+        }
+    }
+}
+
+// B's panels, avx512_bf16's pair layout (Bf16Pair [q * width + j]) with zero pair rows from the depth's
+// pairs up to a multiple of 16.
+void zero_padding_rows(std::int64_t depth, std::int64_t count, std::int64_t width, std::int64_t panel_stride,
+                       Bf16Pair* destination) {
+    const std::int64_t pairs = (depth + 1) / 2, padded_rows = padded_pairs(depth);
+    const std::int64_t panels = (count + width - 1) / width;
+    for (std::int64_t t = 0; t < panels; ++t)
+        for (Bf16Pair* at = destination + t * panel_stride + pairs * width;
+             at < destination + t * panel_stride + padded_rows * width; at += lanes)
+            _mm512_storeu_si512(at, _mm512_setzero_si512());
+}
+
+// B from its rows (source[p * stride + j]): 16 columns of a pair row per vector, as avx512_bf16 packs it,
+// pair row after pair row, so the source is read in order; rows 4 pairs ahead are fetched meanwhile.
+void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
+                     std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination) {
+    constexpr std::int64_t prefetch_rows = 8;
+    const __m512i interleave = _mm512_load_si512(interleave_rows);
+    const std::int64_t pairs = (depth + 1) / 2;
+    const std::int64_t padded = (count + width - 1) / width * width;
+    for (std::int64_t q = 0; q < pairs; ++q)
+        for (std::int64_t j = 0; j < padded; j += lanes) {
+            const __mmask16 columns = first_lanes(count - j);
+            Bf16Pair* panel = destination + j / width * panel_stride + j % width;
+            _mm512_storeu_si512(panel + q * width, source_pairs(source + j, stride, depth, q, columns, interleave));
+            if (columns && 2 * q + prefetch_rows + 1 < depth) {
+                const float* ahead = source + (2 * q + prefetch_rows) * stride + j;
+                _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+                _mm_prefetch(reinterpret_cast<const char*>(ahead + stride), _MM_HINT_T0);
+            }
+        }
+    zero_padding_rows(depth, count, width, panel_stride, destination);
+}
+
+// B from its columns (source[j * stride + p], B transposed): the runs of 16 columns' pairs as A's rows
+// are rounded, transposed back into pair rows.
+void pack_pairs_columns(const float* source, std::int64_t stride, std::int64_t depth, std::int64_t count,
+                        std::int64_t width, std::int64_t panel_stride, Bf16Pair* destination) {
+    const std::int64_t pairs = padded_pairs(depth);
+    const std::int64_t padded = (count + width - 1) / width * width;
+    for (std::int64_t j = 0; j < padded; j += lanes) {
+        Bf16Pair* panel = destination + j / width * panel_stride + j % width;
+        for (std::int64_t q = 0; q < pairs; q += lanes) {
+            __m512i block[16];
+            for (std::int64_t u = 0; u < lanes; ++u)
+                block[u] = j + u < count ? rounded_run(source + (j + u) * stride + 2 * q, depth - 2 * q)
+                                         : _mm512_setzero_si512();
+            transpose_16x16(block);
+            for (std::int64_t u = 0; u < lanes; ++u) _mm512_storeu_si512(panel + (q + u) * width, block[u]);
+        }
+    }
+}
+
+}  // namespace
+
+// Blocking, for the Intel Xeon (48 KB L1d, 2 MB L2 per core): a kc x 32 sliver of packed B (32 KB at
+// kc = 512) stays in L1 while the mc x kc block of packed A (256 KB) comes from L2.
+extern const GemmBf16Kernels gemm_bf16_table;
+const GemmBf16Kernels gemm_bf16_table = {
+    .mr = tile_rows,
+    .nr = tile_columns,
+    .kc = 512,
+    .mc = 256,
+    .nc = 1024,
+    .pair_block = pair_block,
+    .multiply = multiply,
+    .row_times_rows = nullptr,
+    .row_times_transposed = nullptr,
+    .outer_product = nullptr,
+    .pack_pairs_rows = pack_pairs_rows,
+    .pack_pairs_columns = pack_pairs_columns,
+    .pack_a_rows = pack_a_rows,
+    .pack_a_columns = pack_a_columns,
+    .rows = &avx512_bf16::gemm_bf16_table,
+};
+
+}  // namespace amx_bf16
+
+}  // namespace smallnet::arch
+
+#pragma GCC diagnostic pop
