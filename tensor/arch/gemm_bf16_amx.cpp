@@ -41,16 +41,11 @@ namespace amx_bf16 {
 
 namespace {
 
-constexpr std::int64_t lanes = 16;
+#include "tensor/arch/bf16_pairs_impl.hpp"
+
 constexpr std::int64_t tile_rows = 32;
 constexpr std::int64_t tile_columns = 32;
 constexpr std::int64_t pair_block = 16;  // pairs in a row of a tile of A: 64 bytes
-
-inline __mmask16 first_lanes(std::int64_t count) {
-    if (count <= 0) return 0;
-    if (count >= lanes) return 0xFFFF;
-    return static_cast<__mmask16>((1u << count) - 1u);
-}
 
 std::int64_t padded_pairs(std::int64_t depth) { return ((depth + 1) / 2 + pair_block - 1) / pair_block * pair_block; }
 
@@ -143,15 +138,6 @@ void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* t
 
 // ---------------------------------------------------------------------------------------------------
 // Packing. The rounding is avx512_bf16's (vcvtne2ps2bf16 on every element, padding from masked loads).
-
-// Word 2i of the result takes word i (row 2q), word 2i + 1 takes word 16 + i (row 2q + 1).
-alignas(64) constexpr std::uint16_t interleave_rows[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
-                                                           8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-
-// Rows 2q (`low`) and 2q + 1 (`high`) of 16 columns rounded and interleaved: lane i holds column i's pair.
-inline __m512i rounded_pairs(__m512 low, __m512 high, __m512i interleave) {
-    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
-}
 
 // 32 consecutive values (`count` of them, zeros after) rounded to 16 pairs in order.
 inline __m512i rounded_run(const float* x, std::int64_t count) {

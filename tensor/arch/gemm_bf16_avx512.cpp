@@ -27,17 +27,11 @@ namespace smallnet::arch::avx512_bf16 {
 
 namespace {
 
-constexpr std::int64_t lanes = 16;
+#include "tensor/arch/bf16_pairs_impl.hpp"
+
 constexpr std::int64_t tile_rows = 8;
 constexpr std::int64_t tile_columns = 32;
 constexpr std::int64_t tile_vectors = tile_columns / lanes;
-
-// The first `count` of 16 lanes (count may be negative or above 16).
-inline __mmask16 first_lanes(std::int64_t count) {
-    if (count <= 0) return 0;
-    if (count >= lanes) return 0xFFFF;
-    return static_cast<__mmask16>((1u << count) - 1u);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Micro-kernel.
@@ -92,16 +86,6 @@ void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* t
 // ---------------------------------------------------------------------------------------------------
 // Packing. Every element is rounded by the vector instructions, edges included (masked loads give the
 // zeros of the padding), so a value's bf16 does not depend on where in a panel it falls.
-
-// Word 2i of the result takes word i (row 2q), word 2i + 1 takes word 16 + i (row 2q + 1).
-alignas(64) constexpr std::uint16_t interleave_rows[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
-                                                           8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-
-// Rows 2q (`low`) and 2q + 1 (`high`) of 16 columns rounded to bf16 and interleaved: lane i then holds
-// column i's pair. The one place a pair of rows becomes pairs, for the packing and for row_times_rows.
-inline __m512i rounded_pairs(__m512 low, __m512 high, __m512i interleave) {
-    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(high, low));
-}
 
 // Where the panels' columns go, 8 at a time: column j of the block is column j % width of panel
 // j / width, counted without a division per step.
