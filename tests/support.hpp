@@ -92,19 +92,6 @@ void for_each_instruction_set(Body&& body) {
     set_instruction_set(saved);
 }
 
-// Runs `body` once with each bf16 instruction set this CPU runs (none when it lacks AVX512_BF16),
-// restoring the chosen one after.
-template <class Body>
-void for_each_bf16_instruction_set(Body&& body) {
-    const Bf16InstructionSet saved = bf16_instruction_set();
-    for (Bf16InstructionSet set : available_bf16_instruction_sets()) {
-        set_bf16_instruction_set(set);
-        CAPTURE(instruction_set_name(set));
-        body(set);
-    }
-    if (saved != Bf16InstructionSet::none) set_bf16_instruction_set(saved);
-}
-
 // Runs `body` with `count` worker threads, restoring the previous count.
 template <class Body>
 void with_threads(int count, Body&& body) {
