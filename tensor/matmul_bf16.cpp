@@ -19,9 +19,8 @@
 // whose rows would be 7 of 8 padding (31 of 32 on AMX): compute_row, compute_row_transposed and
 // compute_outer_product, always on avx512_bf16's kernels (GemmBf16Kernels::rows).
 // compute_outer_product gives bitwise what the tiles give, and compute_row what avx512_bf16's tiles
-// give; compute_row_transposed
-// (dY · Wᵀ) sums across the vector lanes, so its row is not bitwise that row of a larger product
-// (it is the same on every call, and runs on one thread).
+// give; compute_row_transposed (dY · Wᵀ) sums across the vector lanes, so its row is not bitwise that
+// row of a larger product (it is the same on every call, and runs on one thread).
 
 #include "tensor/matmul_bf16.hpp"
 
@@ -103,10 +102,10 @@ void pack_a_block(const Problem& p, const KBlock& block, std::int64_t row_begin,
     const std::int64_t stride = panel_stride(panel_pairs(kernels, block.size), kernels.mr);
     if (p.transpose_a)
         kernels.pack_a_rows(p.a + block.begin * p.lda + row_begin, p.lda, block.size, row_end - row_begin,
-                                kernels.mr, stride, destination);
+                            kernels.mr, stride, destination);
     else
         kernels.pack_a_columns(p.a + row_begin * p.lda + block.begin, p.lda, block.size, row_end - row_begin,
-                                   kernels.mr, stride, destination);
+                               kernels.mr, stride, destination);
 }
 
 // Columns [column_begin, column_end) of op(B) over one k block, as panels of nr columns one after another.

@@ -16,8 +16,8 @@
 // that multiplied once will multiply again, and the kernel saves the tiles with the thread's other
 // registers.
 //
-// Products of one row and with k == 1 run on avx512_bf16's kernels (`rows`): a tile of one row would be
-// 15 rows of padding.
+// Products of one row and with k == 1 run on avx512_bf16's kernels (`rows`): a tile for one row would be
+// 31 rows of padding.
 
 #include <cstdint>
 #include <immintrin.h>

@@ -73,8 +73,8 @@ struct GemmBf16Kernels {
     PackPairs pack_a_rows;         // A's panels, from A transposed (its rows are k)
     PackPairs pack_a_columns;      // A's panels, from A as it is
     // The table whose row_times_rows, row_times_transposed and outer_product (with its packing) run the
-    // products of one row of C and those with k == 1: this one, or avx512_bf16's for AMX, whose tiles of
-    // one row would be 15 rows of padding.
+    // products of one row of C and those with k == 1: this one, or avx512_bf16's for AMX, whose tiles
+    // for one row would be 31 rows of padding.
     const GemmBf16Kernels* rows;
 };
 
