@@ -62,8 +62,8 @@ struct alignas(64) TileConfig {
 };
 
 void configure_tiles() {
-    // Initial-exec: the flag is read on every call of the micro-kernel, and the general TLS model went
-    // through __tls_get_addr each time (2% of a training step's products).
+    // Initial-exec: the flag is read on every call of the micro-kernel, and in a shared library the
+    // general TLS model would call __tls_get_addr each time.
     static thread_local bool configured __attribute__((tls_model("initial-exec"))) = false;
     if (configured) return;
     TileConfig config{};
