@@ -26,8 +26,8 @@ public:
     // for `parameters` at the first step, and any other buffer is then refused (std::logic_error; see
     // nn/parameter_binding.hpp): a hand-written loop steps a model with Sequential::apply_gradients.
     virtual void step(Tensor& parameters, const Tensor& gradients) = 0;
-    // One step on the gradient `gradients` + `more_gradients` (fit's two row blocks), the sum left in
-    // `gradients`. This adds them, then steps; Adam adds them in its own pass.
+    // One step on the gradient `gradients` + `more_gradients` (fit's two row blocks). This adds them into
+    // `gradients`, then steps; Adam and AdamW add them in registers in their own pass and store no sum.
     virtual void step_on_sum(Tensor& parameters, Tensor& gradients, const Tensor& more_gradients);
     // Forgets the moments and the step count (a new fit starts afresh only if asked).
     virtual void reset() = 0;

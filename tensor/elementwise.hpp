@@ -108,9 +108,9 @@ struct AdamStep {
 };
 void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment, Tensor& second_moment,
                  const AdamStep& step);
-// The same step on the gradient `gradient` + `more_gradient` (fit's two row blocks), added piece by
-// piece in the same parallel pass, the sum left in `gradient`.
-void adam_update(Tensor& parameter, Tensor& gradient, const Tensor& more_gradient, Tensor& first_moment,
+// The same step on the gradient `gradient` + `more_gradient` (fit's two row blocks), added in the same
+// pass; the sum is not stored.
+void adam_update(Tensor& parameter, const Tensor& gradient, const Tensor& more_gradient, Tensor& first_moment,
                  Tensor& second_moment, const AdamStep& step);
 
 // One SGD step, as Keras: with momentum, v = momentum v - lr g, then p += v (Nesterov:

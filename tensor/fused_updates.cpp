@@ -49,8 +49,8 @@ void axpy(float alpha, const Tensor& x, Tensor& y) {
 }
 
 namespace {
-// `sum`: gradient's data, into which more_gradient is added; null with no second gradient.
-void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gradient, float* sum, Tensor& first_moment,
+// `more_gradient`: null, or a second gradient the step runs on the sum with.
+void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gradient, Tensor& first_moment,
                Tensor& second_moment, const AdamStep& step) {
     const char* op = step.weight_decay != 0.0f ? "adamw_update" : "adam_update";
     if (more_gradient) {
@@ -84,25 +84,24 @@ void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gra
     const float* g = gradient.data();
     float* m = first_moment.data();
     float* v = second_moment.data();
-    // Seven streams per element (parameter, gradient and two moments read; three written): twice a
-    // one-stream pass's work, so a VAE's 100K parameters already pay for the second thread.
-    // The second gradient is added into the first piece by piece, just before the update reads it.
+    // Seven streams per element (parameter, gradient and two moments read; three written), eight with a
+    // second gradient: twice a one-stream pass's work, so a VAE's 100K parameters already pay for the
+    // second thread. The second gradient is added in registers; the sum is never stored.
     const float* more = more_gradient ? more_gradient->data() : nullptr;
     detail::for_each_piece(parameter.numel(), detail::cost_adam, [&](std::int64_t begin, std::int64_t end) {
-        if (sum) kernels.axpy(1.0f, more + begin, sum + begin, end - begin);
-        kernels.adam(p + begin, g + begin, m + begin, v + begin, end - begin, constants);
+        kernels.adam(p + begin, g + begin, more ? more + begin : nullptr, m + begin, v + begin, end - begin, constants);
     });
 }
 }  // namespace
 
 void adam_update(Tensor& parameter, const Tensor& gradient, Tensor& first_moment, Tensor& second_moment,
                  const AdamStep& step) {
-    adam_pass(parameter, gradient, nullptr, nullptr, first_moment, second_moment, step);
+    adam_pass(parameter, gradient, nullptr, first_moment, second_moment, step);
 }
 
-void adam_update(Tensor& parameter, Tensor& gradient, const Tensor& more_gradient, Tensor& first_moment,
+void adam_update(Tensor& parameter, const Tensor& gradient, const Tensor& more_gradient, Tensor& first_moment,
                  Tensor& second_moment, const AdamStep& step) {
-    adam_pass(parameter, gradient, &more_gradient, gradient.data(), first_moment, second_moment, step);
+    adam_pass(parameter, gradient, &more_gradient, first_moment, second_moment, step);
 }
 
 void sgd_update(Tensor& parameter, const Tensor& gradient, Tensor& velocity, const SgdStep& step) {

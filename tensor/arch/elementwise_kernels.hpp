@@ -55,8 +55,9 @@ struct ElementwiseKernels {
     bool (*all_finite)(const float* x, std::int64_t n);
 
     void (*axpy)(float alpha, const float* x, float* y, std::int64_t n);
-    void (*adam)(float* parameter, const float* gradient, float* first_moment, float* second_moment,
-                 std::int64_t n, const AdamConstants& constants);
+    // One Adam step on gradient + more_gradient, or on gradient alone when more_gradient is null.
+    void (*adam)(float* parameter, const float* gradient, const float* more_gradient, float* first_moment,
+                 float* second_moment, std::int64_t n, const AdamConstants& constants);
     void (*sgd)(float* parameter, const float* gradient, float* velocity, std::int64_t n,
                 const SgdConstants& constants);
 
