@@ -98,6 +98,7 @@ void axpy(float alpha, const Tensor& x, Tensor& y);             // y += alpha * 
 // m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g²;
 // p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)   [Keras' form of epsilon]
 // and, for AdamW, first p -= lr * weight_decay * p (decoupled decay).
+// Subnormal values count as zero in the optimizer steps (tensor/flush_to_zero.hpp says why).
 struct AdamStep {
     float learning_rate = 1e-3f;
     float beta1 = 0.9f;
@@ -115,6 +116,7 @@ void adam_update(Tensor& parameter, const Tensor& gradient, const Tensor& more_g
 
 // One SGD step, as Keras: with momentum, v = momentum v - lr g, then p += v (Nesterov:
 // p += momentum v - lr g); without momentum (0), p -= lr g. weight_decay adds wd * p to g first.
+// Subnormals count as zero, as in Adam.
 struct SgdStep {
     float learning_rate = 1e-2f;
     float momentum = 0.0f;

@@ -9,6 +9,7 @@
 #include "tensor/arch/elementwise_kernels.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/elementwise_parallel.hpp"
+#include "tensor/flush_to_zero.hpp"
 
 namespace smallnet {
 
@@ -89,6 +90,7 @@ void adam_pass(Tensor& parameter, const Tensor& gradient, const Tensor* more_gra
     // second thread. The second gradient is added in registers; the sum is never stored.
     const float* more = more_gradient ? more_gradient->data() : nullptr;
     detail::for_each_piece(parameter.numel(), detail::cost_adam, [&](std::int64_t begin, std::int64_t end) {
+        const detail::FlushToZero subnormal_moments_are_zero;
         kernels.adam(p + begin, g + begin, more ? more + begin : nullptr, m + begin, v + begin, end - begin, constants);
     });
 }
@@ -122,6 +124,7 @@ void sgd_update(Tensor& parameter, const Tensor& gradient, Tensor& velocity, con
     const float* g = gradient.data();
     float* v = momentum ? velocity.data() : nullptr;
     detail::for_each_piece(parameter.numel(), detail::cost_memory_bound, [&](std::int64_t begin, std::int64_t end) {
+        const detail::FlushToZero subnormal_velocities_are_zero;
         kernels.sgd(p + begin, g + begin, v ? v + begin : nullptr, end - begin, constants);
     });
 }

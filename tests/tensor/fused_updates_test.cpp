@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <xmmintrin.h>
+
 #include "tensor/elementwise.hpp"
 #include "tensor/elementwise_reference.hpp"
 #include "tests/tensor/elementwise_test_support.hpp"
@@ -181,6 +183,33 @@ TEST_CASE("adam_update on two gradients steps on their sum, leaving both as they
             CHECK(testing::bitwise_equal(v, ev));
         }
     });
+}
+
+TEST_CASE("the optimizer steps count subnormals as zero, and leave the caller's float mode as it was") {
+    // Moments decayed below FLT_MIN, a gradient whose square is subnormal: unflushed, m would be
+    // 0.9e-39 and v 1e-43; flushed, both are 0 and the weight does not move.
+    const float subnormal = 1e-39f;
+    REQUIRE(std::fpclassify(subnormal) == FP_SUBNORMAL);
+    const unsigned int mode_before = _mm_getcsr();
+    testing::for_each_instruction_set([&](InstructionSet) {
+        for (std::int64_t n : {std::int64_t{17}, std::int64_t{1'000'003}}) {
+            CAPTURE(n);
+            Tensor p = full({n}, 0.5f), g = zeros({n}), m = full({n}, subnormal), v = full({n}, subnormal);
+            g.data()[n - 1] = 1e-20f;  // g² = 1e-40
+            adam_update(p, g, m, v, AdamStep{.step = 3});
+            CHECK(m.values()[0] == 0.0f);
+            CHECK(v.values()[0] == 0.0f);
+            CHECK(v.values()[n - 1] == 0.0f);
+            CHECK(p.values()[0] == 0.5f);
+            Tensor q = full({n}, 0.5f), velocity = full({n}, subnormal);
+            sgd_update(q, zeros({n}), velocity, SgdStep{.momentum = 0.9f});
+            CHECK(velocity.values()[n / 2] == 0.0f);
+            CHECK(q.values()[n / 2] == 0.5f);
+        }
+    });
+    CHECK(_mm_getcsr() == mode_before);
+    volatile float at_run_time = subnormal;  // not folded by the compiler: this thread still computes them
+    CHECK(std::fpclassify(at_run_time * 0.5f) == FP_SUBNORMAL);
 }
 
 TEST_CASE("adam_update is bitwise the same on 1, 2 and 3 threads") {
