@@ -169,20 +169,28 @@ constexpr TransposeIndices make_transpose_indices() {
 
 alignas(64) constexpr TransposeIndices transpose_indices = make_transpose_indices();
 
+// One step of the transpose: the rows b apart (b a constant, so the loop unrolls into 16 permutes with
+// no arithmetic; with b computed in a loop over the steps, GCC 12 divided by it at run time and kept the
+// rows on the stack, and the packings that transpose ran at half their speed).
+template <int b, int step>
+inline void transpose_step(__m512i rows[16]) {
+    const __m512i first = _mm512_load_si512(transpose_indices.first[step]);
+    const __m512i second = _mm512_load_si512(transpose_indices.second[step]);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) {
+        if ((i / b) % 2 != 0) continue;
+        const __m512i top = rows[i], bottom = rows[i + b];
+        rows[i] = _mm512_permutex2var_epi32(top, first, bottom);
+        rows[i + b] = _mm512_permutex2var_epi32(top, second, bottom);
+    }
+}
+
 // Row i of `rows` receives column i.
 inline void transpose_16x16(__m512i rows[16]) {
-    for (int step = 0; step < 4; ++step) {
-        const int b = 8 >> step;
-        const __m512i first = _mm512_load_si512(transpose_indices.first[step]);
-        const __m512i second = _mm512_load_si512(transpose_indices.second[step]);
-        __m512i next[16];
-        for (int i = 0; i < 16; ++i) {
-            if ((i / b) % 2 != 0) continue;
-            next[i] = _mm512_permutex2var_epi32(rows[i], first, rows[i + b]);
-            next[i + b] = _mm512_permutex2var_epi32(rows[i], second, rows[i + b]);
-        }
-        for (int i = 0; i < 16; ++i) rows[i] = next[i];
-    }
+    transpose_step<8, 0>(rows);
+    transpose_step<4, 1>(rows);
+    transpose_step<2, 2>(rows);
+    transpose_step<1, 3>(rows);
 }
 
 // Pair row q of 16 columns from source rows 2q and 2q + 1 (zeros past `depth` and past `count` columns).
@@ -238,8 +246,8 @@ void pack_a_rows(const float* source, std::int64_t stride, std::int64_t depth, s
                 }
             }
             transpose_16x16(block);
-            for (std::int64_t u = 0; u < lanes; ++u)
-                _mm512_storeu_si512(panel_row(destination, j + u, width, panel_stride, pairs) + q, block[u]);
+            Bf16Pair* rows = panel_row(destination, j, width, panel_stride, pairs);  // width is a multiple of 16
+            for (std::int64_t u = 0; u < lanes; ++u) _mm512_storeu_si512(rows + u * pairs + q, block[u]);
         }
     }
 }
