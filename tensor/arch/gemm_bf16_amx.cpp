@@ -236,7 +236,8 @@ void pack_a_rows(const float* source, std::int64_t stride, std::int64_t depth, s
     for (std::int64_t q = 0; q < pairs; q += lanes) {
         for (std::int64_t j = 0; j < padded; j += lanes) {
             const __mmask16 columns = first_lanes(count - j);
-            __m512i block[16];
+            __m512i block[16];  // in registers only when this loop unrolls (GCC 12 kept it on the stack)
+#pragma GCC unroll 16
             for (std::int64_t u = 0; u < lanes; ++u) {
                 block[u] = source_pairs(source + j, stride, depth, q + u, columns, interleave);
                 const std::int64_t ahead = 2 * (q + lanes + u);
@@ -295,7 +296,8 @@ void pack_pairs_columns(const float* source, std::int64_t stride, std::int64_t d
     for (std::int64_t j = 0; j < padded; j += lanes) {
         Bf16Pair* panel = destination + j / width * panel_stride + j % width;
         for (std::int64_t q = 0; q < pairs; q += lanes) {
-            __m512i block[16];
+            __m512i block[16];  // likewise
+#pragma GCC unroll 16
             for (std::int64_t u = 0; u < lanes; ++u)
                 block[u] = j + u < count ? rounded_run(source + (j + u) * stride + 2 * q, depth - 2 * q)
                                          : _mm512_setzero_si512();
