@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -134,7 +135,7 @@ void finish_tile(const Problem& p, float* tile, std::int64_t ldc, const float* b
 // Runs the micro-kernel for the tile at (row, column), through the edge scratch tile when the tile
 // sticks out of C, and applies the epilogue after the last k block.
 void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, const Bf16Pair* b, std::int64_t row,
-                  std::int64_t column, Workspace& workspace) {
+                  std::int64_t column, Workspace& workspace, const float* next_tile) {
     const GemmBf16Kernels& kernels = *p.kernels;
     const std::int64_t pairs = panel_pairs(kernels, block.size);
     const std::int64_t rows = std::min(kernels.mr, p.m - row);
@@ -143,7 +144,7 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
     float* out = p.c + row * p.ldc + column;
 
     if (rows == kernels.mr && columns == kernels.nr) {
-        kernels.multiply(pairs, a, b, out, p.ldc, p.alpha, block.beta);
+        kernels.multiply(pairs, a, b, out, p.ldc, p.alpha, block.beta, next_tile);
         if (finish) finish_tile(p, out, p.ldc, p.epilogue->bias ? p.epilogue->bias + column : nullptr);
         return;
     }
@@ -153,7 +154,7 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
     std::fill(tile, tile + kernels.mr * width, 0.0f);
     if (block.beta != 0.0f)
         for (std::int64_t r = 0; r < rows; ++r) std::copy(out + r * p.ldc, out + r * p.ldc + columns, tile + r * width);
-    kernels.multiply(pairs, a, b, tile, width, p.alpha, block.beta);
+    kernels.multiply(pairs, a, b, tile, width, p.alpha, block.beta, nullptr);
     if (finish) {
         const float* bias = nullptr;
         if (p.epilogue->bias) {
@@ -164,6 +165,18 @@ void compute_tile(const Problem& p, const KBlock& block, const Bf16Pair* a, cons
         finish_tile(p, tile, width, bias);
     }
     for (std::int64_t r = 0; r < rows; ++r) std::copy(tile + r * width, tile + r * width + columns, out + r * p.ldc);
+}
+
+// The tile of C that compute_rectangle computes after the one at (row, column), in the block of rows
+// [row_begin, row_end) and columns up to column_end, for the micro-kernel to fetch; null when there is
+// none or it sticks out of C (edge tiles go through the scratch tile, which is in cache).
+const float* next_whole_tile(const Problem& p, std::int64_t row, std::int64_t column, std::int64_t row_begin,
+                             std::int64_t row_end, std::int64_t column_end) {
+    const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
+    std::int64_t next_row = row + mr, next_column = column;
+    if (next_row >= row_end) next_row = row_begin, next_column = column + nr;
+    if (next_column >= column_end || next_row + mr > p.m || next_column + nr > p.n) return nullptr;
+    return p.c + next_row * p.ldc + next_column;
 }
 
 // The cache blocks compute_rectangle walks, whole register tiles: mc rows of A, nc columns of B. The
@@ -271,7 +284,7 @@ void compute_rectangle(const Problem& p, std::int64_t row_begin, std::int64_t ro
                 for (std::int64_t j = jc, b_panel = 0; j < jc_end; j += nr, ++b_panel)
                     for (std::int64_t i = ic, a_panel = 0; i < ic_end; i += mr, ++a_panel)
                         compute_tile(p, block, packed_a + a_panel * a_stride, packed_b + b_panel * b_stride, i, j,
-                                     workspace);
+                                     workspace, next_whole_tile(p, i, j, ic, ic_end, jc_end));
             }
             k_begin += size;
             if (k_begin >= p.k) break;
@@ -343,17 +356,50 @@ void compute_outer_product(const Problem& p) {
         for (std::int64_t i = 0; i < p.m; ++i) finish_row(p, p.c + i * p.ldc);
 }
 
+// A thread keeps at most 2 M pairs (8 MB) of a shared operand; a larger one is packed again by each part,
+// whose own work then dwarfs the packing.
+constexpr std::int64_t max_kept_pairs = std::int64_t{1} << 21;
+
+std::atomic<std::uint64_t> next_product{1};
+
+// The shared operand of a split along the rows (B) or along the columns (A) and how its blocks are laid
+// out, for a product not yet numbered (product 0).
+SharedOperand shared_layout(const Problem& p, bool along_rows) {
+    const GemmBf16Kernels& kernels = *p.kernels;
+    const std::int64_t mr = kernels.mr, nr = kernels.nr;
+    const std::int64_t mc = row_block_size(kernels), nc = column_block_size(kernels);
+    const std::int64_t k_blocks = std::max<std::int64_t>(1, (p.k + kernels.kc - 1) / kernels.kc);
+    const std::int64_t block_pairs = panel_pairs(kernels, std::min(kernels.kc, p.k));
+    if (along_rows) {
+        const std::int64_t panels = (std::min(nc, p.n) + nr - 1) / nr;
+        return {0, true, (p.n + nc - 1) / nc, k_blocks, panels * panel_stride(block_pairs, nr)};
+    }
+    const std::int64_t panels = (std::min(mc, p.m) + mr - 1) / mr;
+    return {0, false, (p.m + mc - 1) / mc, k_blocks, panels * panel_stride(block_pairs, mr)};
+}
+
+bool fits_kept(const SharedOperand& shared) {
+    return shared.span_blocks * shared.k_blocks * shared.block_pairs <= max_kept_pairs;
+}
+
 // The split of C between threads (tensor/gemm_parallel.hpp): rectangles of whole tiles along the rows or
 // along the columns. Every part packs its own share of one operand and all of the other (B for parts along
 // the rows; a thread that runs two parts packs that one once, SharedOperand), so the choice weighs the
-// packing as well as the largest part's products. On one thread packing an element costs about as much as
-// 30 flops of the micro-kernel (Zen 5: 21 us to pack the 233 K elements of a 128x784x256 product whose 52
-// MFLOP took 160 us); with two threads packing at once, from L3, the weight is 60: that picks, for each of
-// the step's five large products, the split measured fastest on 2 threads, where 30 split 256x784x128 along
-// the rows (97 us against 83 along the columns; the step's 11 products 505 us against 516, medians of 6
-// runs). Packing the whole operand once, by all threads, before the parts ran, cost a second fork and join
-// and made every part read panels the other core wrote: the 11 products of a training step took 650 us on 2
-// threads against 510 this way.
+// packing as well as the products. On one thread packing an element costs about as much as 30 flops of the
+// micro-kernel (Zen 5: 21 us to pack the 233 K elements of a 128x784x256 product whose 52 MFLOP took 160
+// us); with two threads packing at once, from L3, the weight is 60: that picks, for each of the step's five
+// large products, the direction measured fastest on 2 threads, where 30 split 256x784x128 along the rows (97
+// us against 83 along the columns; the step's 11 products 505 us against 516, medians of 6 runs). Packing
+// the whole operand once, by all threads, before the parts ran, cost a second fork and join and made every
+// part read panels the other core wrote: the 11 products of a training step took 650 us on 2 threads
+// against 510 this way.
+//
+// Since a thread packs a kept operand once however many of the parts it runs, more parts than threads
+// cost no packing, and let a thread that is ahead take a part from one that is behind. On shared machines
+// one core often runs slower than the other for a while (another guest on its sibling hyperthread shares
+// its AMX unit), and a product waits for its slowest part. With 4 parts on 2 threads rather than 2, the
+// step's 11 products took 601-614 us against 678-722 on 2 threads while one core ran faster than the
+// other, and the same when both were slowed alike (both alternated in one process, Intel Xeon with AMX).
 struct Split {
     std::int64_t parts;
     bool along_rows;
@@ -361,57 +407,39 @@ struct Split {
 
 constexpr double pack_cost_flops = 60.0;
 
-// What one thread does for a split: its parts, each the largest one, in flops of the micro-kernel.
-double thread_cost(const Problem& p, std::int64_t parts, bool along_rows, int threads) {
+// When one thread is done with a split, in flops of the micro-kernel: its share of the tiles (the parts
+// balanced between threads as well as whole parts allow), with their packing of their own operand, and
+// the shared operand packed once if it is kept, else once for each of its parts.
+double thread_cost(const Problem& p, std::int64_t parts, bool along_rows, int threads, bool kept) {
     const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
     const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
     const double k = static_cast<double>(p.k);
-    double part = 0.0;
-    if (along_rows) {
-        const double rows = static_cast<double>((row_tiles + parts - 1) / parts * mr);
-        part = 2.0 * rows * static_cast<double>(column_tiles * nr) * k + pack_cost_flops * (rows + p.n) * k;
-    } else {
-        const double columns = static_cast<double>((column_tiles + parts - 1) / parts * nr);
-        part = 2.0 * static_cast<double>(row_tiles * mr) * columns * k + pack_cost_flops * (columns + p.m) * k;
-    }
-    return static_cast<double>((parts + threads - 1) / threads) * part;
+    const std::int64_t tiles = along_rows ? row_tiles : column_tiles;
+    const double across = static_cast<double>(along_rows ? column_tiles * nr : row_tiles * mr);
+    const double width = static_cast<double>(along_rows ? mr : nr);
+    const double per_tile = 2.0 * width * across * k + pack_cost_flops * width * k;
+    const double tiles_of_thread = std::max(static_cast<double>(tiles) / std::min<double>(threads, parts),
+                                            static_cast<double>((tiles + parts - 1) / parts));
+    const double shared = pack_cost_flops * static_cast<double>(along_rows ? p.n : p.m) * k;
+    const double shared_packings = kept ? 1.0 : static_cast<double>((parts + threads - 1) / threads);
+    return per_tile * tiles_of_thread + shared * shared_packings;
 }
 
-// The cheapest split for each thread, from one part per thread up to parts_for's count.
+// The cheapest split, from parts_for's count of parts down to one; of equal ones the most parts, along
+// the rows.
 Split choose_split(const Problem& p, int threads, double flops) {
     const std::int64_t row_tiles = (p.m + p.kernels->mr - 1) / p.kernels->mr;
     const std::int64_t column_tiles = (p.n + p.kernels->nr - 1) / p.kernels->nr;
+    const bool kept[2] = {fits_kept(shared_layout(p, false)), fits_kept(shared_layout(p, true))};
     Split best{1, true};
-    double best_cost = thread_cost(p, 1, true, threads);
-    for (std::int64_t parts = threads; parts <= parts_for(threads, flops); ++parts)
+    double best_cost = std::numeric_limits<double>::infinity();
+    for (std::int64_t parts = parts_for(threads, flops); parts >= 1; --parts)
         for (const bool along_rows : {true, false}) {
             if (parts > (along_rows ? row_tiles : column_tiles)) continue;
-            const double cost = thread_cost(p, parts, along_rows, threads);
+            const double cost = thread_cost(p, parts, along_rows, threads, kept[along_rows]);
             if (cost < best_cost) best = {parts, along_rows}, best_cost = cost;
         }
     return best;
-}
-
-// A thread keeps at most 2 M pairs (8 MB) of a shared operand; a larger one is packed again by each part,
-// whose own work then dwarfs the packing.
-constexpr std::int64_t max_kept_pairs = std::int64_t{1} << 21;
-
-std::atomic<std::uint64_t> next_product{1};
-
-// The shared operand of a split along the rows (B) or along the columns (A), and how its blocks are laid out.
-SharedOperand shared_operand(const Problem& p, bool along_rows) {
-    const GemmBf16Kernels& kernels = *p.kernels;
-    const std::int64_t mr = kernels.mr, nr = kernels.nr;
-    const std::int64_t mc = row_block_size(kernels), nc = column_block_size(kernels);
-    const std::int64_t k_blocks = std::max<std::int64_t>(1, (p.k + kernels.kc - 1) / kernels.kc);
-    const std::int64_t block_pairs = panel_pairs(kernels, std::min(kernels.kc, p.k));
-    const std::uint64_t product = next_product.fetch_add(1, std::memory_order_relaxed);
-    if (along_rows) {
-        const std::int64_t panels = (std::min(nc, p.n) + nr - 1) / nr;
-        return {product, true, (p.n + nc - 1) / nc, k_blocks, panels * panel_stride(block_pairs, nr)};
-    }
-    const std::int64_t panels = (std::min(mc, p.m) + mr - 1) / mr;
-    return {product, false, (p.m + mc - 1) / mc, k_blocks, panels * panel_stride(block_pairs, mr)};
 }
 
 void run(const Problem& p) {
@@ -435,9 +463,9 @@ void run(const Problem& p) {
     const Split split = choose_split(p, threads, flops);
     const std::int64_t mr = p.kernels->mr, nr = p.kernels->nr;
     const std::int64_t row_tiles = (p.m + mr - 1) / mr, column_tiles = (p.n + nr - 1) / nr;
-    const SharedOperand shared = shared_operand(p, split.along_rows);
-    const bool keep = shared.span_blocks * shared.k_blocks * shared.block_pairs <= max_kept_pairs;
-    const SharedOperand* kept = keep ? &shared : nullptr;
+    SharedOperand shared = shared_layout(p, split.along_rows);
+    shared.product = next_product.fetch_add(1, std::memory_order_relaxed);
+    const SharedOperand* kept = fits_kept(shared) ? &shared : nullptr;
     parallel_for(0, split.parts, 1, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t part = first; part < last; ++part) {
             if (split.along_rows) {

@@ -54,7 +54,7 @@ inline void store_scaled(float* out, __mmask16 mask, __m512 sum, float alpha, fl
 }
 
 void multiply(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile, std::int64_t ldc, float alpha,
-              float beta) {
+              float beta, const float* /*next_tile*/) {
     __m512 sum[tile_rows][tile_vectors];
     for (std::int64_t r = 0; r < tile_rows; ++r)
         for (std::int64_t v = 0; v < tile_vectors; ++v) sum[r][v] = _mm512_setzero_ps();

@@ -2,14 +2,13 @@
 // GemmBf16Kernels: the pieces of the bf16 GEMM (tensor/matmul_bf16.cpp drives them), as plain function
 // pointers, like GemmKernels (gemm_kernels.hpp, which explains mr, nr, kc, mc and nc).
 //
-// Panels hold bf16 values in pairs along k, the layout vdpbf16ps and tdpbf16ps multiply: Bf16Pair
-// [q * width + j] of a panel of B `width` columns wide holds its elements (2q, j) in the low 16 bits and
-// (2q + 1, j) in the high 16 bits, and an odd depth ends with pairs whose high half is zero; the pair rows
-// run on with zero pairs up to a multiple of pair_block. A panel of A is laid out by the kernels'
-// pack_a_rows and pack_a_columns: for avx512_bf16 the transposed sliver (pack_pairs_*: its "columns" are
-// the mr rows of the tile, so one Bf16Pair of A is what a tile row multiplies with every 32-bit lane of a
-// row of pairs of B); for AMX mr rows one after another, each all of its pairs in order (a tile of A
-// holds a row's consecutive pairs).
+// Panels hold bf16 values in pairs along k, the layout vdpbf16ps and tdpbf16ps multiply: pair q of column
+// j of B holds its elements (2q, j) in the low 16 bits and (2q + 1, j) in the high 16 bits, and an odd
+// depth ends with pairs whose high half is zero; the pair rows run on with zero pairs up to a multiple of
+// pair_block. For avx512_bf16, Bf16Pair [q * width + j] of a panel of B `width` columns wide is pair q of
+// its column j, and a panel of A is the transposed sliver (pack_pairs_*: its "columns" are the mr rows of
+// the tile, so one Bf16Pair of A is what a tile row multiplies with every 32-bit lane of a row of pairs of
+// B). For AMX both are laid out tile by tile, as the micro-kernel loads them (gemm_bf16_amx.cpp).
 
 #include <cstdint>
 
@@ -32,9 +31,10 @@ using PackPairs = void (*)(const float* source, std::int64_t stride, std::int64_
 // tile (mr x nr, row stride ldc) = alpha * sum over p < 2 pairs of a(r, p) * b(p, j) + beta * tile,
 // from a packed A panel (width mr) and B panel (width nr) of `pairs` pair rows (a multiple of
 // pair_block), summed in fp32 (in pairs, as vdpbf16ps and tdpbf16ps do). beta == 0 means the tile is
-// only written, as in BLAS.
+// only written, as in BLAS. `next_tile` (same ldc, or null) is the tile of C the driver computes next,
+// which the kernel may start fetching while it multiplies.
 using Bf16MicroKernel = void (*)(std::int64_t pairs, const Bf16Pair* a, const Bf16Pair* b, float* tile,
-                                 std::int64_t ldc, float alpha, float beta);
+                                 std::int64_t ldc, float alpha, float beta, const float* next_tile);
 
 // One row of C over one k block of `depth` values, B (row-major, ldb) read where it lies: row[j] =
 // alpha * sum over p < depth of x(p) * b(p, j) + beta * row[j] for j < columns, x's pairs at x[q *
