@@ -387,12 +387,13 @@ bool fits_kept(const SharedOperand& shared) {
 // the rows; a thread that runs two parts packs that one once, SharedOperand), so the choice weighs the
 // packing as well as the products. On one thread packing an element costs about as much as 30 flops of the
 // micro-kernel (Zen 5: 21 us to pack the 233 K elements of a 128x784x256 product whose 52 MFLOP took 160
-// us); with two threads packing at once, from L3, the weight is 60: that picks, for each of the step's five
-// large products, the direction measured fastest on 2 threads, where 30 split 256x784x128 along the rows (97
-// us against 83 along the columns; the step's 11 products 505 us against 516, medians of 6 runs). Packing
-// the whole operand once, by all threads, before the parts ran, cost a second fork and join and made every
-// part read panels the other core wrote: the 11 products of a training step took 650 us on 2 threads
-// against 510 this way.
+// us); with two threads packing at once, from L3, the weight is 60. When the shared operand is kept, every
+// thread packs all of it once and its share of the other, so the parts share the smaller operand: for each
+// of the step's five large products the direction measured fastest on 2 threads (256x784x128 along the
+// columns, 83 us against 97 along the rows; the step's 11 products 505 us against 516, medians of 6 runs,
+// Zen 5). Packing the whole operand once, by all threads, before the parts ran, cost a second fork and join
+// and made every part read panels the other core wrote: the 11 products of a training step took 650 us on 2
+// threads against 510 this way.
 //
 // Since a thread packs a kept operand once however many of the parts it runs, more parts than threads
 // cost no packing, and let a thread that is ahead take a part from one that is behind. On shared machines

@@ -281,12 +281,15 @@ void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t dept
     const __m512i interleave = _mm512_load_si512(interleave_rows);
     const std::int64_t pairs = (depth + 1) / 2, padded_rows = padded_pairs(depth);
     const std::int64_t padded = (count + width - 1) / width * width;
+    // Pair row q of the 16 columns from j.
+    const auto at = [&](std::int64_t q, std::int64_t j) {
+        return tiled_at(destination + j / tile_columns * panel_stride, q / pair_block * pair_block,
+                        j % tile_columns / lanes, q % pair_block);
+    };
     for (std::int64_t q = 0; q < pairs; ++q)
         for (std::int64_t j = 0; j < padded; j += lanes) {
             const __mmask16 columns = first_lanes(count - j);
-            Bf16Pair* at = tiled_at(destination + j / tile_columns * panel_stride, q / pair_block * pair_block,
-                                    j % tile_columns / lanes, q % pair_block);
-            _mm512_storeu_si512(at, source_pairs(source + j, stride, depth, q, columns, interleave));
+            _mm512_storeu_si512(at(q, j), source_pairs(source + j, stride, depth, q, columns, interleave));
             if (columns && 2 * q + prefetch_rows + 1 < depth) {
                 const float* ahead = source + (2 * q + prefetch_rows) * stride + j;
                 _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
@@ -294,10 +297,7 @@ void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t dept
             }
         }
     for (std::int64_t q = pairs; q < padded_rows; ++q)
-        for (std::int64_t j = 0; j < padded; j += lanes)
-            _mm512_storeu_si512(tiled_at(destination + j / tile_columns * panel_stride, q / pair_block * pair_block,
-                                         j % tile_columns / lanes, q % pair_block),
-                                _mm512_setzero_si512());
+        for (std::int64_t j = 0; j < padded; j += lanes) _mm512_storeu_si512(at(q, j), _mm512_setzero_si512());
 }
 
 // B's panels from its columns (source[j * stride + p], B transposed): the runs of 16 columns' pairs are
