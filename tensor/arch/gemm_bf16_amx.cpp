@@ -92,8 +92,8 @@ inline __m512 scaled_sum(__m512 sum, float alpha, float beta, const float* old) 
 constexpr std::int64_t tile_pairs = lanes * pair_block;  // one tile, 1 KB
 constexpr std::int64_t step_pairs = 2 * tile_pairs;       // a step of k: two tiles
 
-// Where, in a panel 32 wide, the 16 pairs from pair q (a multiple of 16) of row `r` of A, or pair row q + r
-// of B, go: r counts from the first row (column) of the tile, `half` says which tile of the step.
+// Where, in a panel 32 wide, 16 pairs of the step of k that holds pair q go: row `r` of A's tile, or pair
+// row r of B's (r counts from the tile's first row or pair row), in tile `half` of the step.
 inline Bf16Pair* tiled_at(Bf16Pair* panel, std::int64_t q, std::int64_t half, std::int64_t r) {
     return panel + q / pair_block * step_pairs + half * tile_pairs + r * pair_block;
 }
@@ -283,8 +283,7 @@ void pack_pairs_rows(const float* source, std::int64_t stride, std::int64_t dept
     const std::int64_t padded = (count + width - 1) / width * width;
     // Pair row q of the 16 columns from j.
     const auto at = [&](std::int64_t q, std::int64_t j) {
-        return tiled_at(destination + j / tile_columns * panel_stride, q / pair_block * pair_block,
-                        j % tile_columns / lanes, q % pair_block);
+        return tiled_at(destination + j / tile_columns * panel_stride, q, j % tile_columns / lanes, q % pair_block);
     };
     for (std::int64_t q = 0; q < pairs; ++q)
         for (std::int64_t j = 0; j < padded; j += lanes) {
