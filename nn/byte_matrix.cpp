@@ -52,13 +52,13 @@ Tensor ByteMatrix::to_tensor() const {
     return out;
 }
 
-void ByteMatrix::gather_rows(const std::int64_t* indices, std::int64_t count, Tensor& out) const {
+void ByteMatrix::gather_rows(const std::int64_t* indices, std::int64_t count, Tensor& out, BatchReader reader) const {
     if (out.shape() != Shape{count, columns_})
         throw_shape_error("gather_rows", out.shape(), Shape{count, columns_}, "the output must be [count, columns]");
     for (std::int64_t i = 0; i < count; ++i)
         if (indices[i] < 0 || indices[i] >= rows_)
             throw std::out_of_range("gather_rows: row " + std::to_string(indices[i]) + " of " + std::to_string(rows_));
-    convert_u8_rows(data(), columns_, indices, count, scale_, out.data());
+    convert_u8_rows(data(), columns_, indices, count, scale_, out.data(), reader);
 }
 
 void ByteMatrix::prefetch_rows(const std::int64_t* indices, std::int64_t count) const {

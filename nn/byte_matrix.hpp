@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "tensor/elementwise.hpp"
 #include "tensor/tensor.hpp"
 
 namespace smallnet {
@@ -32,8 +33,10 @@ public:
     ByteMatrix with_scale(float scale) const;
     // value · scale as floats, [rows, columns] (allocates; for small sets and tests).
     Tensor to_tensor() const;
-    // Rows `indices[0..count)` converted into `out`, which must be [count, columns].
-    void gather_rows(const std::int64_t* indices, std::int64_t count, Tensor& out) const;
+    // Rows `indices[0..count)` converted into `out`, which must be [count, columns], stored for
+    // `reader` (tensor/elementwise.hpp).
+    void gather_rows(const std::int64_t* indices, std::int64_t count, Tensor& out,
+                     BatchReader reader = BatchReader::other_threads) const;
     // Asks the memory system for rows `indices[0..count)` without waiting for them, so that a later
     // gather_rows finds them in cache (fit does it for the next batch before computing this one).
     void prefetch_rows(const std::int64_t* indices, std::int64_t count) const;

@@ -76,10 +76,10 @@ Tensor Data::batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const {
     return shaped(out);
 }
 
-Tensor Data::gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const {
+Tensor Data::gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer, BatchReader reader) const {
     Tensor out = sized(buffer, count, columns());
     if (is_bytes_) {
-        bytes_.gather_rows(indices, count, out);
+        bytes_.gather_rows(indices, count, out, reader);
         return shaped(out);
     }
     const std::int64_t width = columns();

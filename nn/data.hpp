@@ -46,8 +46,10 @@ public:
     // into the first rows of `buffer` (replaced by a larger one when it is too small) and returned as
     // a view of them.
     Tensor batch(std::int64_t begin, std::int64_t end, Tensor& buffer) const;
-    // Rows indices[0..count) as floats, gathered into `buffer` likewise, shaped likewise.
-    Tensor gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer) const;
+    // Rows indices[0..count) as floats, gathered into `buffer` likewise, shaped likewise; byte rows are
+    // stored for `reader` (tensor/elementwise.hpp).
+    Tensor gather(const std::int64_t* indices, std::int64_t count, Tensor& buffer,
+                  BatchReader reader = BatchReader::other_threads) const;
     // Starts fetching rows indices[0..count) of byte data into cache for a later gather (float data:
     // nothing to do, its rows are copied, not converted, and the copy streams well).
     void prefetch(const std::int64_t* indices, std::int64_t count) const;

@@ -323,18 +323,19 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         Tensor input, target, input_buffer, target_buffer;
     };
     Batch batches[2];
-    // Rows begin..end of the epoch's order, as floats in the buffers given.
+    // Rows begin..end of the epoch's order, as floats in the buffers given, for `reader` to read.
     const auto take_rows = [&](std::int64_t begin, std::int64_t end, Tensor& input_buffer, Tensor& target_buffer,
-                               Tensor& input, Tensor& target) {
+                               Tensor& input, Tensor& target, BatchReader reader) {
         const std::int64_t count = end - begin;
-        input = options.shuffle ? x.gather(order.data() + begin, count, input_buffer) : x.batch(begin, end, input_buffer);
+        input = options.shuffle ? x.gather(order.data() + begin, count, input_buffer, reader)
+                                : x.batch(begin, end, input_buffer);
         target = target_is_input ? input
-               : options.shuffle ? y.gather(order.data() + begin, count, target_buffer)
+               : options.shuffle ? y.gather(order.data() + begin, count, target_buffer, reader)
                                  : y.batch(begin, end, target_buffer);
     };
     const auto load = [&](std::int64_t step, Batch& b) {
         const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
-        take_rows(begin, end, b.input_buffer, b.target_buffer, b.input, b.target);
+        take_rows(begin, end, b.input_buffer, b.target_buffer, b.input, b.target, BatchReader::other_threads);
     };
     // What the background task runs; started through std::ref, so that no step allocates a closure.
     std::int64_t next_step = 0;
@@ -407,7 +408,8 @@ History Sequential::fit(const Data& x_all, const Data& y_all, const FitOptions& 
         const auto gather_start = Clock::now();
         Tensor input;
         if (gather_in_blocks) {
-            take_rows(step_begin + block.begin, step_begin + block.end, block.input_buffer, block.target_buffer, input, block.target);
+            take_rows(step_begin + block.begin, step_begin + block.end, block.input_buffer, block.target_buffer, input,
+                      block.target, BatchReader::gathering_thread);
         } else {
             input = block_rows(step_input, block);
             block.target = block_rows(step_target, block);

@@ -152,12 +152,21 @@ double cross_entropy_of_logits(const Tensor& logits, const Tensor& target, float
 // ---- data ---------------------------------------------------------------------------------------
 // out[i] = scale * in[i]: a batch of uint8 images to floats (scale 1/255) without a float copy of the set.
 void convert_u8(const std::uint8_t* in, std::int64_t count, float scale, float* out);
+// Who reads a gathered batch first, which decides how convert_u8_rows stores it.
+//   other_threads: a batch gathered in the background for the next step. Written with streaming
+//     stores: the buffer is usually the previous batch's, which the GEMMs read on every thread, and
+//     taking its lines back from them one by one made the gather 1.5 times slower in fit on 2 threads
+//     (125 against 80 us per MNIST batch, Zen 5).
+//   gathering_thread: fit's row blocks, each of which gathers its rows just before its first product
+//     reads them on the same core. Plain stores leave them in that core's cache: streamed, they went to
+//     memory and came back from it, and an epoch took 3% longer in fp32 and 5-7% in bf16 (Intel Xeon
+//     with AMX, 2 threads, alternated in one process).
+enum class BatchReader { other_threads, gathering_thread };
+
 // Row i of out = scale * row indices[i] of the uint8 matrix at `rows` (row_bytes bytes per row, as many
-// floats per output row; the caller checks the indices): a shuffled batch. Written with streaming stores: the buffer is usually the
-// previous batch's, which the GEMMs read on every thread, and taking its lines back from them one
-// by one made this 1.5 times slower in fit on 2 threads (125 against 80 us per MNIST batch).
+// floats per output row; the caller checks the indices): a shuffled batch, stored for `reader`.
 void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std::int64_t* indices, std::int64_t count,
-                     float scale, float* out);
+                     float scale, float* out, BatchReader reader = BatchReader::other_threads);
 // Asks the memory system for every cache line of [data, data + bytes), the last byte's too: into L1
 // when `soon` (read within a few rows), else into L2 (read a step or more later).
 void prefetch_bytes(const std::uint8_t* data, std::int64_t bytes, bool soon);

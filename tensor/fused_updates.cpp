@@ -206,7 +206,7 @@ void prefetch_bytes(const std::uint8_t* data, std::int64_t bytes, bool soon) {
 }
 
 void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std::int64_t* indices, std::int64_t count,
-                     float scale, float* out) {
+                     float scale, float* out, BatchReader reader) {
     if (count < 0 || row_bytes < 0)
         throw std::invalid_argument("convert_u8_rows: negative count " + std::to_string(count) + " or row size " +
                                     std::to_string(row_bytes));
@@ -223,10 +223,11 @@ void convert_u8_rows(const std::uint8_t* rows, std::int64_t row_bytes, const std
     // in a quiet one.
     constexpr std::int64_t distance_bytes = 6 * 1024;
     const std::int64_t ahead = std::max<std::int64_t>(distance_bytes / std::max<std::int64_t>(row_bytes, 1), 1);
+    const bool stream = reader == BatchReader::other_threads;
     detail::parallel_for(0, count, grain, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t i = first; i < last; ++i) {
             if (i + ahead < last) prefetch_bytes(rows + indices[i + ahead] * row_bytes, row_bytes, true);
-            kernels.convert_u8(rows + indices[i] * row_bytes, row_bytes, scale, out + i * row_bytes, true);
+            kernels.convert_u8(rows + indices[i] * row_bytes, row_bytes, scale, out + i * row_bytes, stream);
         }
     });
 }

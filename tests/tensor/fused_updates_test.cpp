@@ -379,28 +379,33 @@ TEST_CASE("convert_u8 scales bytes to floats") {
     });
 }
 
-TEST_CASE("convert_u8_rows gathers rows of bytes as floats") {
+TEST_CASE("convert_u8_rows gathers rows of bytes as floats, streamed or kept in cache") {
     testing::for_each_instruction_set([&](InstructionSet) {
-        for (std::int64_t width : {0, 1, 3, 16, 17, 255, 257, 784}) {
-            const std::int64_t rows = 7;
-            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(rows * width));
-            for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
-            // More rows than the gather asks for ahead of the one it converts (7 rows of 784 bytes).
-            std::vector<std::int64_t> indices = {6, 0, 3, 3, 1};
-            for (std::int64_t i = 0; i < 40; ++i) indices.push_back((i * 5 + 2) % rows);
-            const std::int64_t count = static_cast<std::int64_t>(indices.size());
-            // Rows of 16 floats and their multiples start aligned (streamed); others do not.
-            Tensor out(Shape{count * width + 1});
-            out.fill(-1.0f);
-            convert_u8_rows(bytes.data(), width, indices.data(), count, 0.5f, out.data());
-            CAPTURE(width);
-            bool exact = true;
-            for (std::int64_t i = 0; i < count; ++i)
-                for (std::int64_t j = 0; j < width; ++j)
-                    exact &= out.data()[i * width + j] ==
-                             0.5f * static_cast<float>(bytes[static_cast<std::size_t>(indices[static_cast<std::size_t>(i)] * width + j)]);
-            CHECK(exact);
-            CHECK(out.data()[count * width] == -1.0f);  // nothing written past the rows
+        for (const BatchReader reader : {BatchReader::other_threads, BatchReader::gathering_thread}) {
+            for (std::int64_t width : {0, 1, 3, 16, 17, 255, 257, 784}) {
+                const std::int64_t rows = 7;
+                std::vector<std::uint8_t> bytes(static_cast<std::size_t>(rows * width));
+                for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
+                // More rows than the gather asks for ahead of the one it converts (7 rows of 784 bytes).
+                std::vector<std::int64_t> indices = {6, 0, 3, 3, 1};
+                for (std::int64_t i = 0; i < 40; ++i) indices.push_back((i * 5 + 2) % rows);
+                const std::int64_t count = static_cast<std::int64_t>(indices.size());
+                // Rows of 16 floats and their multiples start aligned (streamed); others do not.
+                Tensor out(Shape{count * width + 1});
+                out.fill(-1.0f);
+                convert_u8_rows(bytes.data(), width, indices.data(), count, 0.5f, out.data(), reader);
+                CAPTURE(width);
+                CAPTURE(static_cast<int>(reader));
+                bool exact = true;
+                for (std::int64_t i = 0; i < count; ++i) {
+                    const std::int64_t row = indices[static_cast<std::size_t>(i)];
+                    for (std::int64_t j = 0; j < width; ++j)
+                        exact &= out.data()[i * width + j] ==
+                                 0.5f * static_cast<float>(bytes[static_cast<std::size_t>(row * width + j)]);
+                }
+                CHECK(exact);
+                CHECK(out.data()[count * width] == -1.0f);  // nothing written past the rows
+            }
         }
     });
 }
