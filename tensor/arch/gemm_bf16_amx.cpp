@@ -224,7 +224,6 @@ inline __m512i source_pairs(const float* source, std::int64_t stride, std::int64
     return rounded_pairs(low, high, interleave);
 }
 
-
 // A's panels from a source that holds A's rows (source[j * stride + p], A not transposed): each row
 // rounded along k in order, 32 values a store. Rows past `count` up to the panel are zeros. `width` is
 // 32 here and in the three packings below (the driver passes the register tile's).
