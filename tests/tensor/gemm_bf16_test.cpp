@@ -288,8 +288,8 @@ TEST_SUITE("tensor.gemm_bf16") {
             }
         check_against_reference(bf16_case({257, 255, 258}), ++seed);
         check_against_reference(bf16_case({255, 257, 255, true, true}), ++seed);
-        // Past each cache block (mc = 256 rows, kc = 512, nc = 1024 columns), so blocks are chained; k = 1030
-        // ends with a short block of 6.
+        // Past each cache block (mc = 256 rows, kc = 512 on avx512_bf16 and 1024 on AMX, nc = 1024 columns),
+        // so blocks are chained; k = 1030 ends with a short block of 6 on both.
         check_against_reference(bf16_case({264, 24, 1030, false, false}), ++seed);
         check_against_reference(bf16_case({264, 24, 1030, true, true}), ++seed);
         check_against_reference(bf16_case({12, 1030, 520, false, true}), ++seed);
@@ -311,7 +311,8 @@ TEST_SUITE("tensor.gemm_bf16") {
     TEST_CASE("one row (batch 1) streams B instead of packing it, and gives bitwise that row of a larger product") {
         if (!bf16_runs()) return;
         // Rows of an 9-row product, each computed alone (m = 1), against the 9-row product's rows; 9 rows
-        // put the last in a partial tile. k = 1030 chains three k blocks (kc = 512) with an odd end.
+        // put the last in a partial tile. k = 1030 chains k blocks (three of kc = 512, two of 1024 on AMX) with
+        // an odd end.
         std::uint64_t seed = 700;
         const std::int64_t rows = 9;
         for (std::int64_t k : {0, 1, 2, 3, 17, 256, 1030})
@@ -429,13 +430,13 @@ TEST_SUITE("tensor.gemm_bf16") {
     TEST_CASE("a thread running two parts of a product packs the shared operand once, for that product only") {
         if (!bf16_runs()) return;
         // Split on 2 threads, as the cost model chooses: 512 x 1100 along the rows, each part keeping all
-        // of B, in two column blocks (nc = 1024) by two k blocks (kc = 512); 300 x 1100 along the columns,
-        // each part keeping all of A, in two row blocks (mc = 256) by two k blocks. Inside run_both, as in
+        // of B, in two column blocks (nc = 1024) by k blocks (k = 1100: three of kc = 512, two of 1024 on AMX);
+        // 300 x 1100 along the columns, each part keeping all of A, in two row blocks (mc = 256) by k blocks. Inside run_both, as in
         // fit's row blocks, each side's thread runs most parts of its own products, both halves included.
         // Then each B changes in place, as weights do between steps: a block kept for the earlier product
         // must not be used again.
         std::uint64_t seed = 900;
-        for (const std::array<std::int64_t, 3>& size : {std::array<std::int64_t, 3>{512, 1100, 601}, {300, 1100, 601}})
+        for (const std::array<std::int64_t, 3>& size : {std::array<std::int64_t, 3>{512, 1100, 1100}, {300, 1100, 1100}})
             for (bool transpose : {false, true}) {
                 const std::int64_t m = size[0], n = size[1], k = size[2];
                 CAPTURE(m);
