@@ -311,8 +311,8 @@ TEST_SUITE("tensor.gemm_bf16") {
     TEST_CASE("one row (batch 1) streams B instead of packing it, and gives bitwise that row of a larger product") {
         if (!bf16_runs()) return;
         // Rows of an 9-row product, each computed alone (m = 1), against the 9-row product's rows; 9 rows
-        // put the last in a partial tile. k = 1030 chains k blocks (three of kc = 512, two of 1024 on AMX) with
-        // an odd end.
+        // put the last in a partial tile. k = 1030 chains k blocks (three of kc = 512, two of 1024 on AMX)
+        // with an odd end.
         std::uint64_t seed = 700;
         const std::int64_t rows = 9;
         for (std::int64_t k : {0, 1, 2, 3, 17, 256, 1030})
@@ -430,9 +430,10 @@ TEST_SUITE("tensor.gemm_bf16") {
     TEST_CASE("a thread running two parts of a product packs the shared operand once, for that product only") {
         if (!bf16_runs()) return;
         // Split on 2 threads, as the cost model chooses: 512 x 1100 along the rows, each part keeping all
-        // of B, in two column blocks (nc = 1024) by k blocks (k = 1100: three of kc = 512, two of 1024 on AMX);
-        // 300 x 1100 along the columns, each part keeping all of A, in two row blocks (mc = 256) by k blocks. Inside run_both, as in
-        // fit's row blocks, each side's thread runs most parts of its own products, both halves included.
+        // of B, in two column blocks (nc = 1024) by k blocks (k = 1100: three of kc = 512, two of 1024 on
+        // AMX); 300 x 1100 along the columns, each part keeping all of A, in two row blocks (mc = 256) by
+        // k blocks. Inside run_both, as in fit's row blocks, each side's thread runs most parts of its own
+        // products, both halves included.
         // Then each B changes in place, as weights do between steps: a block kept for the earlier product
         // must not be used again.
         std::uint64_t seed = 900;
